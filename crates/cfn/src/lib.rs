@@ -1,0 +1,40 @@
+//! # ringfence-cfn
+//!
+//! The CloudFormation document model under [ringfence](https://docs.rs/ringfence):
+//!
+//! - [`Template`] with its sections ([`Parameter`], [`Resource`], [`Output`] with an
+//!   export), kept in insertion order so output is deterministic;
+//! - [`Value`], property values with typed intrinsic functions (`Ref`, `Fn::GetAtt`,
+//!   `Fn::Sub`, `Fn::Join`, `Fn::Select`, `Fn::GetAZs`, `Fn::Cidr`, `Fn::ImportValue`,
+//!   `Fn::If`, …) and [`Pseudo`] parameters;
+//! - validated names: [`LogicalId`], [`ExportName`], [`StackName`];
+//! - JSON and YAML writers ([`Template::to_json`], [`Template::to_yaml`]).
+//!
+//! ```
+//! use ringfence_cfn::{ExportName, LogicalId, Output, Resource, Template, Value};
+//!
+//! let mut t = Template::new("Network of the chat platform");
+//! let vpc = LogicalId::new("MainVpc")?;
+//! t.resources.insert(vpc.clone(),
+//!     Resource::new("AWS::EC2::VPC").property("CidrBlock", "10.20.0.0/16"));
+//! let mut out = Output::new(Value::reference(&vpc));
+//! out.export = Some(ExportName::new("chat-network:main:VpcId")?);
+//! t.outputs.insert(LogicalId::new("MainVpcId")?, out);
+//!
+//! let json = t.to_json();
+//! assert!(json.contains("\"Ref\": \"MainVpc\""));
+//! assert_eq!(json, t.to_json()); // deterministic
+//! # Ok::<(), ringfence_cfn::NameError>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+mod names;
+mod template;
+mod value;
+
+pub use error::NameError;
+pub use names::{ExportName, LogicalId, StackName};
+pub use template::{Output, Parameter, Policy, Resource, Template, FORMAT_VERSION};
+pub use value::{Pseudo, RefTarget, Value};

@@ -1,0 +1,1 @@
+//! Helpers shared by the example apps: argument parsing and the printed summary.
