@@ -141,7 +141,12 @@ pub struct Output {
 impl Output {
     /// An output of a value, not exported.
     pub fn new(value: Value) -> Self {
-        Output { value, description: None, export: None, condition: None }
+        Output {
+            value,
+            description: None,
+            export: None,
+            condition: None,
+        }
     }
 }
 
@@ -240,7 +245,10 @@ impl Serialize for Output {
 impl Template {
     /// An empty template with a description.
     pub fn new(description: impl Into<String>) -> Self {
-        Template { description: Some(description.into()), ..Template::default() }
+        Template {
+            description: Some(description.into()),
+            ..Template::default()
+        }
     }
 
     /// The template as pretty-printed JSON (two-space indent, one trailing newline).

@@ -1,0 +1,125 @@
+//! The app: a set of stacks synthesized together.
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use indexmap::{IndexMap, IndexSet};
+use ringfence_cfn::StackName;
+
+use crate::model::{AppState, StackState};
+use crate::synth::{self, Assembly};
+use crate::{validate, Error, Stack, SynthError};
+
+static NEXT_APP: AtomicU64 = AtomicU64::new(1);
+
+/// An app: the stacks of one system, synthesized together so that references between
+/// them are wired and checked.
+///
+/// ```
+/// use ringfence::{App, Peer, Port, VpcSpec};
+///
+/// let app = App::new("chat").environment("production");
+/// let mut network = app.stack("network")?;
+/// let vpc = network.vpc("main", VpcSpec::new("10.20.0.0/16")?)?;
+/// let bots = network.security_group(&vpc, "bots", "Every bot task; services admit this role")?;
+/// let db = network.security_group(&vpc, "chat-db", "Chat history PostgreSQL")?;
+/// network.allow_ingress(&db, Peer::group(&bots), Port::POSTGRES, "bots keep chat history")?;
+/// network.share(&vpc)?;
+/// network.share(&bots)?;
+/// network.share(&db)?;
+///
+/// let mut trivia = app.stack("bot-trivia")?;
+/// let own = trivia.security_group(&vpc, "bot-trivia", "Tasks of the trivia bot")?;
+/// trivia.allow_egress(&own, Peer::group(&db), Port::POSTGRES, "chat history")?;
+/// // Adding a rule to the network's group from the bot stack is refused:
+/// assert!(trivia.allow_ingress(&db, Peer::group(&own), Port::POSTGRES, "me").is_err());
+///
+/// let assembly = app.synth()?;
+/// assert_eq!(assembly.deployment_order(), ["chat-network-production", "chat-bot-trivia-production"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct App {
+    state: Rc<RefCell<AppState>>,
+}
+
+impl App {
+    /// A new app. Its name starts every stack name: `{app}-{stack}[-{environment}]`.
+    pub fn new(name: impl Into<String>) -> App {
+        let state = AppState {
+            serial: NEXT_APP.fetch_add(1, Ordering::Relaxed),
+            name: name.into(),
+            environment: None,
+            stacks: Vec::new(),
+        };
+        App {
+            state: Rc::new(RefCell::new(state)),
+        }
+    }
+
+    /// Sets the environment (`production`, `staging`, …). It ends every stack name and,
+    /// by default, every group name; it never changes a logical id, so the environments
+    /// of one app have the same structure.
+    #[must_use]
+    pub fn environment(self, environment: impl Into<String>) -> App {
+        self.state.borrow_mut().environment = Some(environment.into());
+        self
+    }
+
+    /// The app's name.
+    pub fn name(&self) -> String {
+        self.state.borrow().name.clone()
+    }
+
+    /// Adds a stack. `id` is its construct id (the env-free part of its name).
+    pub fn stack(&self, id: &str) -> Result<Stack, Error> {
+        let mut app = self.state.borrow_mut();
+        let app_name = app.name.clone();
+        validate::construct_id(&format!("app `{app_name}`"), id)?;
+        let full = match &app.environment {
+            Some(env) => format!("{app_name}-{id}-{env}"),
+            None => format!("{app_name}-{id}"),
+        };
+        let name = StackName::new(full.clone()).map_err(|source| Error::InvalidStackName {
+            app: app_name.clone(),
+            name: full,
+            source,
+        })?;
+        if app.stacks.iter().any(|s| s.name == name || s.id == id) {
+            return Err(Error::DuplicateStack {
+                app: app_name,
+                name: name.to_string(),
+            });
+        }
+        app.stacks.push(StackState {
+            id: id.to_owned(),
+            name,
+            description: None,
+            constructs: IndexMap::new(),
+            vpcs: Vec::new(),
+            groups: Vec::new(),
+            sets: Vec::new(),
+            params: Vec::new(),
+            resources: Vec::new(),
+            shared: IndexSet::new(),
+        });
+        let index = app.stacks.len() - 1;
+        Ok(Stack::new(Rc::clone(&self.state), index))
+    }
+
+    /// Renders every stack: resolves cross-stack references into exports and imports,
+    /// orders the stacks, and checks the whole app. Every error found is returned, not
+    /// only the first.
+    pub fn synth(&self) -> Result<Assembly, SynthError> {
+        synth::synthesize(&self.state.borrow())
+    }
+
+    /// [`synth`](App::synth), then [`Assembly::write`] to `dir` (JSON templates and the
+    /// manifest; YAML too when `yaml` is true).
+    pub fn synth_to(&self, dir: impl AsRef<Path>, yaml: bool) -> Result<Assembly, SynthError> {
+        let assembly = self.synth()?;
+        assembly.write(dir.as_ref(), yaml)?;
+        Ok(assembly)
+    }
+}

@@ -1,0 +1,357 @@
+//! The errors of ringfence. Every one names the construct it is about and carries a hint.
+
+use std::fmt;
+
+use ringfence_cfn::NameError;
+
+/// Something in the app description that AWS or the ring-fence would reject.
+///
+/// Errors are values: each variant names the construct (its path `stack/construct`, or
+/// the call that made a value) and says what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A CIDR that does not parse.
+    #[error("{construct}: `{value}` is not a valid {family} CIDR ({reason}); {hint}")]
+    InvalidCidr {
+        /// The call or construct that was given the CIDR.
+        construct: String,
+        /// The text given.
+        value: String,
+        /// `IPv4` or `IPv6`.
+        family: &'static str,
+        /// What is wrong with it.
+        reason: String,
+        /// What to write instead.
+        hint: String,
+    },
+    /// A CIDR with bits set after the prefix; AWS stores the canonical form, so the
+    /// template would not say what the rule really is.
+    #[error("{construct}: `{value}` has host bits set; did you mean `{corrected}`?")]
+    HostBitsSet {
+        /// The call or construct that was given the CIDR.
+        construct: String,
+        /// The text given.
+        value: String,
+        /// The network address with the host bits cleared.
+        corrected: String,
+    },
+    /// A VPC CIDR whose prefix length AWS does not allow.
+    #[error("{construct}: a VPC CIDR must be between /16 and /28, `{value}` is /{prefix}; {hint}")]
+    VpcPrefixOutOfRange {
+        /// The VPC.
+        construct: String,
+        /// The CIDR given.
+        value: String,
+        /// Its prefix length.
+        prefix: u8,
+        /// What to write instead.
+        hint: String,
+    },
+    /// A port number outside 0..=65535.
+    #[error("{construct}: port {value} is out of range; ports are 0 to 65535")]
+    PortOutOfRange {
+        /// The call that was given the port.
+        construct: String,
+        /// The number given.
+        value: i64,
+    },
+    /// A port range whose start is after its end.
+    #[error("{construct}: port range {from}-{to} is reversed; did you mean {to}-{from}?")]
+    ReversedPortRange {
+        /// The call that was given the range.
+        construct: String,
+        /// Start given.
+        from: u16,
+        /// End given.
+        to: u16,
+    },
+    /// An ICMP or ICMPv6 type/code pair that does not exist.
+    #[error("{construct}: {protocol} type {icmp_type} code {code} is not valid; {hint}")]
+    InvalidIcmp {
+        /// The call that was given it.
+        construct: String,
+        /// `ICMP` or `ICMPv6`.
+        protocol: &'static str,
+        /// Type given (-1 = all).
+        icmp_type: i32,
+        /// Code given (-1 = all).
+        code: i32,
+        /// What is valid.
+        hint: String,
+    },
+    /// A port specification that cannot be read.
+    #[error("{construct}: cannot read port `{value}`; {hint}")]
+    InvalidPort {
+        /// The call that was given it.
+        construct: String,
+        /// The text given.
+        value: String,
+        /// The forms that are understood.
+        hint: String,
+    },
+    /// A rule whose protocol belongs to the other IP family than its peer.
+    #[error("{construct}: {port} cannot be used with peer {peer}; {hint}")]
+    ProtocolFamilyMismatch {
+        /// The group the rule was for.
+        construct: String,
+        /// The port given.
+        port: String,
+        /// The peer given.
+        peer: String,
+        /// What to use instead.
+        hint: String,
+    },
+    /// A managed prefix list or security group id that is not of AWS's form.
+    #[error("{construct}: `{value}` is not a valid {kind} id; {hint}")]
+    InvalidResourceId {
+        /// The call that was given it.
+        construct: String,
+        /// What kind of id was expected.
+        kind: &'static str,
+        /// The text given.
+        value: String,
+        /// The expected form.
+        hint: String,
+    },
+    /// A security group name AWS would reject.
+    #[error("{construct}: group name `{name}` {problem}; {hint}")]
+    InvalidGroupName {
+        /// The group.
+        construct: String,
+        /// The full name (role and environment).
+        name: String,
+        /// What is wrong.
+        problem: String,
+        /// What to do.
+        hint: String,
+    },
+    /// A description (of a group, a rule or a stack) AWS would reject, or a missing one.
+    #[error("{construct}: {what} {problem}; {hint}")]
+    InvalidDescription {
+        /// The construct the description is for.
+        construct: String,
+        /// Which description ("group description", "rule description", …).
+        what: &'static str,
+        /// What is wrong.
+        problem: String,
+        /// What to do.
+        hint: String,
+    },
+    /// A construct id that cannot be used.
+    #[error("{construct}: construct id `{id}` {problem}; {hint}")]
+    InvalidConstructId {
+        /// The stack (or app) the construct was to be added to.
+        construct: String,
+        /// The id given.
+        id: String,
+        /// What is wrong.
+        problem: String,
+        /// What to do.
+        hint: String,
+    },
+    /// Two constructs with the same id in one stack.
+    #[error("{stack}: there is already a construct `{id}` ({existing}) in this stack; give each construct its own id")]
+    DuplicateConstruct {
+        /// The stack.
+        stack: String,
+        /// The id used twice.
+        id: String,
+        /// What the existing construct is.
+        existing: &'static str,
+    },
+    /// A stack name CloudFormation would reject.
+    #[error("app `{app}`: stack name `{name}` is invalid: {source}")]
+    InvalidStackName {
+        /// The app.
+        app: String,
+        /// The full stack name.
+        name: String,
+        /// Why.
+        source: NameError,
+    },
+    /// Two stacks with the same name in one app.
+    #[error("app `{app}`: there is already a stack `{name}`; give each stack its own id")]
+    DuplicateStack {
+        /// The app.
+        app: String,
+        /// The stack name used twice.
+        name: String,
+    },
+    /// A stack tried to change a network object that another stack (or nobody in this
+    /// app) owns. This is the shared-group rollback hazard ringfence exists to prevent.
+    #[error("{stack}: cannot {action} `{object}`, which belongs to stack `{owner}`; a stack changes only what it creates. {hint}")]
+    ForeignObject {
+        /// The stack that tried.
+        stack: String,
+        /// What it tried to do.
+        action: &'static str,
+        /// The object (its path).
+        object: String,
+        /// The stack that owns the object.
+        owner: String,
+        /// What to do instead.
+        hint: String,
+    },
+    /// A handle from another `App` was passed in.
+    #[error("{stack}: `{object}` was made by another App; handles cannot cross apps")]
+    ForeignApp {
+        /// The stack that was given the handle.
+        stack: String,
+        /// The object.
+        object: String,
+    },
+    /// The same rule twice on one group. EC2 keeps one copy, so the second declaration
+    /// would silently share the first one's fate.
+    #[error("{construct}: {rule} is already declared on this group ({existing}); EC2 keeps a single copy, so remove one declaration")]
+    DuplicateRule {
+        /// The group.
+        construct: String,
+        /// The rule, e.g. `ingress tcp/5432 from group network/bots`.
+        rule: String,
+        /// The description of the existing declaration.
+        existing: String,
+    },
+    /// A stack used something of another stack that the owner does not share.
+    #[error(
+        "{consumer}: uses `{object}` of stack `{owner}`, which `{owner}` does not share; {hint}"
+    )]
+    NotShared {
+        /// The stack that uses the object.
+        consumer: String,
+        /// The object (its path).
+        object: String,
+        /// The owner stack.
+        owner: String,
+        /// The call to add.
+        hint: String,
+    },
+    /// Stacks that import from each other in a loop; CloudFormation cannot deploy them.
+    #[error("stacks depend on each other in a cycle: {}; {hint}", path.join(" -> "))]
+    StackCycle {
+        /// The stacks of the cycle, the first repeated at the end.
+        path: Vec<String>,
+        /// Why each edge is there, in order, and how to break the cycle.
+        hint: String,
+    },
+    /// A value made for one stack (a parameter) used in another.
+    #[error("{stack}: `{object}` is a parameter of stack `{owner}` and exists only there; {hint}")]
+    ParameterOfOtherStack {
+        /// The stack that used it.
+        stack: String,
+        /// The parameter.
+        object: String,
+        /// The stack that declares it.
+        owner: String,
+        /// What to do.
+        hint: String,
+    },
+    /// A group set that is empty, repeats a group or is larger than AWS allows.
+    #[error("{construct}: {problem}; {hint}")]
+    InvalidGroupSet {
+        /// The group set.
+        construct: String,
+        /// What is wrong.
+        problem: String,
+        /// What to do.
+        hint: String,
+    },
+    /// A network resource type given to the escape hatch, where ownership could not be
+    /// checked.
+    #[error("{construct}: `{resource_type}` cannot be added through the escape hatch; {hint}")]
+    NetworkResourceInEscapeHatch {
+        /// The resource.
+        construct: String,
+        /// Its type.
+        resource_type: String,
+        /// The typed call to use instead.
+        hint: String,
+    },
+    /// A resource type that is not of the form `Service::Vendor::Type`.
+    #[error("{construct}: `{resource_type}` is not a CloudFormation resource type; {hint}")]
+    InvalidResourceType {
+        /// The resource.
+        construct: String,
+        /// The type given.
+        resource_type: String,
+        /// The expected form.
+        hint: String,
+    },
+    /// Two derived logical ids in one template collide (hash collision or a
+    /// user-supplied id that matches a derived one).
+    #[error("{stack}: logical id `{logical_id}` is derived for both `{first}` and `{second}`; rename one of them")]
+    LogicalIdCollision {
+        /// The stack.
+        stack: String,
+        /// The id.
+        logical_id: String,
+        /// First construct.
+        first: String,
+        /// Second construct.
+        second: String,
+    },
+    /// A template over one of CloudFormation's per-template quotas.
+    #[error("{stack}: the template has {count} {what}; CloudFormation allows {max} per template; {hint}")]
+    TemplateQuota {
+        /// The stack.
+        stack: String,
+        /// What was counted.
+        what: &'static str,
+        /// How many there are.
+        count: usize,
+        /// The quota.
+        max: usize,
+        /// What to do.
+        hint: &'static str,
+    },
+    /// The assembly could not be written.
+    #[error("cannot write `{path}`: {message}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: &std::path::Path, e: &std::io::Error) -> Error {
+        Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The findings of a synthesis that failed: every error found, not only the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SynthError {
+    /// The errors, in the order the stacks were declared.
+    pub errors: Vec<Error>,
+}
+
+impl fmt::Display for SynthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        write!(
+            f,
+            "synthesis found {n} error{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for e in &self.errors {
+            write!(f, "\n  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SynthError {}
+
+impl From<Error> for SynthError {
+    fn from(e: Error) -> Self {
+        SynthError { errors: vec![e] }
+    }
+}
+
+/// `Result` with ringfence's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

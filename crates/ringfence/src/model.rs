@@ -1,0 +1,119 @@
+//! What the builder API records: the intent of every stack, before any rendering.
+//! Synthesis reads this and decides which resources express it.
+
+use indexmap::{IndexMap, IndexSet};
+use ipnet::Ipv4Net;
+use ringfence_cfn::StackName;
+
+use crate::{GroupRef, Peer, Port, Props, Vpc};
+
+pub(crate) struct AppState {
+    pub serial: u64,
+    pub name: String,
+    pub environment: Option<String>,
+    pub stacks: Vec<StackState>,
+}
+
+pub(crate) struct StackState {
+    /// The id given to `App::stack`, env-free: the stack's part of every construct path.
+    pub id: String,
+    /// The CloudFormation stack name (app, id, environment).
+    pub name: StackName,
+    pub description: Option<String>,
+    /// Every construct by id, in declaration order; the order templates are written in.
+    pub constructs: IndexMap<String, Construct>,
+    pub vpcs: Vec<VpcState>,
+    pub groups: Vec<GroupState>,
+    pub sets: Vec<GroupSetState>,
+    pub params: Vec<ParamState>,
+    pub resources: Vec<RawResource>,
+    /// What this stack exports, in the order `share` was called.
+    pub shared: IndexSet<Shared>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Construct {
+    Vpc(usize),
+    Group(usize),
+    GroupSet(usize),
+    Parameter(usize),
+    Resource(usize),
+}
+
+impl Construct {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Construct::Vpc(_) => "a VPC",
+            Construct::Group(_) => "a security group",
+            Construct::GroupSet(_) => "a group set",
+            Construct::Parameter(_) => "a parameter",
+            Construct::Resource(_) => "a resource",
+        }
+    }
+}
+
+/// Something a stack exports for other stacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Shared {
+    Vpc(usize),
+    Group(usize),
+}
+
+pub(crate) struct VpcState {
+    pub id: String,
+    pub cidr: Ipv4Net,
+    pub dns: bool,
+}
+
+pub(crate) struct GroupState {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub vpc: Vpc,
+    pub rules: Vec<RuleState>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+pub(crate) struct RuleState {
+    pub direction: Direction,
+    pub peer: Peer,
+    pub port: Port,
+    pub description: String,
+}
+
+pub(crate) struct GroupSetState {
+    pub groups: Vec<GroupRef>,
+}
+
+pub(crate) enum ParamKind {
+    /// `AWS::EC2::SecurityGroup::Id`, given at deploy time.
+    GroupId,
+    /// `AWS::SSM::Parameter::Value<AWS::EC2::SecurityGroup::Id>` read from this name.
+    SsmGroupId(String),
+}
+
+pub(crate) struct ParamState {
+    pub id: String,
+    pub description: String,
+    pub kind: ParamKind,
+}
+
+pub(crate) struct RawResource {
+    pub id: String,
+    pub resource_type: String,
+    pub props: Props,
+}

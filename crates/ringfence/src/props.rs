@@ -1,0 +1,125 @@
+//! Properties of escape-hatch resources, able to hold typed references.
+
+use indexmap::IndexMap;
+use ringfence_cfn::Value;
+
+use crate::{ExternalGroup, GroupRef, GroupSet, ResourceHandle, SecurityGroup, Vpc};
+
+/// One property value of an escape-hatch resource: plain CloudFormation data, or a typed
+/// reference that synthesis turns into `Ref`, `Fn::GetAtt` or `Fn::ImportValue` depending
+/// on which stack it is used in.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Prop {
+    /// Plain data or an intrinsic built with [`ringfence_cfn::Value`].
+    Value(Value),
+    /// A list.
+    List(Vec<Prop>),
+    /// A nested map.
+    Map(Props),
+    /// The id of one security group.
+    GroupId(GroupRef),
+    /// The ids of a group set, as a list.
+    GroupIds(GroupSet),
+    /// The id of a VPC.
+    VpcId(Vpc),
+    /// `Ref` of another escape-hatch resource of the same stack.
+    Reference(ResourceHandle),
+    /// `Fn::GetAtt` of another escape-hatch resource of the same stack.
+    Attribute(ResourceHandle, String),
+}
+
+/// The properties of an escape-hatch resource, in the order they are set.
+///
+/// ```
+/// use ringfence::{App, Props, VpcSpec};
+/// let app = App::new("shop");
+/// let mut web = app.stack("web")?;
+/// let vpc = web.vpc("main", VpcSpec::new("10.0.0.0/16")?)?;
+/// let group = web.security_group(&vpc, "web", "Web servers behind the load balancer")?;
+/// let tasks = web.group_set("tasks", [&group])?;
+/// web.resource("service", "AWS::ECS::Service", Props::new()
+///     .set("Cluster", "shop")
+///     .set("NetworkConfiguration", Props::new()
+///         .set("AwsvpcConfiguration", Props::new()
+///             .set("SecurityGroups", &tasks)
+///             .set("Subnets", vec!["subnet-0a1b2c3d"]))))?;
+/// # Ok::<(), ringfence::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Props(pub(crate) IndexMap<String, Prop>);
+
+impl Props {
+    /// No properties yet.
+    pub fn new() -> Props {
+        Props::default()
+    }
+
+    /// Sets a property (replacing an earlier value of the same name in place).
+    #[must_use]
+    pub fn set(mut self, name: impl Into<String>, value: impl Into<Prop>) -> Props {
+        self.0.insert(name.into(), value.into());
+        self
+    }
+
+    /// The properties set so far.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Prop)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl From<Value> for Prop {
+    fn from(v: Value) -> Self {
+        Prop::Value(v)
+    }
+}
+impl From<serde_json::Value> for Prop {
+    fn from(v: serde_json::Value) -> Self {
+        Prop::Value(v.into())
+    }
+}
+impl From<Props> for Prop {
+    fn from(p: Props) -> Self {
+        Prop::Map(p)
+    }
+}
+impl<T: Into<Prop>> From<Vec<T>> for Prop {
+    fn from(items: Vec<T>) -> Self {
+        Prop::List(items.into_iter().map(Into::into).collect())
+    }
+}
+impl From<&SecurityGroup> for Prop {
+    fn from(g: &SecurityGroup) -> Self {
+        Prop::GroupId(g.into())
+    }
+}
+impl From<&ExternalGroup> for Prop {
+    fn from(g: &ExternalGroup) -> Self {
+        Prop::GroupId(g.into())
+    }
+}
+impl From<&GroupRef> for Prop {
+    fn from(g: &GroupRef) -> Self {
+        Prop::GroupId(g.clone())
+    }
+}
+impl From<&GroupSet> for Prop {
+    fn from(s: &GroupSet) -> Self {
+        Prop::GroupIds(s.clone())
+    }
+}
+impl From<&Vpc> for Prop {
+    fn from(v: &Vpc) -> Self {
+        Prop::VpcId(v.clone())
+    }
+}
+macro_rules! plain {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Prop {
+            fn from(v: $t) -> Self {
+                Prop::Value(v.into())
+            }
+        }
+    )*};
+}
+plain!(&str, String, &String, bool, i32, i64, u16, u32, u64);

@@ -1,0 +1,569 @@
+//! A stack: one CloudFormation template, and the only place its network objects change.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::handles::{ExternalSource, Key, VpcTarget};
+use crate::model::{
+    AppState, Construct, Direction, GroupSetState, GroupState, ParamKind, ParamState, RawResource,
+    RuleState, StackState, VpcState,
+};
+use crate::peer::PeerKind;
+use crate::{
+    validate, Error, ExternalGroup, GroupRef, GroupSet, Peer, Port, Props, ResourceHandle, Role,
+    SecurityGroup, Vpc, VpcSpec,
+};
+
+/// Most security groups one network interface can be in (5 by default, 16 after a quota
+/// increase).
+pub const MAX_GROUPS_PER_INTERFACE: usize = 16;
+
+/// Resource types the escape hatch refuses, with the typed call to use instead: these
+/// change network objects, and only the typed API can check who owns the object.
+const GUARDED_TYPES: &[(&str, &str)] = &[
+    ("AWS::EC2::SecurityGroup", "use Stack::security_group"),
+    (
+        "AWS::EC2::SecurityGroupIngress",
+        "use Stack::allow_ingress on a group this stack creates",
+    ),
+    (
+        "AWS::EC2::SecurityGroupEgress",
+        "use Stack::allow_egress on a group this stack creates",
+    ),
+    ("AWS::EC2::VPC", "use Stack::vpc"),
+    (
+        "AWS::EC2::NetworkAclEntry",
+        "NACLs come with the networking release; ringfence will not emit unchecked entries",
+    ),
+    (
+        "AWS::EC2::SubnetNetworkAclAssociation",
+        "NACLs come with the networking release; ringfence will not emit unchecked associations",
+    ),
+    (
+        "AWS::EC2::Route",
+        "routes come with the networking release; ringfence will not emit unchecked routes",
+    ),
+    (
+        "AWS::EC2::SubnetRouteTableAssociation",
+        "routes come with the networking release; ringfence will not emit unchecked associations",
+    ),
+];
+
+/// A stack of an [`App`](crate::App): the unit of deployment, rollback and deletion.
+///
+/// Everything a stack creates belongs to it alone. It adds rules only to its own groups;
+/// it can *name* any group of the app as a peer, or put its workloads in it, once the
+/// owner shares it.
+pub struct Stack {
+    app: Rc<RefCell<AppState>>,
+    index: usize,
+}
+
+impl Stack {
+    pub(crate) fn new(app: Rc<RefCell<AppState>>, index: usize) -> Stack {
+        Stack { app, index }
+    }
+
+    /// The CloudFormation stack name, e.g. `chat-bot-trivia-production`.
+    pub fn name(&self) -> String {
+        self.app.borrow().stacks[self.index].name.to_string()
+    }
+
+    /// Sets the template's `Description`.
+    pub fn describe(&mut self, description: &str) -> Result<(), Error> {
+        let name = self.name();
+        if description.trim().is_empty() || description.len() > 1024 {
+            return Err(Error::InvalidDescription {
+                construct: name,
+                what: "stack description",
+                problem: format!("is {} bytes long", description.len()),
+                hint: "CloudFormation allows 1 to 1,024 bytes".into(),
+            });
+        }
+        self.with_state(|s| s.description = Some(description.to_owned()));
+        Ok(())
+    }
+
+    /// Creates a VPC in this stack.
+    pub fn vpc(&mut self, id: &str, spec: VpcSpec) -> Result<Vpc, Error> {
+        let index = self.add_construct(id, |s| Construct::Vpc(s.vpcs.len()))?;
+        self.with_state(|s| {
+            s.vpcs.push(VpcState {
+                id: id.to_owned(),
+                cidr: spec.cidr,
+                dns: spec.dns,
+            })
+        });
+        Ok(Vpc {
+            target: VpcTarget::Owned {
+                key: self.key(index),
+                path: self.path(id).into(),
+            },
+        })
+    }
+
+    /// Creates a security group named after its `role`, in `vpc`, with a description of
+    /// what it encloses. Its egress is restricted: nothing goes out until
+    /// [`allow_egress`](Stack::allow_egress) or
+    /// [`allow_all_outbound`](Stack::allow_all_outbound) says so.
+    pub fn security_group(
+        &mut self,
+        vpc: &Vpc,
+        role: impl Into<Role>,
+        description: &str,
+    ) -> Result<SecurityGroup, Error> {
+        let role = role.into();
+        let path = self.path(&role.name);
+        let name = role.group_name(self.app.borrow().environment.as_deref());
+        validate::group_name(&path, &name)?;
+        validate::group_description(&path, description)?;
+        self.check_app_vpc(vpc)?;
+        let index = self.add_construct(&role.name, |s| Construct::Group(s.groups.len()))?;
+        self.with_state(|s| {
+            s.groups.push(GroupState {
+                id: role.name.clone(),
+                name: name.clone(),
+                description: description.to_owned(),
+                vpc: vpc.clone(),
+                rules: Vec::new(),
+            })
+        });
+        Ok(SecurityGroup {
+            key: self.key(index),
+            path: path.into(),
+            name: name.into(),
+        })
+    }
+
+    /// Lets `peer` reach the members of `group` on `port`. `group` must be created by
+    /// this stack; `description` says why, for the next reviewer.
+    pub fn allow_ingress(
+        &mut self,
+        group: &SecurityGroup,
+        peer: Peer,
+        port: Port,
+        description: &str,
+    ) -> Result<(), Error> {
+        self.add_rule(group, Direction::Ingress, peer, port, description)
+    }
+
+    /// Lets the members of `group` reach `peer` on `port`. `group` must be created by
+    /// this stack.
+    pub fn allow_egress(
+        &mut self,
+        group: &SecurityGroup,
+        peer: Peer,
+        port: Port,
+        description: &str,
+    ) -> Result<(), Error> {
+        self.add_rule(group, Direction::Egress, peer, port, description)
+    }
+
+    /// Lets the members of `group` send any IPv4 traffic anywhere. Least privilege says
+    /// not to; the `reason` is the rule's description, so the exception is reviewed.
+    pub fn allow_all_outbound(&mut self, group: &SecurityGroup, reason: &str) -> Result<(), Error> {
+        self.add_rule(
+            group,
+            Direction::Egress,
+            Peer::any_ipv4(),
+            Port::ALL_TRAFFIC,
+            reason,
+        )
+    }
+
+    fn add_rule(
+        &mut self,
+        group: &SecurityGroup,
+        direction: Direction,
+        peer: Peer,
+        port: Port,
+        description: &str,
+    ) -> Result<(), Error> {
+        let action = match direction {
+            Direction::Ingress => "add an ingress rule to",
+            Direction::Egress => "add an egress rule to",
+        };
+        self.check_own(group.key, group.path(), action, || {
+            own_group_hint(direction)
+        })?;
+        validate::rule_description(group.path(), description)?;
+        if let (Some(need), Some(have)) = (port.family(), peer.family()) {
+            if need != have {
+                return Err(Error::ProtocolFamilyMismatch {
+                    construct: group.path().to_owned(),
+                    port: port.to_string(),
+                    peer: peer.to_string(),
+                    hint: "ICMP goes with IPv4 peers, ICMPv6 with IPv6 peers".into(),
+                });
+            }
+        }
+        if let PeerKind::Group(g) = &peer.kind {
+            self.check_group_usable(g)?;
+        }
+        let mut app = self.app.borrow_mut();
+        let state = &mut app.stacks[self.index].groups[group.key.index];
+        if let Some(existing) = state
+            .rules
+            .iter()
+            .find(|r| r.direction == direction && r.peer == peer && r.port == port)
+        {
+            let preposition = if direction == Direction::Ingress {
+                "from"
+            } else {
+                "to"
+            };
+            return Err(Error::DuplicateRule {
+                construct: group.path().to_owned(),
+                rule: format!("{} {port} {preposition} {peer}", direction.word()),
+                existing: existing.description.clone(),
+            });
+        }
+        state.rules.push(RuleState {
+            direction,
+            peer,
+            port,
+            description: description.to_owned(),
+        });
+        Ok(())
+    }
+
+    /// Declares that other stacks may use `object` (a [`SecurityGroup`] or a [`Vpc`]
+    /// this stack creates): it is exported, whether or not any stack imports it yet, so
+    /// consumers come and go without changing this stack's template.
+    pub fn share(&mut self, object: &impl Shareable) -> Result<(), Error> {
+        let (key, path, shared) = object.share_key().ok_or_else(|| Error::ForeignObject {
+            stack: self.name(),
+            action: "share",
+            object: object.describe(),
+            owner: "(outside this app)".into(),
+            hint: "only objects a stack of this app creates can be shared".into(),
+        })?;
+        self.check_own(key, &path, "share", || {
+            "only the stack that creates an object can share it".into()
+        })?;
+        self.with_state(|s| {
+            s.shared.insert(shared);
+        });
+        Ok(())
+    }
+
+    /// A set of security groups for this stack's workloads (this stack's own group plus
+    /// shared role groups, typically), to put in a `SecurityGroupIds`-like property
+    /// through [`Props::set`]. At most [`MAX_GROUPS_PER_INTERFACE`] groups, no repeats.
+    pub fn group_set<I>(&mut self, id: &str, groups: I) -> Result<GroupSet, Error>
+    where
+        I: IntoIterator,
+        I::Item: Into<GroupRef>,
+    {
+        let path = self.path(id);
+        let groups: Vec<GroupRef> = groups.into_iter().map(Into::into).collect();
+        let err = |problem: String, hint: &str| Error::InvalidGroupSet {
+            construct: path.clone(),
+            problem,
+            hint: hint.to_owned(),
+        };
+        if groups.is_empty() {
+            return Err(err(
+                "has no groups".into(),
+                "a workload needs at least its own group",
+            ));
+        }
+        if groups.len() > MAX_GROUPS_PER_INTERFACE {
+            return Err(err(
+                format!(
+                    "has {} groups; a network interface takes at most {MAX_GROUPS_PER_INTERFACE}",
+                    groups.len()
+                ),
+                "merge roles, or split the workload",
+            ));
+        }
+        for (i, g) in groups.iter().enumerate() {
+            if groups[..i].contains(g) {
+                return Err(err(format!("lists {g} twice"), "list each group once"));
+            }
+            self.check_group_usable(g)?;
+        }
+        let index = self.add_construct(id, |s| Construct::GroupSet(s.sets.len()))?;
+        self.with_state(|s| s.sets.push(GroupSetState { groups }));
+        Ok(GroupSet {
+            key: self.key(index),
+            path: path.into(),
+        })
+    }
+
+    /// A group from outside the app, given at deploy time as a parameter of type
+    /// `AWS::EC2::SecurityGroup::Id`. Read-only, and usable only in this stack.
+    pub fn group_parameter(&mut self, id: &str, description: &str) -> Result<ExternalGroup, Error> {
+        self.add_parameter(id, description, ParamKind::GroupId)
+    }
+
+    /// A group from outside the app whose id is read from an SSM parameter at deploy
+    /// time (`AWS::SSM::Parameter::Value<AWS::EC2::SecurityGroup::Id>`). Read-only, and
+    /// usable only in this stack.
+    pub fn group_from_ssm(
+        &mut self,
+        id: &str,
+        ssm_name: &str,
+        description: &str,
+    ) -> Result<ExternalGroup, Error> {
+        let ok = ssm_name.len() <= 2048
+            && !ssm_name.is_empty()
+            && ssm_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
+        if !ok {
+            return Err(Error::InvalidResourceId {
+                construct: self.path(id),
+                kind: "SSM parameter name",
+                value: ssm_name.to_owned(),
+                hint: "use letters, digits and _.-/, e.g. `/platform/bots/security-group-id`"
+                    .into(),
+            });
+        }
+        self.add_parameter(id, description, ParamKind::SsmGroupId(ssm_name.to_owned()))
+    }
+
+    fn add_parameter(
+        &mut self,
+        id: &str,
+        description: &str,
+        kind: ParamKind,
+    ) -> Result<ExternalGroup, Error> {
+        let path = self.path(id);
+        validate::group_description(&path, description)?;
+        let index = self.add_construct(id, |s| Construct::Parameter(s.params.len()))?;
+        self.with_state(|s| {
+            s.params.push(ParamState {
+                id: id.to_owned(),
+                description: description.to_owned(),
+                kind,
+            })
+        });
+        Ok(ExternalGroup {
+            source: ExternalSource::Parameter {
+                key: self.key(index),
+                path: path.into(),
+            },
+        })
+    }
+
+    /// The escape hatch: adds any other CloudFormation resource (an ECS service, a
+    /// launch template, a Lambda function) with properties that can hold typed
+    /// references — a [`GroupSet`], a group, a VPC, another escape-hatch resource.
+    ///
+    /// Types that change network objects (security groups and their rules, routes,
+    /// NACL entries, associations) are refused: only the typed API can check who owns
+    /// what they change.
+    pub fn resource(
+        &mut self,
+        id: &str,
+        resource_type: &str,
+        props: Props,
+    ) -> Result<ResourceHandle, Error> {
+        let path = self.path(id);
+        let segments: Vec<&str> = resource_type.split("::").collect();
+        let well_formed = match segments.as_slice() {
+            ["Custom", name] => !name.is_empty(),
+            [a, b, c] | [a, b, c, _] => [a, b, c].iter().all(|s| !s.is_empty()),
+            _ => false,
+        } && segments
+            .iter()
+            .all(|s| s.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !well_formed {
+            return Err(Error::InvalidResourceType {
+                construct: path,
+                resource_type: resource_type.to_owned(),
+                hint: "write Service::Vendor::Type, e.g. `AWS::ECS::Service`, or `Custom::Name`"
+                    .into(),
+            });
+        }
+        if let Some((_, hint)) = GUARDED_TYPES.iter().find(|(t, _)| *t == resource_type) {
+            return Err(Error::NetworkResourceInEscapeHatch {
+                construct: path,
+                resource_type: resource_type.to_owned(),
+                hint: (*hint).to_owned(),
+            });
+        }
+        let index = self.add_construct(id, |s| Construct::Resource(s.resources.len()))?;
+        self.with_state(|s| {
+            s.resources.push(RawResource {
+                id: id.to_owned(),
+                resource_type: resource_type.to_owned(),
+                props,
+            })
+        });
+        Ok(ResourceHandle {
+            key: self.key(index),
+            path: path.into(),
+        })
+    }
+
+    // ---- helpers ----
+
+    fn with_state<R>(&mut self, f: impl FnOnce(&mut StackState) -> R) -> R {
+        f(&mut self.app.borrow_mut().stacks[self.index])
+    }
+
+    fn key(&self, index: usize) -> Key {
+        Key {
+            app: self.app.borrow().serial,
+            stack: self.index,
+            index,
+        }
+    }
+
+    fn path(&self, id: &str) -> String {
+        format!("{}/{id}", self.app.borrow().stacks[self.index].id)
+    }
+
+    /// Validates `id`, refuses duplicates, records the construct; returns its slot.
+    fn add_construct(
+        &mut self,
+        id: &str,
+        make: impl FnOnce(&StackState) -> Construct,
+    ) -> Result<usize, Error> {
+        let mut app = self.app.borrow_mut();
+        let stack = &mut app.stacks[self.index];
+        validate::construct_id(stack.name.as_str(), id)?;
+        if let Some(existing) = stack.constructs.get(id) {
+            return Err(Error::DuplicateConstruct {
+                stack: stack.name.to_string(),
+                id: id.to_owned(),
+                existing: existing.kind(),
+            });
+        }
+        let construct = make(stack);
+        stack.constructs.insert(id.to_owned(), construct);
+        Ok(match construct {
+            Construct::Vpc(i)
+            | Construct::Group(i)
+            | Construct::GroupSet(i)
+            | Construct::Parameter(i)
+            | Construct::Resource(i) => i,
+        })
+    }
+
+    /// Refuses a handle of another app, or an object of another stack.
+    fn check_own(
+        &self,
+        key: Key,
+        object: &str,
+        action: &'static str,
+        hint: impl FnOnce() -> String,
+    ) -> Result<(), Error> {
+        let app = self.app.borrow();
+        if key.app != app.serial {
+            return Err(Error::ForeignApp {
+                stack: self.name(),
+                object: object.to_owned(),
+            });
+        }
+        if key.stack != self.index {
+            return Err(Error::ForeignObject {
+                stack: app.stacks[self.index].name.to_string(),
+                action,
+                object: object.to_owned(),
+                owner: app.stacks[key.stack].name.to_string(),
+                hint: hint(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A group used as a peer or set member: any group of this app, a literal external
+    /// group, or a parameter of this very stack.
+    fn check_group_usable(&self, group: &GroupRef) -> Result<(), Error> {
+        let app = self.app.borrow();
+        match group {
+            GroupRef::Owned(g) if g.key.app != app.serial => Err(Error::ForeignApp {
+                stack: self.name(),
+                object: g.path().to_owned(),
+            }),
+            GroupRef::External(ExternalGroup {
+                source: ExternalSource::Parameter { key, path },
+            }) => {
+                if key.app != app.serial {
+                    return Err(Error::ForeignApp {
+                        stack: self.name(),
+                        object: path.to_string(),
+                    });
+                }
+                if key.stack != self.index {
+                    return Err(Error::ParameterOfOtherStack {
+                        stack: app.stacks[self.index].name.to_string(),
+                        object: path.to_string(),
+                        owner: app.stacks[key.stack].name.to_string(),
+                        hint: "declare the parameter in this stack too, with group_parameter or group_from_ssm".into(),
+                    });
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn check_app_vpc(&self, vpc: &Vpc) -> Result<(), Error> {
+        match &vpc.target {
+            VpcTarget::Owned { key, path } if key.app != self.app.borrow().serial => {
+                Err(Error::ForeignApp {
+                    stack: self.name(),
+                    object: path.to_string(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn own_group_hint(direction: Direction) -> String {
+    match direction {
+        Direction::Ingress => "to reach it, give this stack's workloads a group of their own with an egress rule to it, and have the owner admit a shared role group (e.g. `bots`) that they join through a group set".into(),
+        Direction::Egress => "create a group in this stack for its workloads and add the egress rule there".into(),
+    }
+}
+
+/// What a stack can [share](Stack::share): a [`SecurityGroup`] or a [`Vpc`] it creates.
+pub trait Shareable: sealed::Sealed {}
+
+impl Shareable for SecurityGroup {}
+impl Shareable for Vpc {}
+
+#[allow(private_interfaces)] // sealed: the methods are crate-private in practice
+mod sealed {
+    use crate::handles::{Key, VpcTarget};
+    use crate::model::Shared;
+
+    pub trait Sealed {
+        /// Where the object lives, its path, and what sharing it exports; `None` for
+        /// objects outside the app.
+        fn share_key(&self) -> Option<(Key, String, Shared)>;
+        fn describe(&self) -> String;
+    }
+
+    impl Sealed for crate::SecurityGroup {
+        fn share_key(&self) -> Option<(Key, String, Shared)> {
+            Some((
+                self.key,
+                self.path.to_string(),
+                Shared::Group(self.key.index),
+            ))
+        }
+        fn describe(&self) -> String {
+            self.path.to_string()
+        }
+    }
+
+    impl Sealed for crate::Vpc {
+        fn share_key(&self) -> Option<(Key, String, Shared)> {
+            match &self.target {
+                VpcTarget::Owned { key, path } => {
+                    Some((*key, path.to_string(), Shared::Vpc(key.index)))
+                }
+                VpcTarget::External(_) => None,
+            }
+        }
+        fn describe(&self) -> String {
+            self.path().to_owned()
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The cloud assembly: one template per stack plus the `manifest.json` that the AWS CDK
+//! CLI reads (`cdk ls --app DIR`, `cdk deploy --app DIR`).
+
+use std::fs;
+use std::path::Path;
+
+use ringfence_cfn::{ExportName, StackName, Template};
+use serde_json::json;
+
+use crate::Error;
+
+/// The cloud-assembly schema version written in the manifest; the CDK CLI refuses
+/// versions newer than it knows, and 36.0.0 is read by CLI 2.x and 3.x alike.
+pub const MANIFEST_VERSION: &str = "36.0.0";
+
+/// One synthesized stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackArtifact {
+    /// The CloudFormation stack name, also the artifact id in the manifest.
+    pub name: StackName,
+    /// The template.
+    pub template: Template,
+    /// The stacks this one imports from, deployed before it.
+    pub dependencies: Vec<StackName>,
+    /// The names this stack exports (what it shares).
+    pub exports: Vec<ExportName>,
+    /// The export names this stack imports.
+    pub imports: Vec<ExportName>,
+}
+
+impl StackArtifact {
+    /// `<stack>.template.json`.
+    pub fn template_file(&self) -> String {
+        format!("{}.template.json", self.name)
+    }
+}
+
+/// A synthesized app: its stacks in deployment order (every stack after the stacks it
+/// imports from).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assembly {
+    stacks: Vec<StackArtifact>,
+}
+
+impl Assembly {
+    pub(crate) fn new(stacks: Vec<StackArtifact>) -> Self {
+        Assembly { stacks }
+    }
+
+    /// The stacks, in deployment order.
+    pub fn stacks(&self) -> &[StackArtifact] {
+        &self.stacks
+    }
+
+    /// One stack by name.
+    pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
+        self.stacks.iter().find(|s| s.name.as_str() == name)
+    }
+
+    /// Stack names in deployment order.
+    pub fn deployment_order(&self) -> Vec<&str> {
+        self.stacks.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// `manifest.json`: one `aws:cloudformation:stack` artifact per stack, with its
+    /// template file and dependencies.
+    pub fn manifest(&self) -> String {
+        let mut artifacts = serde_json::Map::new();
+        for s in &self.stacks {
+            let mut a = serde_json::Map::new();
+            a.insert("type".into(), json!("aws:cloudformation:stack"));
+            a.insert(
+                "environment".into(),
+                json!("aws://unknown-account/unknown-region"),
+            );
+            a.insert(
+                "properties".into(),
+                json!({ "templateFile": s.template_file() }),
+            );
+            if !s.dependencies.is_empty() {
+                a.insert("dependencies".into(), json!(s.dependencies));
+            }
+            a.insert("displayName".into(), json!(s.name));
+            artifacts.insert(s.name.to_string(), a.into());
+        }
+        let doc = json!({ "version": MANIFEST_VERSION, "artifacts": artifacts });
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Writes `manifest.json` and `<stack>.template.json` for every stack into `dir`
+    /// (created if missing), and `<stack>.template.yaml` too when `yaml` is true.
+    /// Templates of stacks no longer in the app are removed, so the folder holds exactly
+    /// this assembly.
+    pub fn write(&self, dir: &Path, yaml: bool) -> Result<(), Error> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+        let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".template.json") || name.ends_with(".template.yaml") {
+                fs::remove_file(entry.path()).map_err(|e| Error::io(&entry.path(), &e))?;
+            }
+        }
+        let mut buf = Vec::with_capacity(64 * 1024);
+        for s in &self.stacks {
+            buf.clear();
+            s.template.write_json(&mut buf);
+            let path = dir.join(s.template_file());
+            fs::write(&path, &buf).map_err(|e| Error::io(&path, &e))?;
+            if yaml {
+                let path = dir.join(format!("{}.template.yaml", s.name));
+                fs::write(&path, s.template.to_yaml()).map_err(|e| Error::io(&path, &e))?;
+            }
+        }
+        let path = dir.join("manifest.json");
+        fs::write(&path, self.manifest()).map_err(|e| Error::io(&path, &e))?;
+        Ok(())
+    }
+}

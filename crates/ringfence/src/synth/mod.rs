@@ -1,0 +1,56 @@
+//! Synthesis, as a visible pipeline: render each stack (resolving references into
+//! exports and imports) -> order the stacks (reporting cycles) -> check -> assemble.
+//! Writing the assembly is a separate step ([`Assembly::write`]).
+
+mod assembly;
+pub(crate) mod ids;
+mod order;
+pub(crate) mod render;
+mod resolve;
+
+pub use assembly::{Assembly, StackArtifact};
+
+use crate::model::AppState;
+use crate::SynthError;
+
+pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
+    // 1. Render every stack; each resolves its own references.
+    let rendered: Vec<render::Rendered> = (0..app.stacks.len())
+        .map(|i| render::render_stack(app, i))
+        .collect();
+    let mut errors: Vec<crate::Error> = Vec::new();
+    for r in &rendered {
+        errors.extend(r.errors.iter().cloned());
+    }
+
+    // 2. Order the stacks by their imports; a cycle cannot be deployed.
+    let names: Vec<String> = app.stacks.iter().map(|s| s.name.to_string()).collect();
+    let deps: Vec<_> = rendered.iter().map(|r| r.deps.clone()).collect();
+    let order = match order::deployment_order(&names, &deps) {
+        Ok(order) => order,
+        Err(cycles) => {
+            errors.extend(cycles);
+            Vec::new()
+        }
+    };
+    if !errors.is_empty() {
+        return Err(SynthError { errors });
+    }
+
+    // 3. Assemble in deployment order.
+    let mut rendered: Vec<Option<render::Rendered>> = rendered.into_iter().map(Some).collect();
+    let stacks = order
+        .into_iter()
+        .filter_map(|i| {
+            let r = rendered[i].take()?;
+            Some(StackArtifact {
+                name: app.stacks[i].name.clone(),
+                dependencies: r.deps.keys().map(|&d| app.stacks[d].name.clone()).collect(),
+                exports: r.exports,
+                imports: r.imports.into_iter().collect(),
+                template: r.template,
+            })
+        })
+        .collect();
+    Ok(Assembly::new(stacks))
+}

@@ -1,0 +1,302 @@
+//! Renders one stack's intent into its template.
+//!
+//! Decisions made here, and why:
+//! - Rules naming a group are standalone `AWS::EC2::SecurityGroupIngress`/`Egress`
+//!   resources, so two groups that admit each other never form a dependency cycle;
+//!   rules naming addresses or prefix lists are inline, next to the group.
+//! - Every group carries inline `SecurityGroupEgress`. Without it EC2 adds allow-all
+//!   egress, whatever standalone egress rules exist; so a group with no inline egress
+//!   rule gets a placeholder that matches no traffic (the AWS CDK's choice).
+//! - A group's standalone rules follow the group, in the order they were declared.
+
+use indexmap::{IndexMap, IndexSet};
+use ringfence_cfn::{ExportName, LogicalId, Output, Parameter, Resource, Template, Value};
+
+use super::ids;
+use super::resolve::Resolver;
+use crate::model::{AppState, Construct, Direction, GroupState, ParamKind, RuleState, StackState};
+use crate::peer::PeerKind;
+use crate::Error;
+
+/// CloudFormation's per-template quotas.
+const MAX_RESOURCES: usize = 500;
+const MAX_OUTPUTS: usize = 200;
+const MAX_PARAMETERS: usize = 200;
+
+/// A rule that matches no packet: ICMP type 252 code 86 to 255.255.255.255/32.
+pub(crate) const PLACEHOLDER_CIDR: &str = "255.255.255.255/32";
+/// Its description.
+pub(crate) const PLACEHOLDER_DESCRIPTION: &str =
+    "No egress: placeholder that matches no traffic, so EC2 adds no allow-all rule";
+
+pub(crate) struct Rendered {
+    pub template: Template,
+    pub deps: IndexMap<usize, String>,
+    pub imports: IndexSet<ExportName>,
+    pub exports: Vec<ExportName>,
+    pub errors: Vec<Error>,
+}
+
+/// Logical ids in use in one template, with the construct each was derived for.
+struct Ids<'a> {
+    stack: &'a StackState,
+    seen: IndexMap<LogicalId, String>,
+    errors: Vec<Error>,
+}
+
+impl Ids<'_> {
+    fn claim(&mut self, id: LogicalId, construct: String) -> LogicalId {
+        if let Some(first) = self.seen.get(&id) {
+            self.errors.push(Error::LogicalIdCollision {
+                stack: self.stack.name.to_string(),
+                logical_id: id.to_string(),
+                first: first.clone(),
+                second: construct,
+            });
+        } else {
+            self.seen.insert(id.clone(), construct);
+        }
+        id
+    }
+}
+
+pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
+    let stack = &app.stacks[index];
+    let mut r = Resolver::new(app, index);
+    let mut ids = Ids {
+        stack,
+        seen: IndexMap::new(),
+        errors: Vec::new(),
+    };
+    let description = stack
+        .description
+        .clone()
+        .unwrap_or_else(|| match &app.environment {
+            Some(env) => format!(
+                "{} of app {} ({env}), synthesized by ringfence",
+                stack.id, app.name
+            ),
+            None => format!("{} of app {}, synthesized by ringfence", stack.id, app.name),
+        });
+    let mut t = Template::new(description);
+
+    for (id, construct) in &stack.constructs {
+        let path = format!("{}/{id}", stack.id);
+        match *construct {
+            Construct::Vpc(i) => {
+                let vpc = &stack.vpcs[i];
+                let tag = match &app.environment {
+                    Some(env) => format!("{}-{}-{env}", app.name, vpc.id),
+                    None => format!("{}-{}", app.name, vpc.id),
+                };
+                let res = Resource::new("AWS::EC2::VPC")
+                    .property("CidrBlock", vpc.cidr.to_string())
+                    .property("EnableDnsHostnames", vpc.dns)
+                    .property("EnableDnsSupport", vpc.dns)
+                    .property("Tags", name_tag(&tag));
+                t.resources.insert(ids.claim(ids::vpc(&vpc.id), path), res);
+            }
+            Construct::Group(i) => render_group(&stack.groups[i], &path, &mut r, &mut ids, &mut t),
+            Construct::GroupSet(_) => {} // a value, rendered where a property uses it
+            Construct::Parameter(i) => {
+                let p = &stack.params[i];
+                let mut param = match &p.kind {
+                    ParamKind::GroupId => Parameter::new("AWS::EC2::SecurityGroup::Id"),
+                    ParamKind::SsmGroupId(name) => {
+                        let mut param = Parameter::new(
+                            "AWS::SSM::Parameter::Value<AWS::EC2::SecurityGroup::Id>",
+                        );
+                        param.default = Some(name.as_str().into());
+                        param
+                    }
+                };
+                param.description = Some(p.description.clone());
+                t.parameters
+                    .insert(ids.claim(ids::parameter(&p.id), path), param);
+            }
+            Construct::Resource(i) => {
+                let raw = &stack.resources[i];
+                let mut res = Resource::new(raw.resource_type.as_str());
+                for (k, v) in raw.props.iter() {
+                    res.properties.insert(k.to_owned(), r.prop(v));
+                }
+                t.resources
+                    .insert(ids.claim(ids::resource(&raw.id), path), res);
+            }
+        }
+    }
+
+    let mut exports = Vec::with_capacity(stack.shared.len());
+    for &shared in &stack.shared {
+        let name = ids::export_name(stack, shared);
+        let (value, what) = match shared {
+            crate::model::Shared::Group(i) => {
+                let g = &stack.groups[i];
+                (
+                    Value::get_att(&ids::group(&g.id), "GroupId"),
+                    format!("security group {}", g.name),
+                )
+            }
+            crate::model::Shared::Vpc(i) => (
+                Value::reference(&ids::vpc(&stack.vpcs[i].id)),
+                format!("VPC {}", stack.vpcs[i].id),
+            ),
+        };
+        let mut out = Output::new(value);
+        out.description = Some(format!(
+            "Id of {what}, shared with the other stacks of the app"
+        ));
+        out.export = Some(name.clone());
+        let output_id = ids::output(shared, stack);
+        let label = format!("{}/{} (export)", stack.id, name);
+        t.outputs.insert(ids.claim(output_id, label), out);
+        exports.push(name);
+    }
+
+    let mut errors = std::mem::take(&mut ids.errors);
+    for (what, count, max, hint) in [
+        (
+            "resources",
+            t.resources.len(),
+            MAX_RESOURCES,
+            "split the stack",
+        ),
+        (
+            "outputs",
+            t.outputs.len(),
+            MAX_OUTPUTS,
+            "share fewer objects, or split the stack",
+        ),
+        (
+            "parameters",
+            t.parameters.len(),
+            MAX_PARAMETERS,
+            "split the stack",
+        ),
+    ] {
+        if count > max {
+            errors.push(Error::TemplateQuota {
+                stack: stack.name.to_string(),
+                what,
+                count,
+                max,
+                hint,
+            });
+        }
+    }
+    errors.append(&mut r.errors);
+    Rendered {
+        template: t,
+        deps: r.deps,
+        imports: r.imports,
+        exports,
+        errors,
+    }
+}
+
+fn name_tag(name: &str) -> Value {
+    Value::List(vec![Value::map().with("Key", "Name").with("Value", name)])
+}
+
+fn render_group(
+    g: &GroupState,
+    path: &str,
+    r: &mut Resolver<'_>,
+    ids: &mut Ids<'_>,
+    t: &mut Template,
+) {
+    let group_id = ids.claim(ids::group(&g.id), path.to_owned());
+    let mut ingress = Vec::new();
+    let mut egress = Vec::new();
+    let mut standalone = Vec::new();
+    for rule in &g.rules {
+        if rule.peer.is_group() {
+            standalone.push(rule);
+            continue;
+        }
+        let list = match rule.direction {
+            Direction::Ingress => &mut ingress,
+            Direction::Egress => &mut egress,
+        };
+        list.push(inline_rule(rule));
+    }
+    if egress.is_empty() {
+        egress.push(
+            Value::map()
+                .with("IpProtocol", "icmp")
+                .with("FromPort", 252)
+                .with("ToPort", 86)
+                .with("CidrIp", PLACEHOLDER_CIDR)
+                .with("Description", PLACEHOLDER_DESCRIPTION),
+        );
+    }
+    let mut res = Resource::new("AWS::EC2::SecurityGroup")
+        .property("GroupName", g.name.as_str())
+        .property("GroupDescription", g.description.as_str())
+        .property("VpcId", r.vpc_id(&g.vpc));
+    if !ingress.is_empty() {
+        res = res.property("SecurityGroupIngress", Value::List(ingress));
+    }
+    res = res
+        .property("SecurityGroupEgress", Value::List(egress))
+        .property("Tags", name_tag(&g.name));
+    t.resources.insert(group_id.clone(), res);
+
+    for rule in standalone {
+        let PeerKind::Group(peer) = &rule.peer.kind else {
+            continue;
+        };
+        let (resource_type, peer_key) = match rule.direction {
+            Direction::Ingress => ("AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId"),
+            Direction::Egress => (
+                "AWS::EC2::SecurityGroupEgress",
+                "DestinationSecurityGroupId",
+            ),
+        };
+        let mut res =
+            Resource::new(resource_type).property("GroupId", Value::get_att(&group_id, "GroupId"));
+        res = with_ports(res, rule);
+        res = res
+            .property(peer_key, r.group_id(peer))
+            .property("Description", rule.description.as_str());
+        let label = format!(
+            "{path} {} {} {}",
+            rule.direction.word(),
+            rule.port,
+            rule.peer
+        );
+        t.resources.insert(
+            ids.claim(
+                ids::rule(&g.id, rule.direction, &rule.peer, rule.port),
+                label,
+            ),
+            res,
+        );
+    }
+}
+
+fn with_ports(mut res: Resource, rule: &RuleState) -> Resource {
+    res = res.property("IpProtocol", rule.port.protocol().cfn_name());
+    if let Some((from, to)) = rule.port.cfn_ports() {
+        res = res.property("FromPort", from).property("ToPort", to);
+    }
+    res
+}
+
+fn inline_rule(rule: &RuleState) -> Value {
+    let mut v = Value::map().with("IpProtocol", rule.port.protocol().cfn_name());
+    if let Some((from, to)) = rule.port.cfn_ports() {
+        v = v.with("FromPort", from).with("ToPort", to);
+    }
+    let prefix_key = match rule.direction {
+        Direction::Ingress => "SourcePrefixListId",
+        Direction::Egress => "DestinationPrefixListId",
+    };
+    v = match &rule.peer.kind {
+        PeerKind::Ipv4(n) => v.with("CidrIp", n.to_string()),
+        PeerKind::Ipv6(n) => v.with("CidrIpv6", n.to_string()),
+        PeerKind::PrefixList(id) => v.with(prefix_key, id.as_str()),
+        PeerKind::Group(_) => v, // never inline
+    };
+    v.with("Description", rule.description.as_str())
+}

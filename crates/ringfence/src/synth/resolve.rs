@@ -1,0 +1,175 @@
+//! The one place where a reference becomes a value: `Ref`/`Fn::GetAtt` inside the owner
+//! stack, `Fn::ImportValue` of the owner's export everywhere else.
+//!
+//! ```text
+//!   consumer stack                    owner stack
+//!   ┌───────────────────────┐         ┌─────────────────────────────┐
+//!   │ egress rule on OWN    │ import  │ group chat-db               │
+//!   │ group -> chat-db  ────┼────────>│ Output + Export (shared)    │
+//!   └───────────────────────┘         └─────────────────────────────┘
+//! ```
+//!
+//! The owner exports what it *shares* (its declared interface), not what consumers
+//! happen to use today, so its template never depends on who imports from it. A
+//! reference to something the owner does not share is an error that names the call to
+//! add. Every import records a dependency edge consumer -> owner, with the object that
+//! caused it, for the deployment order and for cycle reports.
+
+use indexmap::{IndexMap, IndexSet};
+use ringfence_cfn::{ExportName, LogicalId, Value};
+
+use super::ids;
+use crate::handles::{ExternalSource, Key, VpcTarget};
+use crate::model::{AppState, Shared};
+use crate::{Error, GroupRef, Prop, Vpc};
+
+pub(crate) struct Resolver<'a> {
+    app: &'a AppState,
+    stack: usize,
+    /// Owner stack -> the first object imported from it.
+    pub deps: IndexMap<usize, String>,
+    pub imports: IndexSet<ExportName>,
+    pub errors: Vec<Error>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(app: &'a AppState, stack: usize) -> Self {
+        Resolver {
+            app,
+            stack,
+            deps: IndexMap::new(),
+            imports: IndexSet::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The id of a security group, as seen from this stack.
+    pub fn group_id(&mut self, group: &GroupRef) -> Value {
+        match group {
+            GroupRef::Owned(g) => {
+                let local = |app: &AppState| {
+                    let id = ids::group(&app.stacks[g.key.stack].groups[g.key.index].id);
+                    Value::get_att(&id, "GroupId")
+                };
+                self.owned(g.key, g.path(), Shared::Group(g.key.index), local)
+            }
+            GroupRef::External(e) => match &e.source {
+                ExternalSource::Id(id) => Value::String(id.to_string()),
+                ExternalSource::Parameter { key, .. } => Value::reference(&ids::parameter(
+                    &self.app.stacks[key.stack].params[key.index].id,
+                )),
+            },
+        }
+    }
+
+    /// The id of a VPC, as seen from this stack.
+    pub fn vpc_id(&mut self, vpc: &Vpc) -> Value {
+        match &vpc.target {
+            VpcTarget::External(id) => Value::String(id.to_string()),
+            VpcTarget::Owned { key, path } => {
+                let local = |app: &AppState| {
+                    Value::reference(&ids::vpc(&app.stacks[key.stack].vpcs[key.index].id))
+                };
+                self.owned(*key, path, Shared::Vpc(key.index), local)
+            }
+        }
+    }
+
+    /// An escape-hatch property, references resolved.
+    pub fn prop(&mut self, prop: &Prop) -> Value {
+        match prop {
+            Prop::Value(v) => v.clone(),
+            Prop::List(items) => Value::List(items.iter().map(|p| self.prop(p)).collect()),
+            Prop::Map(props) => Value::Map(
+                props
+                    .0
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.prop(v)))
+                    .collect(),
+            ),
+            Prop::GroupId(g) => self.group_id(g),
+            Prop::GroupIds(set) => {
+                let groups = &self.app.stacks[set.key.stack].sets[set.key.index].groups;
+                Value::List(groups.iter().map(|g| self.group_id(g)).collect())
+            }
+            Prop::VpcId(v) => self.vpc_id(v),
+            Prop::Reference(r) => match self.local_resource(r.key, r.path()) {
+                Some(id) => Value::reference(&id),
+                None => Value::Null,
+            },
+            Prop::Attribute(r, attr) => match self.local_resource(r.key, r.path()) {
+                Some(id) => Value::get_att(&id, attr.as_str()),
+                None => Value::Null,
+            },
+        }
+    }
+
+    fn local_resource(&mut self, key: Key, path: &str) -> Option<LogicalId> {
+        if key.app != self.app.serial || key.stack != self.stack {
+            self.errors.push(Error::NotShared {
+                consumer: self.stack_name(),
+                object: path.to_owned(),
+                owner: self.owner_name(key),
+                hint: "escape-hatch resources are referenced only within their own stack".into(),
+            });
+            return None;
+        }
+        Some(ids::resource(
+            &self.app.stacks[key.stack].resources[key.index].id,
+        ))
+    }
+
+    fn owned(
+        &mut self,
+        key: Key,
+        path: &str,
+        shared: Shared,
+        local: impl FnOnce(&AppState) -> Value,
+    ) -> Value {
+        if key.app != self.app.serial {
+            self.errors.push(Error::ForeignApp {
+                stack: self.stack_name(),
+                object: path.to_owned(),
+            });
+            return Value::Null;
+        }
+        if key.stack == self.stack {
+            return local(self.app);
+        }
+        let owner = &self.app.stacks[key.stack];
+        if !owner.shared.contains(&shared) {
+            let handle = match shared {
+                Shared::Group(_) => "group",
+                Shared::Vpc(_) => "vpc",
+            };
+            self.errors.push(Error::NotShared {
+                consumer: self.stack_name(),
+                object: path.to_owned(),
+                owner: owner.name.to_string(),
+                hint: format!(
+                    "add `{}.share(&{handle})` in the stack that creates it",
+                    owner.id
+                ),
+            });
+            return Value::Null;
+        }
+        let name = ids::export_name(owner, shared);
+        self.deps
+            .entry(key.stack)
+            .or_insert_with(|| path.to_owned());
+        let value = Value::import(&name);
+        self.imports.insert(name);
+        value
+    }
+
+    fn stack_name(&self) -> String {
+        self.app.stacks[self.stack].name.to_string()
+    }
+
+    fn owner_name(&self, key: Key) -> String {
+        if key.app != self.app.serial {
+            return "(another app)".into();
+        }
+        self.app.stacks[key.stack].name.to_string()
+    }
+}
