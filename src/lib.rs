@@ -1,1 +1,56 @@
-//! Helpers shared by the example apps: argument parsing and the printed summary.
+//! Helpers shared by the example apps: their command line and the summary they print.
+//!
+//! Each example builds an [`App`](ringfence::App) in a `build` function (which the
+//! tests call too) and, in `main`, synthesizes it into `--out` and prints a summary.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Parser;
+use ringfence::Assembly;
+
+/// The command line every example accepts.
+#[derive(Debug, Clone, Parser)]
+pub struct ExampleArgs {
+    /// Folder to write the cloud assembly to (manifest.json and templates).
+    #[arg(long, default_value = "cdk.out")]
+    pub out: PathBuf,
+    /// Environment: changes names, never structure.
+    #[arg(long, default_value = "production", value_parser = ["production", "staging"])]
+    pub env: String,
+    /// Also write every template as YAML.
+    #[arg(long)]
+    pub yaml: bool,
+}
+
+/// A short summary of an assembly: stacks in deployment order with their resources,
+/// exports and imports, and the totals.
+pub fn summary(app_name: &str, assembly: &Assembly) -> String {
+    let stacks = assembly.stacks();
+    let resources: usize = stacks.iter().map(|s| s.template.resources.len()).sum();
+    let exports: usize = stacks.iter().map(|s| s.exports.len()).sum();
+    let imports: usize = stacks.iter().map(|s| s.imports.len()).sum();
+    let mut out = format!(
+        "{app_name}: {} stacks, {resources} resources, {exports} exports, {imports} imports\ndeployment order:\n",
+        stacks.len()
+    );
+    let width = stacks.iter().map(|s| s.name.as_str().len()).max().unwrap_or(0);
+    for (i, s) in stacks.iter().enumerate() {
+        let _ = write!(
+            out,
+            "  {}. {:width$}  {:>3} resources, {} exports",
+            i + 1,
+            s.name.as_str(),
+            s.template.resources.len(),
+            s.exports.len(),
+        );
+        if !s.dependencies.is_empty() {
+            let deps: Vec<&str> = s.dependencies.iter().map(|d| d.as_str()).collect();
+            let _ = write!(out, ", {} imports from {}", s.imports.len(), deps.join(", "));
+        }
+        out.push('\n');
+    }
+    out
+}

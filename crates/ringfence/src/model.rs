@@ -57,6 +57,8 @@ impl Construct {
 pub(crate) enum Shared {
     Vpc(usize),
     Group(usize),
+    /// An escape-hatch resource, shared by its `Ref`.
+    Resource(usize),
 }
 
 pub(crate) struct VpcState {

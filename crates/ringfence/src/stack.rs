@@ -227,8 +227,8 @@ impl Stack {
         Ok(())
     }
 
-    /// Declares that other stacks may use `object` (a [`SecurityGroup`] or a [`Vpc`]
-    /// this stack creates): it is exported, whether or not any stack imports it yet, so
+    /// Declares that other stacks may use `object` (a [`SecurityGroup`], a [`Vpc`] or an
+    /// escape-hatch resource's `Ref` this stack creates): it is exported, whether or not any stack imports it yet, so
     /// consumers come and go without changing this stack's template.
     pub fn share(&mut self, object: &impl Shareable) -> Result<(), Error> {
         let (key, path, shared) = object.share_key().ok_or_else(|| Error::ForeignObject {
@@ -522,11 +522,13 @@ fn own_group_hint(direction: Direction) -> String {
     }
 }
 
-/// What a stack can [share](Stack::share): a [`SecurityGroup`] or a [`Vpc`] it creates.
+/// What a stack can [share](Stack::share): a [`SecurityGroup`], a [`Vpc`] or an
+/// escape-hatch resource ([`ResourceHandle`], shared by its `Ref`) it creates.
 pub trait Shareable: sealed::Sealed {}
 
 impl Shareable for SecurityGroup {}
 impl Shareable for Vpc {}
+impl Shareable for ResourceHandle {}
 
 #[allow(private_interfaces)] // sealed: the methods are crate-private in practice
 mod sealed {
@@ -564,6 +566,15 @@ mod sealed {
         }
         fn describe(&self) -> String {
             self.path().to_owned()
+        }
+    }
+
+    impl Sealed for crate::ResourceHandle {
+        fn share_key(&self) -> Option<(Key, String, Shared)> {
+            Some((self.key, self.path.to_string(), Shared::Resource(self.key.index)))
+        }
+        fn describe(&self) -> String {
+            self.path.to_string()
         }
     }
 }

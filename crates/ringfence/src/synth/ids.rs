@@ -26,7 +26,7 @@ pub(crate) fn resource(id: &str) -> LogicalId {
 }
 
 /// A standalone rule's id comes from its content (group, direction, peer, port), never
-/// its position: `BotTriviaEgressToChatDbTcp5432` + hash.
+/// its position: `BotTriviaEgressTcp5432ToChatDb` + hash.
 pub(crate) fn rule(group_id: &str, direction: Direction, peer: &Peer, port: Port) -> LogicalId {
     let (dir, prep) = match direction {
         Direction::Ingress => ("Ingress", "From"),
@@ -34,7 +34,7 @@ pub(crate) fn rule(group_id: &str, direction: Direction, peer: &Peer, port: Port
     };
     let (readable, key) = peer_parts(peer);
     let key = format!("rule:{group_id}:{}:{key}:{port}", direction.word());
-    hashed(&[group_id, dir, prep, &readable, &port.id_part()], &key)
+    hashed(&[group_id, dir, &port.id_part(), prep, &readable], &key)
 }
 
 /// The readable part and the canonical key of a peer. Keys use construct paths (stack
@@ -64,6 +64,7 @@ pub(crate) fn export_name(owner: &StackState, shared: Shared) -> ExportName {
     let (id, attr) = match shared {
         Shared::Group(i) => (&owner.groups[i].id, "GroupId"),
         Shared::Vpc(i) => (&owner.vpcs[i].id, "VpcId"),
+        Shared::Resource(i) => (&owner.resources[i].id, "Ref"),
     };
     // Stack names and construct ids hold only letters, digits and `-`; the result is at
     // most 128 + 64 + 10 characters.
@@ -80,6 +81,10 @@ pub(crate) fn output(shared: Shared, owner: &StackState) -> LogicalId {
         Shared::Vpc(i) => {
             let id = &owner.vpcs[i].id;
             hashed(&[id, "VpcId"], &format!("export:vpc:{id}"))
+        }
+        Shared::Resource(i) => {
+            let id = &owner.resources[i].id;
+            hashed(&[id, "Ref"], &format!("export:resource:{id}"))
         }
     }
 }

@@ -14,7 +14,7 @@ use ringfence_cfn::{ExportName, LogicalId, Output, Parameter, Resource, Template
 
 use super::ids;
 use super::resolve::Resolver;
-use crate::model::{AppState, Construct, Direction, GroupState, ParamKind, RuleState, StackState};
+use crate::model::{AppState, Construct, Direction, GroupState, ParamKind, RuleState, Shared, StackState};
 use crate::peer::PeerKind;
 use crate::Error;
 
@@ -130,22 +130,20 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
     for &shared in &stack.shared {
         let name = ids::export_name(stack, shared);
         let (value, what) = match shared {
-            crate::model::Shared::Group(i) => {
+            Shared::Group(i) => {
                 let g = &stack.groups[i];
-                (
-                    Value::get_att(&ids::group(&g.id), "GroupId"),
-                    format!("security group {}", g.name),
-                )
+                (Value::get_att(&ids::group(&g.id), "GroupId"), format!("Id of security group {}", g.name))
             }
-            crate::model::Shared::Vpc(i) => (
-                Value::reference(&ids::vpc(&stack.vpcs[i].id)),
-                format!("VPC {}", stack.vpcs[i].id),
-            ),
+            Shared::Vpc(i) => {
+                (Value::reference(&ids::vpc(&stack.vpcs[i].id)), format!("Id of VPC {}", stack.vpcs[i].id))
+            }
+            Shared::Resource(i) => {
+                let raw = &stack.resources[i];
+                (Value::reference(&ids::resource(&raw.id)), format!("Ref of {} {}", raw.resource_type, raw.id))
+            }
         };
         let mut out = Output::new(value);
-        out.description = Some(format!(
-            "Id of {what}, shared with the other stacks of the app"
-        ));
+        out.description = Some(format!("{what}, shared with the other stacks of the app"));
         out.export = Some(name.clone());
         let output_id = ids::output(shared, stack);
         let label = format!("{}/{} (export)", stack.id, name);

@@ -93,10 +93,10 @@ impl<'a> Resolver<'a> {
                 Value::List(groups.iter().map(|g| self.group_id(g)).collect())
             }
             Prop::VpcId(v) => self.vpc_id(v),
-            Prop::Reference(r) => match self.local_resource(r.key, r.path()) {
-                Some(id) => Value::reference(&id),
-                None => Value::Null,
-            },
+            Prop::Reference(r) => {
+                let local = |app: &AppState| Value::reference(&ids::resource(&app.stacks[r.key.stack].resources[r.key.index].id));
+                self.owned(r.key, r.path(), Shared::Resource(r.key.index), local)
+            }
             Prop::Attribute(r, attr) => match self.local_resource(r.key, r.path()) {
                 Some(id) => Value::get_att(&id, attr.as_str()),
                 None => Value::Null,
@@ -110,7 +110,7 @@ impl<'a> Resolver<'a> {
                 consumer: self.stack_name(),
                 object: path.to_owned(),
                 owner: self.owner_name(key),
-                hint: "escape-hatch resources are referenced only within their own stack".into(),
+                hint: "only the `Ref` of another stack's resource can be shared (ResourceHandle::reference); expose attributes through a resource of this stack".into(),
             });
             return None;
         }
@@ -141,6 +141,7 @@ impl<'a> Resolver<'a> {
             let handle = match shared {
                 Shared::Group(_) => "group",
                 Shared::Vpc(_) => "vpc",
+                Shared::Resource(_) => "resource",
             };
             self.errors.push(Error::NotShared {
                 consumer: self.stack_name(),

@@ -1,0 +1,176 @@
+//! # chat_bots
+//!
+//! A chat platform runs many small bots, one stack each, on a shared network. The
+//! `network` stack owns the VPC, the ECS cluster and the role groups: `bots-<env>`,
+//! which every bot task joins, and the service groups `chat-db-<env>` (PostgreSQL) and
+//! `cache-<env>` (Redis), which admit `bots-<env>`. Each bot stack creates its own group,
+//! with egress only where that bot needs to go, and runs its tasks in {own group, shared
+//! bots group}. No bot stack ever adds a rule to a network group, so deploying, rolling
+//! back or deleting a bot never changes what another bot can reach.
+//!
+//! ```text
+//! cargo run --example chat_bots -- --out cdk.out [--env production|staging] [--yaml]
+//! ```
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use ringfence::cfn::Value;
+use ringfence::{App, Error, Peer, Port, Props, ResourceHandle, SecurityGroup, Stack, Vpc, VpcSpec};
+use ringfence_examples::{summary, ExampleArgs};
+
+/// What one bot needs to reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bot {
+    /// Its name: the stack is `bot-<name>`, its group `bot-<name>-<env>`.
+    pub name: &'static str,
+    /// What the bot does, for the group's description.
+    pub purpose: &'static str,
+    /// Keeps state in the chat history database.
+    pub chat_db: bool,
+    /// Keeps state in the Redis cache.
+    pub cache: bool,
+}
+
+/// The bots the platform runs today.
+pub const BOTS: [Bot; 3] = [
+    Bot { name: "trivia", purpose: "asks trivia questions and keeps scores", chat_db: true, cache: false },
+    Bot { name: "dice", purpose: "rolls dice for tabletop channels", chat_db: false, cache: true },
+    Bot { name: "quiz", purpose: "runs timed quizzes", chat_db: true, cache: true },
+];
+
+/// A bot that may join later.
+pub const POLL: Bot = Bot { name: "poll", purpose: "runs channel polls", chat_db: true, cache: false };
+
+/// What the network stack shares with the bot stacks.
+struct Network {
+    vpc: Vpc,
+    bots: SecurityGroup,
+    chat_db: SecurityGroup,
+    cache: SecurityGroup,
+    cluster: ResourceHandle,
+    subnets: Vec<ResourceHandle>,
+}
+
+/// Builds the app for one environment and a set of bots.
+pub fn build(env: &str, bots: &[Bot]) -> Result<App, Error> {
+    let app = App::new("chat").environment(env);
+    let mut network = app.stack("network")?;
+    network.describe(&format!("Shared network of the chat platform ({env}): VPC, ECS cluster and role groups"))?;
+    let net = network_stack(&mut network, env)?;
+    for bot in bots {
+        let mut stack = app.stack(&format!("bot-{}", bot.name))?;
+        bot_stack(&mut stack, &net, bot, env)?;
+    }
+    Ok(app)
+}
+
+fn network_stack(stack: &mut Stack, env: &str) -> Result<Network, Error> {
+    let vpc = stack.vpc("main", VpcSpec::new("10.20.0.0/16")?)?;
+    // Subnets through the escape hatch until the networking release models them.
+    let mut subnets = Vec::new();
+    for (i, cidr) in ["10.20.0.0/20", "10.20.16.0/20"].into_iter().enumerate() {
+        let az = char::from(b'a' + i as u8);
+        subnets.push(stack.resource(
+            &format!("tasks-{az}"),
+            "AWS::EC2::Subnet",
+            Props::new()
+                .set("VpcId", &vpc)
+                .set("CidrBlock", cidr)
+                .set("AvailabilityZone", Value::select(i as u32, Value::azs()))
+                .set("MapPublicIpOnLaunch", false),
+        )?);
+    }
+    let cluster = stack.resource(
+        "cluster",
+        "AWS::ECS::Cluster",
+        Props::new().set("ClusterName", format!("chat-{env}")),
+    )?;
+
+    let bots = stack.security_group(&vpc, "bots", "Every bot task; services admit this role, never a single bot")?;
+    let chat_db = stack.security_group(&vpc, "chat-db", "Chat history PostgreSQL cluster")?;
+    let cache = stack.security_group(&vpc, "cache", "Redis cache of bot state and rate limits")?;
+    stack.allow_ingress(&chat_db, Peer::group(&bots), Port::POSTGRES, "Bots read and write chat history")?;
+    stack.allow_ingress(&cache, Peer::group(&bots), Port::REDIS, "Bots keep short-lived state")?;
+
+    stack.share(&vpc)?;
+    for group in [&bots, &chat_db, &cache] {
+        stack.share(group)?;
+    }
+    stack.share(&cluster)?;
+    for subnet in &subnets {
+        stack.share(subnet)?;
+    }
+    Ok(Network { vpc, bots, chat_db, cache, cluster, subnets })
+}
+
+fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(), Error> {
+    let role = format!("bot-{}", bot.name);
+    let own = stack.security_group(&net.vpc, role.as_str(), &format!("Tasks of the {} bot, which {}", bot.name, bot.purpose))?;
+    if bot.chat_db {
+        stack.allow_egress(&own, Peer::group(&net.chat_db), Port::POSTGRES, "Chat history")?;
+    }
+    if bot.cache {
+        stack.allow_egress(&own, Peer::group(&net.cache), Port::REDIS, "Bot state and rate limits")?;
+    }
+    stack.allow_egress(&own, Peer::any_ipv4(), Port::HTTPS, "Chat platform API and container registry")?;
+    let tasks = stack.group_set("tasks", [&own, &net.bots])?;
+
+    let task = stack.resource(
+        "task",
+        "AWS::ECS::TaskDefinition",
+        Props::new()
+            .set("Family", format!("{role}-{env}"))
+            .set("RequiresCompatibilities", vec!["FARGATE"])
+            .set("NetworkMode", "awsvpc")
+            .set("Cpu", "256")
+            .set("Memory", "512")
+            .set(
+                "ContainerDefinitions",
+                vec![Props::new()
+                    .set("Name", "bot")
+                    .set("Image", format!("public.ecr.aws/chat-platform/{role}:{env}"))
+                    .set("Essential", true)],
+            ),
+    )?;
+    stack.resource(
+        "service",
+        "AWS::ECS::Service",
+        Props::new()
+            .set("Cluster", net.cluster.reference())
+            .set("TaskDefinition", task.reference())
+            .set("DesiredCount", 1)
+            .set("LaunchType", "FARGATE")
+            .set(
+                "NetworkConfiguration",
+                Props::new().set(
+                    "AwsvpcConfiguration",
+                    Props::new()
+                        .set("AssignPublicIp", "DISABLED")
+                        .set("SecurityGroups", &tasks)
+                        .set("Subnets", net.subnets.iter().map(ResourceHandle::reference).collect::<Vec<_>>()),
+                ),
+            ),
+    )?;
+    Ok(())
+}
+
+#[allow(dead_code)] // used when this file is compiled as the example binary
+fn main() -> ExitCode {
+    let args = ExampleArgs::parse();
+    let result = build(&args.env, &BOTS).map_err(|e| e.to_string()).and_then(|app| {
+        let assembly = app.synth_to(&args.out, args.yaml).map_err(|e| e.to_string())?;
+        Ok((app, assembly))
+    });
+    match result {
+        Ok((app, assembly)) => {
+            print!("{}", summary(&format!("{} ({})", app.name(), args.env), &assembly));
+            println!("wrote {}", args.out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
