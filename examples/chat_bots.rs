@@ -16,7 +16,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ringfence::cfn::Value;
-use ringfence::{App, Error, Peer, Port, Props, ResourceHandle, SecurityGroup, Stack, Vpc, VpcSpec};
+use ringfence::{
+    App, Error, Peer, Port, Props, ResourceHandle, SecurityGroup, Stack, Vpc, VpcSpec,
+};
 use ringfence_examples::{summary, ExampleArgs};
 
 /// What one bot needs to reach.
@@ -34,13 +36,33 @@ pub struct Bot {
 
 /// The bots the platform runs today.
 pub const BOTS: [Bot; 3] = [
-    Bot { name: "trivia", purpose: "asks trivia questions and keeps scores", chat_db: true, cache: false },
-    Bot { name: "dice", purpose: "rolls dice for tabletop channels", chat_db: false, cache: true },
-    Bot { name: "quiz", purpose: "runs timed quizzes", chat_db: true, cache: true },
+    Bot {
+        name: "trivia",
+        purpose: "asks trivia questions and keeps scores",
+        chat_db: true,
+        cache: false,
+    },
+    Bot {
+        name: "dice",
+        purpose: "rolls dice for tabletop channels",
+        chat_db: false,
+        cache: true,
+    },
+    Bot {
+        name: "quiz",
+        purpose: "runs timed quizzes",
+        chat_db: true,
+        cache: true,
+    },
 ];
 
 /// A bot that may join later.
-pub const POLL: Bot = Bot { name: "poll", purpose: "runs channel polls", chat_db: true, cache: false };
+pub const POLL: Bot = Bot {
+    name: "poll",
+    purpose: "runs channel polls",
+    chat_db: true,
+    cache: false,
+};
 
 /// What the network stack shares with the bot stacks.
 struct Network {
@@ -56,7 +78,9 @@ struct Network {
 pub fn build(env: &str, bots: &[Bot]) -> Result<App, Error> {
     let app = App::new("chat").environment(env);
     let mut network = app.stack("network")?;
-    network.describe(&format!("Shared network of the chat platform ({env}): VPC, ECS cluster and role groups"))?;
+    network.describe(&format!(
+        "Shared network of the chat platform ({env}): VPC, ECS cluster and role groups"
+    ))?;
     let net = network_stack(&mut network, env)?;
     for bot in bots {
         let mut stack = app.stack(&format!("bot-{}", bot.name))?;
@@ -71,15 +95,17 @@ fn network_stack(stack: &mut Stack, env: &str) -> Result<Network, Error> {
     let mut subnets = Vec::new();
     for (i, cidr) in ["10.20.0.0/20", "10.20.16.0/20"].into_iter().enumerate() {
         let az = char::from(b'a' + i as u8);
-        subnets.push(stack.resource(
-            &format!("tasks-{az}"),
-            "AWS::EC2::Subnet",
-            Props::new()
-                .set("VpcId", &vpc)
-                .set("CidrBlock", cidr)
-                .set("AvailabilityZone", Value::select(i as u32, Value::azs()))
-                .set("MapPublicIpOnLaunch", false),
-        )?);
+        subnets.push(
+            stack.resource(
+                &format!("tasks-{az}"),
+                "AWS::EC2::Subnet",
+                Props::new()
+                    .set("VpcId", &vpc)
+                    .set("CidrBlock", cidr)
+                    .set("AvailabilityZone", Value::select(i as u32, Value::azs()))
+                    .set("MapPublicIpOnLaunch", false),
+            )?,
+        );
     }
     let cluster = stack.resource(
         "cluster",
@@ -87,11 +113,25 @@ fn network_stack(stack: &mut Stack, env: &str) -> Result<Network, Error> {
         Props::new().set("ClusterName", format!("chat-{env}")),
     )?;
 
-    let bots = stack.security_group(&vpc, "bots", "Every bot task; services admit this role, never a single bot")?;
+    let bots = stack.security_group(
+        &vpc,
+        "bots",
+        "Every bot task; services admit this role, never a single bot",
+    )?;
     let chat_db = stack.security_group(&vpc, "chat-db", "Chat history PostgreSQL cluster")?;
     let cache = stack.security_group(&vpc, "cache", "Redis cache of bot state and rate limits")?;
-    stack.allow_ingress(&chat_db, Peer::group(&bots), Port::POSTGRES, "Bots read and write chat history")?;
-    stack.allow_ingress(&cache, Peer::group(&bots), Port::REDIS, "Bots keep short-lived state")?;
+    stack.allow_ingress(
+        &chat_db,
+        Peer::group(&bots),
+        Port::POSTGRES,
+        "Bots read and write chat history",
+    )?;
+    stack.allow_ingress(
+        &cache,
+        Peer::group(&bots),
+        Port::REDIS,
+        "Bots keep short-lived state",
+    )?;
 
     stack.share(&vpc)?;
     for group in [&bots, &chat_db, &cache] {
@@ -101,19 +141,45 @@ fn network_stack(stack: &mut Stack, env: &str) -> Result<Network, Error> {
     for subnet in &subnets {
         stack.share(subnet)?;
     }
-    Ok(Network { vpc, bots, chat_db, cache, cluster, subnets })
+    Ok(Network {
+        vpc,
+        bots,
+        chat_db,
+        cache,
+        cluster,
+        subnets,
+    })
 }
 
 fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(), Error> {
     let role = format!("bot-{}", bot.name);
-    let own = stack.security_group(&net.vpc, role.as_str(), &format!("Tasks of the {} bot, which {}", bot.name, bot.purpose))?;
+    let own = stack.security_group(
+        &net.vpc,
+        role.as_str(),
+        &format!("Tasks of the {} bot, which {}", bot.name, bot.purpose),
+    )?;
     if bot.chat_db {
-        stack.allow_egress(&own, Peer::group(&net.chat_db), Port::POSTGRES, "Chat history")?;
+        stack.allow_egress(
+            &own,
+            Peer::group(&net.chat_db),
+            Port::POSTGRES,
+            "Chat history",
+        )?;
     }
     if bot.cache {
-        stack.allow_egress(&own, Peer::group(&net.cache), Port::REDIS, "Bot state and rate limits")?;
+        stack.allow_egress(
+            &own,
+            Peer::group(&net.cache),
+            Port::REDIS,
+            "Bot state and rate limits",
+        )?;
     }
-    stack.allow_egress(&own, Peer::any_ipv4(), Port::HTTPS, "Chat platform API and container registry")?;
+    stack.allow_egress(
+        &own,
+        Peer::any_ipv4(),
+        Port::HTTPS,
+        "Chat platform API and container registry",
+    )?;
     let tasks = stack.group_set("tasks", [&own, &net.bots])?;
 
     let task = stack.resource(
@@ -129,7 +195,10 @@ fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(
                 "ContainerDefinitions",
                 vec![Props::new()
                     .set("Name", "bot")
-                    .set("Image", format!("public.ecr.aws/chat-platform/{role}:{env}"))
+                    .set(
+                        "Image",
+                        format!("public.ecr.aws/chat-platform/{role}:{env}"),
+                    )
                     .set("Essential", true)],
             ),
     )?;
@@ -148,7 +217,13 @@ fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(
                     Props::new()
                         .set("AssignPublicIp", "DISABLED")
                         .set("SecurityGroups", &tasks)
-                        .set("Subnets", net.subnets.iter().map(ResourceHandle::reference).collect::<Vec<_>>()),
+                        .set(
+                            "Subnets",
+                            net.subnets
+                                .iter()
+                                .map(ResourceHandle::reference)
+                                .collect::<Vec<_>>(),
+                        ),
                 ),
             ),
     )?;
@@ -158,13 +233,20 @@ fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(
 #[allow(dead_code)] // used when this file is compiled as the example binary
 fn main() -> ExitCode {
     let args = ExampleArgs::parse();
-    let result = build(&args.env, &BOTS).map_err(|e| e.to_string()).and_then(|app| {
-        let assembly = app.synth_to(&args.out, args.yaml).map_err(|e| e.to_string())?;
-        Ok((app, assembly))
-    });
+    let result = build(&args.env, &BOTS)
+        .map_err(|e| e.to_string())
+        .and_then(|app| {
+            let assembly = app
+                .synth_to(&args.out, args.yaml)
+                .map_err(|e| e.to_string())?;
+            Ok((app, assembly))
+        });
     match result {
         Ok((app, assembly)) => {
-            print!("{}", summary(&format!("{} ({})", app.name(), args.env), &assembly));
+            print!(
+                "{}",
+                summary(&format!("{} ({})", app.name(), args.env), &assembly)
+            );
             println!("wrote {}", args.out.display());
             ExitCode::SUCCESS
         }

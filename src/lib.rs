@@ -36,7 +36,11 @@ pub fn summary(app_name: &str, assembly: &Assembly) -> String {
         "{app_name}: {} stacks, {resources} resources, {exports} exports, {imports} imports\ndeployment order:\n",
         stacks.len()
     );
-    let width = stacks.iter().map(|s| s.name.as_str().len()).max().unwrap_or(0);
+    let width = stacks
+        .iter()
+        .map(|s| s.name.as_str().len())
+        .max()
+        .unwrap_or(0);
     for (i, s) in stacks.iter().enumerate() {
         let _ = write!(
             out,
@@ -48,7 +52,12 @@ pub fn summary(app_name: &str, assembly: &Assembly) -> String {
         );
         if !s.dependencies.is_empty() {
             let deps: Vec<&str> = s.dependencies.iter().map(|d| d.as_str()).collect();
-            let _ = write!(out, ", {} imports from {}", s.imports.len(), deps.join(", "));
+            let _ = write!(
+                out,
+                ", {} imports from {}",
+                s.imports.len(),
+                deps.join(", ")
+            );
         }
         out.push('\n');
     }

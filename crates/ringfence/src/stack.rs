@@ -571,7 +571,11 @@ mod sealed {
 
     impl Sealed for crate::ResourceHandle {
         fn share_key(&self) -> Option<(Key, String, Shared)> {
-            Some((self.key, self.path.to_string(), Shared::Resource(self.key.index)))
+            Some((
+                self.key,
+                self.path.to_string(),
+                Shared::Resource(self.key.index),
+            ))
         }
         fn describe(&self) -> String {
             self.path.to_string()

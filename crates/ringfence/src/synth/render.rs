@@ -14,7 +14,9 @@ use ringfence_cfn::{ExportName, LogicalId, Output, Parameter, Resource, Template
 
 use super::ids;
 use super::resolve::Resolver;
-use crate::model::{AppState, Construct, Direction, GroupState, ParamKind, RuleState, Shared, StackState};
+use crate::model::{
+    AppState, Construct, Direction, GroupState, ParamKind, RuleState, Shared, StackState,
+};
 use crate::peer::PeerKind;
 use crate::Error;
 
@@ -132,14 +134,21 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
         let (value, what) = match shared {
             Shared::Group(i) => {
                 let g = &stack.groups[i];
-                (Value::get_att(&ids::group(&g.id), "GroupId"), format!("Id of security group {}", g.name))
+                (
+                    Value::get_att(&ids::group(&g.id), "GroupId"),
+                    format!("Id of security group {}", g.name),
+                )
             }
-            Shared::Vpc(i) => {
-                (Value::reference(&ids::vpc(&stack.vpcs[i].id)), format!("Id of VPC {}", stack.vpcs[i].id))
-            }
+            Shared::Vpc(i) => (
+                Value::reference(&ids::vpc(&stack.vpcs[i].id)),
+                format!("Id of VPC {}", stack.vpcs[i].id),
+            ),
             Shared::Resource(i) => {
                 let raw = &stack.resources[i];
-                (Value::reference(&ids::resource(&raw.id)), format!("Ref of {} {}", raw.resource_type, raw.id))
+                (
+                    Value::reference(&ids::resource(&raw.id)),
+                    format!("Ref of {} {}", raw.resource_type, raw.id),
+                )
             }
         };
         let mut out = Output::new(value);

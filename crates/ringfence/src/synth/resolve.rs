@@ -94,7 +94,11 @@ impl<'a> Resolver<'a> {
             }
             Prop::VpcId(v) => self.vpc_id(v),
             Prop::Reference(r) => {
-                let local = |app: &AppState| Value::reference(&ids::resource(&app.stacks[r.key.stack].resources[r.key.index].id));
+                let local = |app: &AppState| {
+                    Value::reference(&ids::resource(
+                        &app.stacks[r.key.stack].resources[r.key.index].id,
+                    ))
+                };
                 self.owned(r.key, r.path(), Shared::Resource(r.key.index), local)
             }
             Prop::Attribute(r, attr) => match self.local_resource(r.key, r.path()) {

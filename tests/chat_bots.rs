@@ -1,0 +1,156 @@
+//! The chat_bots example: snapshots of every template, and DESIGN.md's invariants
+//! checked on what it writes.
+
+#[path = "../examples/chat_bots.rs"]
+mod chat_bots;
+mod support;
+
+use chat_bots::{build, Bot, BOTS, POLL};
+use ringfence::Assembly;
+
+fn synth(env: &str, bots: &[Bot]) -> Assembly {
+    build(env, bots)
+        .expect("the example builds")
+        .synth()
+        .expect("the example synthesizes")
+}
+
+#[test]
+fn snapshots_of_every_template() {
+    for env in ["production", "staging"] {
+        let assembly = synth(env, &BOTS);
+        insta::with_settings!({ snapshot_path => "../snapshots/chat_bots", prepend_module_to_snapshot => false, omit_expression => true }, {
+            for stack in assembly.stacks() {
+                insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
+                if env == "production" {
+                    insta::assert_snapshot!(format!("{}.template.yaml", stack.name), stack.template.to_yaml());
+                }
+            }
+            insta::assert_snapshot!(format!("{env}.manifest.json"), assembly.manifest());
+        });
+    }
+}
+
+#[test]
+fn every_template_keeps_the_invariants() {
+    for env in ["production", "staging"] {
+        let assembly = synth(env, &BOTS);
+        let violations = support::assembly_violations(&assembly);
+        assert!(violations.is_empty(), "{violations:#?}");
+    }
+}
+
+#[test]
+fn the_checker_catches_a_planted_violation() {
+    // The invariant checker itself must fail on a template that breaks ring-fencing:
+    // a bot template that adds a rule to the network's group through an import.
+    let assembly = synth("production", &BOTS);
+    let docs = support::documents(&assembly);
+    let mut doc = docs["chat-bot-trivia-production"].clone();
+    doc["Resources"]["Planted"] = serde_json::json!({
+        "Type": "AWS::EC2::SecurityGroupIngress",
+        "Properties": {
+            "GroupId": {"Fn::ImportValue": "chat-network-production:chat-db:GroupId"},
+            "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+            "SourceSecurityGroupId": "sg-0123456789abcdef0", "Description": "x"
+        }
+    });
+    doc["Resources"]["BotTriviaSecurityGroupB5B9E9D2"] = serde_json::json!({
+        "Type": "AWS::EC2::SecurityGroup",
+        "Properties": {"GroupDescription": "g", "VpcId": "vpc-0a1b2c3d"}
+    });
+    let v = support::template_violations("t", &doc);
+    assert!(v.iter().any(|l| l.contains("does not create")), "{v:?}");
+    assert!(v.iter().any(|l| l.contains("allow-all egress")), "{v:?}");
+}
+
+#[test]
+fn two_runs_write_byte_identical_folders() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    build("production", &BOTS)
+        .unwrap()
+        .synth_to(a.path(), true)
+        .unwrap();
+    build("production", &BOTS)
+        .unwrap()
+        .synth_to(b.path(), true)
+        .unwrap();
+    let (fa, fb) = (support::read_dir(a.path()), support::read_dir(b.path()));
+    assert_eq!(fa.len(), 9, "manifest + 4 JSON + 4 YAML");
+    assert_eq!(fa, fb);
+}
+
+#[test]
+fn rewriting_with_fewer_stacks_leaves_no_stale_template() {
+    let dir = tempfile::tempdir().unwrap();
+    build("production", &BOTS)
+        .unwrap()
+        .synth_to(dir.path(), false)
+        .unwrap();
+    build("production", &BOTS[..2])
+        .unwrap()
+        .synth_to(dir.path(), false)
+        .unwrap();
+    let files = support::read_dir(dir.path());
+    assert!(!files.contains_key("chat-bot-quiz-production.template.json"));
+    assert_eq!(files.len(), 4);
+}
+
+#[test]
+fn consumers_come_and_go_without_touching_other_templates() {
+    let three = synth("production", &BOTS);
+    let two = synth("production", &BOTS[..2]);
+    let four = synth("production", &[BOTS[0], BOTS[1], BOTS[2], POLL]);
+    for other in [&two, &four] {
+        for stack in other.stacks() {
+            if let Some(before) = three.stack(stack.name.as_str()) {
+                assert_eq!(
+                    before.template.to_json(),
+                    stack.template.to_json(),
+                    "{} changed",
+                    stack.name
+                );
+            }
+        }
+    }
+    assert_eq!(two.stacks().len(), 3);
+    assert_eq!(four.stacks().len(), 5);
+}
+
+#[test]
+fn environments_change_names_not_structure() {
+    let prod = support::logical_ids(&synth("production", &BOTS));
+    let staging = support::logical_ids(&synth("staging", &BOTS));
+    type Ids = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+    let rename = |ids: &Ids, env: &str| -> Ids {
+        ids.iter()
+            .map(|(k, v)| (k.replace(env, "ENV"), v.clone()))
+            .collect()
+    };
+    assert_eq!(rename(&prod, "production"), rename(&staging, "staging"));
+    let staging_json = synth("staging", &BOTS).stacks()[0].template.to_json();
+    assert!(staging_json.contains("\"GroupName\": \"bots-staging\""));
+    assert!(!staging_json.contains("production"));
+}
+
+#[test]
+fn bots_reach_only_what_they_declare() {
+    // dice keeps no chat history: its own group has no egress to chat-db, so joining
+    // the bots role group (which chat-db admits) does not let it in.
+    let assembly = synth("production", &BOTS);
+    let dice = assembly
+        .stack("chat-bot-dice-production")
+        .unwrap()
+        .template
+        .to_json();
+    assert!(!dice.contains("chat-db:GroupId"));
+    assert!(dice.contains("cache:GroupId"));
+    let trivia = assembly
+        .stack("chat-bot-trivia-production")
+        .unwrap()
+        .template
+        .to_json();
+    assert!(trivia.contains("chat-db:GroupId"));
+    assert!(!trivia.contains("cache:GroupId"));
+}
