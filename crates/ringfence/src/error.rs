@@ -126,6 +126,16 @@ pub enum Error {
         /// What to do.
         hint: String,
     },
+    /// Two groups with the same name in one VPC, which EC2 refuses.
+    #[error("{construct}: group name `{name}` is already used in this VPC by `{existing}`; group names are unique per VPC, so give this role another name or environment")]
+    DuplicateGroupName {
+        /// The new group.
+        construct: String,
+        /// The name.
+        name: String,
+        /// The group that has it.
+        existing: String,
+    },
     /// A description (of a group, a rule or a stack) AWS would reject, or a missing one.
     #[error("{construct}: {what} {problem}; {hint}")]
     InvalidDescription {

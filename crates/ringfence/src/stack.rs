@@ -114,10 +114,34 @@ impl Stack {
     ) -> Result<SecurityGroup, Error> {
         let role = role.into();
         let path = self.path(&role.name);
+        if let Some(&existing) = self.app.borrow().stacks[self.index]
+            .constructs
+            .get(&role.name)
+        {
+            return Err(Error::DuplicateConstruct {
+                stack: self.name(),
+                id: role.name,
+                existing: existing.kind(),
+            });
+        }
         let name = role.group_name(self.app.borrow().environment.as_deref());
         validate::group_name(&path, &name)?;
         validate::group_description(&path, description)?;
         self.check_app_vpc(vpc)?;
+        {
+            let app = self.app.borrow();
+            let clash = app.stacks.iter().find_map(|s| {
+                let g = s.groups.iter().find(|g| g.name == name && &g.vpc == vpc)?;
+                Some(format!("{}/{}", s.id, g.id))
+            });
+            if let Some(existing) = clash {
+                return Err(Error::DuplicateGroupName {
+                    construct: path,
+                    name,
+                    existing,
+                });
+            }
+        }
         let index = self.add_construct(&role.name, |s| Construct::Group(s.groups.len()))?;
         self.with_state(|s| {
             s.groups.push(GroupState {
