@@ -63,3 +63,8 @@ pub fn summary(app_name: &str, assembly: &Assembly) -> String {
     }
     out
 }
+
+/// The README's code, compiled and run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,6 +1,8 @@
 //! The chat_bots example: snapshots of every template, and DESIGN.md's invariants
 //! checked on what it writes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 #[path = "../examples/chat_bots.rs"]
 mod chat_bots;
 mod support;

@@ -1,6 +1,8 @@
 //! Bad input: each case gets a typed error naming the construct, never a panic and never
 //! a silently "fixed" template.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use ringfence::{
     App, Error, ExternalGroup, Peer, Port, Props, Role, SecurityGroup, Stack, Vpc, VpcSpec,
 };

@@ -1,6 +1,8 @@
 //! Property tests over generated apps: the invariants of DESIGN.md hold for every app,
 //! not only the examples.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod support;
 
 use proptest::prelude::*;
@@ -175,8 +177,8 @@ fn build_parts(spec: &AppSpec, insert: Option<Insert>, skip_stack: Option<usize>
 fn has_cycle(spec: &AppSpec) -> bool {
     let n = spec.groups.len();
     let mut edges = vec![Vec::new(); n];
-    for s in 1..n {
-        edges[s].push(0);
+    for e in edges.iter_mut().skip(1) {
+        e.push(0);
     }
     for r in &spec.rules {
         if let PeerSpec::Group(t, _) = r.peer {
