@@ -554,3 +554,58 @@ fn attributes_of_another_stacks_resource_are_refused() {
         "{err}"
     );
 }
+
+mod no_panics {
+    //! Arbitrary text anywhere the API takes text: a value or a typed error, never a
+    //! panic, and synthesis of whatever was accepted still succeeds.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            ".{0,300}",
+            "[a-zA-Z0-9 ._:/()#,@+=&;{}!$*'%-]{0,40}",
+            "[0-9./:a-f]{0,45}",
+            "(tcp|udp|icmp|icmpv6|all|sctp)?/?-?[0-9]{0,7}(-[0-9]{0,7})?(/-?[0-9]{0,4})?",
+        ]
+    }
+
+    /// Mostly names that pass, so the builder gets deep; sometimes anything.
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![3 => "[a-z][a-z0-9-]{0,12}", 1 => text()]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn value_constructors_never_panic(s in text()) {
+            let _ = Peer::ipv4(&s);
+            let _ = Peer::ipv6(&s);
+            let _ = Peer::prefix_list(&s);
+            let _ = s.parse::<Port>();
+            let _ = VpcSpec::new(&s);
+            let _ = ExternalGroup::from_id(&s);
+            let _ = Vpc::from_id(&s);
+        }
+
+        #[test]
+        fn builders_never_panic(a in name(), b in name(), c in name(), d in text()) {
+            let app = App::new(a.clone()).environment(b.clone());
+            let Ok(mut s) = app.stack(&c) else { return Ok(()) };
+            let Ok(vpc) = s.vpc("main", VpcSpec::new("10.0.0.0/16").unwrap()) else { return Ok(()) };
+            if let Ok(g) = s.security_group(&vpc, c.as_str(), &d) {
+                let _ = s.allow_ingress(&g, Peer::any_ipv4(), Port::HTTPS, &a);
+                let _ = s.allow_all_outbound(&g, &b);
+                let _ = s.group_set(&d, [&g]);
+            }
+            let _ = s.group_parameter(&a, &d);
+            let _ = s.group_from_ssm(&b, &c, &d);
+            let _ = s.resource(&a, &b, Props::new().set(c.clone(), d.clone()));
+            let _ = s.describe(&d);
+            let assembly = app.synth();
+            prop_assert!(assembly.is_ok(), "{}", assembly.unwrap_err());
+        }
+    }
+}
