@@ -14,12 +14,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use ringfence::cfn::Value;
 use ringfence::{
     App, Error, Peer, Port, Props, ResourceHandle, SecurityGroup, Stack, Vpc, VpcSpec,
 };
-use ringfence_examples::{summary, ExampleArgs};
+use ringfence_examples::run;
 
 /// What one bot needs to reach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,27 +231,5 @@ fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(
 
 #[allow(dead_code)] // used when this file is compiled as the example binary
 fn main() -> ExitCode {
-    let args = ExampleArgs::parse();
-    let result = build(&args.env, &BOTS)
-        .map_err(|e| e.to_string())
-        .and_then(|app| {
-            let assembly = app
-                .synth_to(&args.out, args.yaml)
-                .map_err(|e| e.to_string())?;
-            Ok((app, assembly))
-        });
-    match result {
-        Ok((app, assembly)) => {
-            print!(
-                "{}",
-                summary(&format!("{} ({})", app.name(), args.env), &assembly)
-            );
-            println!("wrote {}", args.out.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run(|args| build(&args.env, &BOTS))
 }

@@ -13,9 +13,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use ringfence::{App, Error, ExternalGroup, Peer, Port, Role, VpcSpec};
-use ringfence_examples::{summary, ExampleArgs};
+use ringfence_examples::run;
 
 /// Builds the app for one environment.
 pub fn build(env: &str) -> Result<App, Error> {
@@ -141,25 +140,5 @@ pub fn build(env: &str) -> Result<App, Error> {
 
 #[allow(dead_code)] // used when this file is compiled as the example binary
 fn main() -> ExitCode {
-    let args = ExampleArgs::parse();
-    let result = build(&args.env).map_err(|e| e.to_string()).and_then(|app| {
-        let assembly = app
-            .synth_to(&args.out, args.yaml)
-            .map_err(|e| e.to_string())?;
-        Ok((app, assembly))
-    });
-    match result {
-        Ok((app, assembly)) => {
-            print!(
-                "{}",
-                summary(&format!("{} ({})", app.name(), args.env), &assembly)
-            );
-            println!("wrote {}", args.out.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run(|args| build(&args.env))
 }

@@ -7,9 +7,10 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Parser;
-use ringfence::Assembly;
+use ringfence::{App, Assembly, Error};
 
 /// The command line every example accepts.
 #[derive(Debug, Clone, Parser)]
@@ -23,6 +24,33 @@ pub struct ExampleArgs {
     /// Also write every template as YAML.
     #[arg(long)]
     pub yaml: bool,
+}
+
+/// The `main` of every example: parses [`ExampleArgs`], builds the app, synthesizes it
+/// into `--out` and prints the [`summary`]; on error prints every finding and fails.
+pub fn run(build: impl FnOnce(&ExampleArgs) -> Result<App, Error>) -> ExitCode {
+    let args = ExampleArgs::parse();
+    let app = match build(&args) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match app.synth_to(&args.out, args.yaml) {
+        Ok(assembly) => {
+            print!(
+                "{}",
+                summary(&format!("{} ({})", app.name(), args.env), &assembly)
+            );
+            println!("wrote {}", args.out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// A short summary of an assembly: stacks in deployment order with their resources,

@@ -113,9 +113,40 @@ impl fmt::Display for Peer {
     }
 }
 
-/// Parses a canonical IPv4 CIDR; `call` names who asked, for the error.
-pub(crate) fn parse_ipv4(call: &str, text: &str) -> Result<Ipv4Net, Error> {
-    match text.parse::<Ipv4Net>() {
+/// An address family's network and address types, for one CIDR parser of both.
+pub(crate) trait Cidr:
+    std::str::FromStr<Err = ipnet::AddrParseError> + Copy + PartialEq + fmt::Display
+{
+    type Addr: std::str::FromStr + fmt::Display;
+    const FAMILY: &'static str;
+    const HOST_PREFIX: u8;
+    const EXAMPLE: &'static str;
+    fn trunc(&self) -> Self;
+}
+
+impl Cidr for Ipv4Net {
+    type Addr = Ipv4Addr;
+    const FAMILY: &'static str = "IPv4";
+    const HOST_PREFIX: u8 = 32;
+    const EXAMPLE: &'static str = "10.0.0.0/16";
+    fn trunc(&self) -> Self {
+        Ipv4Net::trunc(self)
+    }
+}
+
+impl Cidr for Ipv6Net {
+    type Addr = Ipv6Addr;
+    const FAMILY: &'static str = "IPv6";
+    const HOST_PREFIX: u8 = 128;
+    const EXAMPLE: &'static str = "2001:db8::/32";
+    fn trunc(&self) -> Self {
+        Ipv6Net::trunc(self)
+    }
+}
+
+/// Parses a canonical CIDR of either family; `call` names who asked, for the error.
+pub(crate) fn parse_cidr<N: Cidr>(call: &str, text: &str) -> Result<N, Error> {
+    match text.parse::<N>() {
         Ok(net) if net.trunc() == net => Ok(net),
         Ok(net) => Err(Error::HostBitsSet {
             construct: call.to_owned(),
@@ -123,14 +154,17 @@ pub(crate) fn parse_ipv4(call: &str, text: &str) -> Result<Ipv4Net, Error> {
             corrected: net.trunc().to_string(),
         }),
         Err(e) => {
-            let hint = match text.parse::<Ipv4Addr>() {
-                Ok(addr) => format!("did you mean `{addr}/32`?"),
-                Err(_) => "write an address and a prefix length, e.g. `10.0.0.0/16`".into(),
+            let hint = match text.parse::<N::Addr>() {
+                Ok(addr) => format!("did you mean `{addr}/{}`?", N::HOST_PREFIX),
+                Err(_) => format!(
+                    "write an address and a prefix length, e.g. `{}`",
+                    N::EXAMPLE
+                ),
             };
             Err(Error::InvalidCidr {
                 construct: call.to_owned(),
                 value: text.to_owned(),
-                family: "IPv4",
+                family: N::FAMILY,
                 reason: e.to_string(),
                 hint,
             })
@@ -138,29 +172,14 @@ pub(crate) fn parse_ipv4(call: &str, text: &str) -> Result<Ipv4Net, Error> {
     }
 }
 
+/// Parses a canonical IPv4 CIDR.
+pub(crate) fn parse_ipv4(call: &str, text: &str) -> Result<Ipv4Net, Error> {
+    parse_cidr(call, text)
+}
+
 /// Parses a canonical IPv6 CIDR.
 pub(crate) fn parse_ipv6(call: &str, text: &str) -> Result<Ipv6Net, Error> {
-    match text.parse::<Ipv6Net>() {
-        Ok(net) if net.trunc() == net => Ok(net),
-        Ok(net) => Err(Error::HostBitsSet {
-            construct: call.to_owned(),
-            value: text.to_owned(),
-            corrected: net.trunc().to_string(),
-        }),
-        Err(e) => {
-            let hint = match text.parse::<Ipv6Addr>() {
-                Ok(addr) => format!("did you mean `{addr}/128`?"),
-                Err(_) => "write an address and a prefix length, e.g. `2001:db8::/32`".into(),
-            };
-            Err(Error::InvalidCidr {
-                construct: call.to_owned(),
-                value: text.to_owned(),
-                family: "IPv6",
-                reason: e.to_string(),
-                hint,
-            })
-        }
-    }
+    parse_cidr(call, text)
 }
 
 #[cfg(test)]
