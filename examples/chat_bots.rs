@@ -1,7 +1,9 @@
 //! # chat_bots
 //!
 //! A chat platform runs many small bots, one stack each, on a shared network. The
-//! `network` stack owns the VPC, the ECS cluster and the role groups: `bots-<env>`,
+//! `network` stack owns the VPC (public subnets for NAT, private subnets for the bot
+//! tasks, isolated subnets behind a network ACL for the data tier, an S3 gateway
+//! endpoint, flow logs), the ECS cluster and the role groups: `bots-<env>`,
 //! which every bot task joins, and the service groups `chat-db-<env>` (PostgreSQL) and
 //! `cache-<env>` (Redis), which admit `bots-<env>`. Each bot stack creates its own group,
 //! with egress only where that bot needs to go, and runs its tasks in {own group, shared
@@ -14,9 +16,9 @@
 
 use std::process::ExitCode;
 
-use ringfence::cfn::Value;
 use ringfence::{
-    App, Error, Peer, Port, Props, ResourceHandle, SecurityGroup, Stack, Vpc, VpcSpec,
+    App, Error, FlowLogs, GatewayService, NaclRule, Peer, Port, Props, ResourceHandle, SecurityGroup, Stack,
+    SubnetGroup, Subnets, Vpc, VpcSpec,
 };
 use ringfence_examples::run;
 
@@ -35,42 +37,22 @@ pub struct Bot {
 
 /// The bots the platform runs today.
 pub const BOTS: [Bot; 3] = [
-    Bot {
-        name: "trivia",
-        purpose: "asks trivia questions and keeps scores",
-        chat_db: true,
-        cache: false,
-    },
-    Bot {
-        name: "dice",
-        purpose: "rolls dice for tabletop channels",
-        chat_db: false,
-        cache: true,
-    },
-    Bot {
-        name: "quiz",
-        purpose: "runs timed quizzes",
-        chat_db: true,
-        cache: true,
-    },
+    Bot { name: "trivia", purpose: "asks trivia questions and keeps scores", chat_db: true, cache: false },
+    Bot { name: "dice", purpose: "rolls dice for tabletop channels", chat_db: false, cache: true },
+    Bot { name: "quiz", purpose: "runs timed quizzes", chat_db: true, cache: true },
 ];
 
 /// A bot that may join later.
-pub const POLL: Bot = Bot {
-    name: "poll",
-    purpose: "runs channel polls",
-    chat_db: true,
-    cache: false,
-};
+pub const POLL: Bot = Bot { name: "poll", purpose: "runs channel polls", chat_db: true, cache: false };
 
 /// What the network stack shares with the bot stacks.
 struct Network {
     vpc: Vpc,
+    tasks: Subnets,
     bots: SecurityGroup,
     chat_db: SecurityGroup,
     cache: SecurityGroup,
     cluster: ResourceHandle,
-    subnets: Vec<ResourceHandle>,
 }
 
 /// Builds the app for one environment and a set of bots.
@@ -89,65 +71,56 @@ pub fn build(env: &str, bots: &[Bot]) -> Result<App, Error> {
 }
 
 fn network_stack(stack: &mut Stack, env: &str) -> Result<Network, Error> {
-    let vpc = stack.vpc("main", VpcSpec::new("10.20.0.0/16")?)?;
-    // Subnets through the escape hatch until the networking release models them.
-    let mut subnets = Vec::new();
-    for (i, cidr) in ["10.20.0.0/20", "10.20.16.0/20"].into_iter().enumerate() {
-        let az = char::from(b'a' + i as u8);
-        subnets.push(
-            stack.resource(
-                &format!("tasks-{az}"),
-                "AWS::EC2::Subnet",
-                Props::new()
-                    .set("VpcId", &vpc)
-                    .set("CidrBlock", cidr)
-                    .set("AvailabilityZone", Value::select(i as u32, Value::azs()))
-                    .set("MapPublicIpOnLaunch", false),
-            )?,
-        );
+    // Public subnets hold only the NAT gateways; bots run in private subnets; the
+    // database and the cache sit in isolated subnets with no route out at all.
+    let vpc = stack.vpc(
+        "main",
+        VpcSpec::new("10.20.0.0/16")?
+            .azs(2)
+            .subnets(SubnetGroup::public("public", 24))
+            .subnets(SubnetGroup::private("tasks", 20))
+            .subnets(SubnetGroup::isolated("data", 24))
+            .nat_gateways(2)
+            .flow_logs(FlowLogs::cloudwatch(90)),
+    )?;
+    let tasks = vpc.subnet_group("tasks")?;
+    let data = vpc.subnet_group("data")?;
+    // Image layers come from S3: keep that traffic off the NAT gateways.
+    stack.gateway_endpoint("s3", GatewayService::S3, &tasks)?;
+
+    // The data tier's NACL admits only the task subnets, on the two service ports, and
+    // lets the replies go back.
+    let data_acl = stack.network_acl(&vpc, "data-acl")?;
+    stack.associate_nacl(&data_acl, &data)?;
+    let mut number = 100;
+    for peer in tasks.peers() {
+        for (port, why) in [
+            (Port::POSTGRES, "Bot tasks to the chat history database"),
+            (Port::REDIS, "Bot tasks to the cache"),
+        ] {
+            stack.nacl_allow_with_return(&data_acl, NaclRule::allow_in(number, peer.clone(), port, why))?;
+            number += 10;
+        }
     }
+
     let cluster = stack.resource(
         "cluster",
         "AWS::ECS::Cluster",
         Props::new().set("ClusterName", format!("chat-{env}")),
     )?;
-
-    let bots = stack.security_group(
-        &vpc,
-        "bots",
-        "Every bot task; services admit this role, never a single bot",
-    )?;
+    let bots =
+        stack.security_group(&vpc, "bots", "Every bot task; services admit this role, never a single bot")?;
     let chat_db = stack.security_group(&vpc, "chat-db", "Chat history PostgreSQL cluster")?;
     let cache = stack.security_group(&vpc, "cache", "Redis cache of bot state and rate limits")?;
-    stack.allow_ingress(
-        &chat_db,
-        Peer::group(&bots),
-        Port::POSTGRES,
-        "Bots read and write chat history",
-    )?;
-    stack.allow_ingress(
-        &cache,
-        Peer::group(&bots),
-        Port::REDIS,
-        "Bots keep short-lived state",
-    )?;
+    stack.allow_ingress(&chat_db, Peer::group(&bots), Port::POSTGRES, "Bots read and write chat history")?;
+    stack.allow_ingress(&cache, Peer::group(&bots), Port::REDIS, "Bots keep short-lived state")?;
 
     stack.share(&vpc)?;
     for group in [&bots, &chat_db, &cache] {
         stack.share(group)?;
     }
     stack.share(&cluster)?;
-    for subnet in &subnets {
-        stack.share(subnet)?;
-    }
-    Ok(Network {
-        vpc,
-        bots,
-        chat_db,
-        cache,
-        cluster,
-        subnets,
-    })
+    Ok(Network { vpc, tasks, bots, chat_db, cache, cluster })
 }
 
 fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(), Error> {
@@ -158,27 +131,12 @@ fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(
         &format!("Tasks of the {} bot, which {}", bot.name, bot.purpose),
     )?;
     if bot.chat_db {
-        stack.allow_egress(
-            &own,
-            Peer::group(&net.chat_db),
-            Port::POSTGRES,
-            "Chat history",
-        )?;
+        stack.allow_egress(&own, Peer::group(&net.chat_db), Port::POSTGRES, "Chat history")?;
     }
     if bot.cache {
-        stack.allow_egress(
-            &own,
-            Peer::group(&net.cache),
-            Port::REDIS,
-            "Bot state and rate limits",
-        )?;
+        stack.allow_egress(&own, Peer::group(&net.cache), Port::REDIS, "Bot state and rate limits")?;
     }
-    stack.allow_egress(
-        &own,
-        Peer::any_ipv4(),
-        Port::HTTPS,
-        "Chat platform API and container registry",
-    )?;
+    stack.allow_egress(&own, Peer::any_ipv4(), Port::HTTPS, "Chat platform API and container registry")?;
     let tasks = stack.group_set("tasks", [&own, &net.bots])?;
 
     let task = stack.resource(
@@ -194,10 +152,7 @@ fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(
                 "ContainerDefinitions",
                 vec![Props::new()
                     .set("Name", "bot")
-                    .set(
-                        "Image",
-                        format!("public.ecr.aws/chat-platform/{role}:{env}"),
-                    )
+                    .set("Image", format!("public.ecr.aws/chat-platform/{role}:{env}"))
                     .set("Essential", true)],
             ),
     )?;
@@ -216,13 +171,7 @@ fn bot_stack(stack: &mut Stack, net: &Network, bot: &Bot, env: &str) -> Result<(
                     Props::new()
                         .set("AssignPublicIp", "DISABLED")
                         .set("SecurityGroups", &tasks)
-                        .set(
-                            "Subnets",
-                            net.subnets
-                                .iter()
-                                .map(ResourceHandle::reference)
-                                .collect::<Vec<_>>(),
-                        ),
+                        .set("Subnets", &net.tasks),
                 ),
             ),
     )?;

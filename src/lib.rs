@@ -39,10 +39,7 @@ pub fn run(build: impl FnOnce(&ExampleArgs) -> Result<App, Error>) -> ExitCode {
     };
     match app.synth_to(&args.out, args.yaml) {
         Ok(assembly) => {
-            print!(
-                "{}",
-                summary(&format!("{} ({})", app.name(), args.env), &assembly)
-            );
+            print!("{}", summary(&format!("{} ({})", app.name(), args.env), &assembly));
             println!("wrote {}", args.out.display());
             ExitCode::SUCCESS
         }
@@ -64,11 +61,7 @@ pub fn summary(app_name: &str, assembly: &Assembly) -> String {
         "{app_name}: {} stacks, {resources} resources, {exports} exports, {imports} imports\ndeployment order:\n",
         stacks.len()
     );
-    let width = stacks
-        .iter()
-        .map(|s| s.name.as_str().len())
-        .max()
-        .unwrap_or(0);
+    let width = stacks.iter().map(|s| s.name.as_str().len()).max().unwrap_or(0);
     for (i, s) in stacks.iter().enumerate() {
         let _ = write!(
             out,
@@ -80,12 +73,7 @@ pub fn summary(app_name: &str, assembly: &Assembly) -> String {
         );
         if !s.dependencies.is_empty() {
             let deps: Vec<&str> = s.dependencies.iter().map(|d| d.as_str()).collect();
-            let _ = write!(
-                out,
-                ", {} imports from {}",
-                s.imports.len(),
-                deps.join(", ")
-            );
+            let _ = write!(out, ", {} imports from {}", s.imports.len(), deps.join(", "));
         }
         out.push('\n');
     }

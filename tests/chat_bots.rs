@@ -11,10 +11,7 @@ use chat_bots::{build, Bot, BOTS, POLL};
 use ringfence::Assembly;
 
 fn synth(env: &str, bots: &[Bot]) -> Assembly {
-    build(env, bots)
-        .expect("the example builds")
-        .synth()
-        .expect("the example synthesizes")
+    build(env, bots).expect("the example builds").synth().expect("the example synthesizes")
 }
 
 #[test]
@@ -70,14 +67,8 @@ fn the_checker_catches_a_planted_violation() {
 fn two_runs_write_byte_identical_folders() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    build("production", &BOTS)
-        .unwrap()
-        .synth_to(a.path(), true)
-        .unwrap();
-    build("production", &BOTS)
-        .unwrap()
-        .synth_to(b.path(), true)
-        .unwrap();
+    build("production", &BOTS).unwrap().synth_to(a.path(), true).unwrap();
+    build("production", &BOTS).unwrap().synth_to(b.path(), true).unwrap();
     let (fa, fb) = (support::read_dir(a.path()), support::read_dir(b.path()));
     assert_eq!(fa.len(), 9, "manifest + 4 JSON + 4 YAML");
     assert_eq!(fa, fb);
@@ -86,14 +77,8 @@ fn two_runs_write_byte_identical_folders() {
 #[test]
 fn rewriting_with_fewer_stacks_leaves_no_stale_template() {
     let dir = tempfile::tempdir().unwrap();
-    build("production", &BOTS)
-        .unwrap()
-        .synth_to(dir.path(), false)
-        .unwrap();
-    build("production", &BOTS[..2])
-        .unwrap()
-        .synth_to(dir.path(), false)
-        .unwrap();
+    build("production", &BOTS).unwrap().synth_to(dir.path(), false).unwrap();
+    build("production", &BOTS[..2]).unwrap().synth_to(dir.path(), false).unwrap();
     let files = support::read_dir(dir.path());
     assert!(!files.contains_key("chat-bot-quiz-production.template.json"));
     assert_eq!(files.len(), 4);
@@ -107,12 +92,7 @@ fn consumers_come_and_go_without_touching_other_templates() {
     for other in [&two, &four] {
         for stack in other.stacks() {
             if let Some(before) = three.stack(stack.name.as_str()) {
-                assert_eq!(
-                    before.template.to_json(),
-                    stack.template.to_json(),
-                    "{} changed",
-                    stack.name
-                );
+                assert_eq!(before.template.to_json(), stack.template.to_json(), "{} changed", stack.name);
             }
         }
     }
@@ -126,9 +106,7 @@ fn environments_change_names_not_structure() {
     let staging = support::logical_ids(&synth("staging", &BOTS));
     type Ids = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
     let rename = |ids: &Ids, env: &str| -> Ids {
-        ids.iter()
-            .map(|(k, v)| (k.replace(env, "ENV"), v.clone()))
-            .collect()
+        ids.iter().map(|(k, v)| (k.replace(env, "ENV"), v.clone())).collect()
     };
     assert_eq!(rename(&prod, "production"), rename(&staging, "staging"));
     let staging_json = synth("staging", &BOTS).stacks()[0].template.to_json();
@@ -141,18 +119,10 @@ fn bots_reach_only_what_they_declare() {
     // dice keeps no chat history: its own group has no egress to chat-db, so joining
     // the bots role group (which chat-db admits) does not let it in.
     let assembly = synth("production", &BOTS);
-    let dice = assembly
-        .stack("chat-bot-dice-production")
-        .unwrap()
-        .template
-        .to_json();
+    let dice = assembly.stack("chat-bot-dice-production").unwrap().template.to_json();
     assert!(!dice.contains("chat-db:GroupId"));
     assert!(dice.contains("cache:GroupId"));
-    let trivia = assembly
-        .stack("chat-bot-trivia-production")
-        .unwrap()
-        .template
-        .to_json();
+    let trivia = assembly.stack("chat-bot-trivia-production").unwrap().template.to_json();
     assert!(trivia.contains("chat-db:GroupId"));
     assert!(!trivia.contains("cache:GroupId"));
 }

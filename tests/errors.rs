@@ -3,18 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use ringfence::{
-    App, Error, ExternalGroup, Peer, Port, Props, Role, SecurityGroup, Stack, Vpc, VpcSpec,
-};
+use ringfence::{App, Error, ExternalGroup, Peer, Port, Props, Role, SecurityGroup, Stack, Vpc, VpcSpec};
 
 fn network(app: &App) -> (Stack, Vpc, SecurityGroup) {
     let mut net = app.stack("network").unwrap();
-    let vpc = net
-        .vpc("main", VpcSpec::new("10.0.0.0/16").unwrap())
-        .unwrap();
-    let db = net
-        .security_group(&vpc, "chat-db", "Chat history PostgreSQL")
-        .unwrap();
+    let vpc = net.vpc("main", VpcSpec::new("10.0.0.0/16").unwrap()).unwrap();
+    let db = net.security_group(&vpc, "chat-db", "Chat history PostgreSQL").unwrap();
     (net, vpc, db)
 }
 
@@ -25,10 +19,7 @@ fn invalid_cidr() {
         matches!(&e, Error::InvalidCidr { construct, value, .. } if construct == "Peer::ipv4" && value == "10.0.0.300/8"),
         "{e}"
     );
-    assert!(matches!(
-        VpcSpec::new("ten/16"),
-        Err(Error::InvalidCidr { .. })
-    ));
+    assert!(matches!(VpcSpec::new("ten/16"), Err(Error::InvalidCidr { .. })));
 }
 
 #[test]
@@ -42,68 +33,35 @@ fn host_bits_set_gives_the_corrected_value() {
             corrected: "10.1.0.0/16".into()
         }
     );
-    assert_eq!(
-        e.to_string(),
-        "Peer::ipv4: `10.1.2.3/16` has host bits set; did you mean `10.1.0.0/16`?"
-    );
-    assert!(matches!(
-        VpcSpec::new("10.0.0.1/16"),
-        Err(Error::HostBitsSet { .. })
-    ));
+    assert_eq!(e.to_string(), "Peer::ipv4: `10.1.2.3/16` has host bits set; did you mean `10.1.0.0/16`?");
+    assert!(matches!(VpcSpec::new("10.0.0.1/16"), Err(Error::HostBitsSet { .. })));
 }
 
 #[test]
 fn vpc_prefix_out_of_range() {
-    assert!(matches!(
-        VpcSpec::new("10.0.0.0/15"),
-        Err(Error::VpcPrefixOutOfRange { prefix: 15, .. })
-    ));
-    assert!(matches!(
-        VpcSpec::new("10.0.0.0/29"),
-        Err(Error::VpcPrefixOutOfRange { prefix: 29, .. })
-    ));
+    assert!(matches!(VpcSpec::new("10.0.0.0/15"), Err(Error::VpcPrefixOutOfRange { prefix: 15, .. })));
+    assert!(matches!(VpcSpec::new("10.0.0.0/29"), Err(Error::VpcPrefixOutOfRange { prefix: 29, .. })));
     assert!(VpcSpec::new("10.0.0.0/28").is_ok());
 }
 
 #[test]
 fn port_out_of_range_and_reversed() {
-    assert!(matches!(
-        "tcp/65536".parse::<Port>(),
-        Err(Error::PortOutOfRange { value: 65536, .. })
-    ));
-    assert!(matches!(
-        Port::udp_range(53, 52),
-        Err(Error::ReversedPortRange {
-            from: 53,
-            to: 52,
-            ..
-        })
-    ));
+    assert!(matches!("tcp/65536".parse::<Port>(), Err(Error::PortOutOfRange { value: 65536, .. })));
+    assert!(matches!(Port::udp_range(53, 52), Err(Error::ReversedPortRange { from: 53, to: 52, .. })));
 }
 
 #[test]
 fn invalid_icmp_type_or_code() {
-    assert!(matches!(
-        Port::icmp(300, 0),
-        Err(Error::InvalidIcmp { icmp_type: 300, .. })
-    ));
-    assert!(
-        matches!(Port::icmp(0, 1), Err(Error::InvalidIcmp { .. })),
-        "echo reply has only code 0"
-    );
-    assert!(matches!(
-        Port::icmpv6(-1, 0),
-        Err(Error::InvalidIcmp { .. })
-    ));
+    assert!(matches!(Port::icmp(300, 0), Err(Error::InvalidIcmp { icmp_type: 300, .. })));
+    assert!(matches!(Port::icmp(0, 1), Err(Error::InvalidIcmp { .. })), "echo reply has only code 0");
+    assert!(matches!(Port::icmpv6(-1, 0), Err(Error::InvalidIcmp { .. })));
 }
 
 #[test]
 fn icmp_with_the_other_family_is_refused() {
     let app = App::new("a");
     let (mut net, _, db) = network(&app);
-    let e = net
-        .allow_ingress(&db, Peer::any_ipv6(), Port::PING, "ping")
-        .unwrap_err();
+    let e = net.allow_ingress(&db, Peer::any_ipv6(), Port::PING, "ping").unwrap_err();
     assert!(
         matches!(e, Error::ProtocolFamilyMismatch { ref construct, .. } if construct == "network/chat-db"),
         "{e}"
@@ -126,13 +84,8 @@ fn group_name_too_long_bad_characters_or_sg_prefix() {
         "{e}"
     );
     let e = net.security_group(&vpc, "sg-web", "d").unwrap_err();
-    assert!(
-        matches!(&e, Error::InvalidGroupName { problem, .. } if problem.contains("sg-")),
-        "{e}"
-    );
-    let e = net
-        .security_group(&vpc, Role::new("web").environment("prod/eu?"), "d")
-        .unwrap_err();
+    assert!(matches!(&e, Error::InvalidGroupName { problem, .. } if problem.contains("sg-")), "{e}");
+    let e = net.security_group(&vpc, Role::new("web").environment("prod/eu?"), "d").unwrap_err();
     assert!(matches!(e, Error::InvalidGroupName { .. }), "{e}");
     // Valid for AWS, but not as a construct id:
     let e = net.security_group(&vpc, "web(eu)", "d").unwrap_err();
@@ -143,31 +96,16 @@ fn group_name_too_long_bad_characters_or_sg_prefix() {
 fn descriptions_too_long_missing_or_with_rejected_characters() {
     let app = App::new("a");
     let (mut net, vpc, db) = network(&app);
-    let e = net
-        .security_group(&vpc, "web", &"d".repeat(256))
-        .unwrap_err();
+    let e = net.security_group(&vpc, "web", &"d".repeat(256)).unwrap_err();
     assert!(
         matches!(&e, Error::InvalidDescription { construct, what: "group description", .. } if construct == "network/web"),
         "{e}"
     );
     let e = net.security_group(&vpc, "web", "café tables").unwrap_err();
     assert!(matches!(e, Error::InvalidDescription { .. }), "{e}");
-    let e = net
-        .allow_ingress(&db, Peer::any_ipv4(), Port::POSTGRES, "")
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::InvalidDescription {
-                what: "rule description",
-                ..
-            }
-        ),
-        "{e}"
-    );
-    let e = net
-        .allow_ingress(&db, Peer::any_ipv4(), Port::POSTGRES, "reports \"nightly\"")
-        .unwrap_err();
+    let e = net.allow_ingress(&db, Peer::any_ipv4(), Port::POSTGRES, "").unwrap_err();
+    assert!(matches!(e, Error::InvalidDescription { what: "rule description", .. }), "{e}");
+    let e = net.allow_ingress(&db, Peer::any_ipv4(), Port::POSTGRES, "reports \"nightly\"").unwrap_err();
     assert!(matches!(e, Error::InvalidDescription { .. }), "{e}");
     let e = net.allow_all_outbound(&db, &"x".repeat(300)).unwrap_err();
     assert!(matches!(e, Error::InvalidDescription { .. }), "{e}");
@@ -186,45 +124,21 @@ fn duplicate_construct_id_in_a_stack() {
             existing: "a security group"
         }
     );
-    let e = net
-        .resource("main", "AWS::SNS::Topic", Props::new())
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::DuplicateConstruct {
-                existing: "a VPC",
-                ..
-            }
-        ),
-        "{e}"
-    );
+    let e = net.resource("main", "AWS::SNS::Topic", Props::new()).unwrap_err();
+    assert!(matches!(e, Error::DuplicateConstruct { existing: "a VPC", .. }), "{e}");
     // The same id in another stack is a different construct, but the group name must
     // still be unique in the VPC.
     let mut other = app.stack("other").unwrap();
-    let e = other
-        .security_group(&vpc, "chat-db", "Database of another team")
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::DuplicateGroupName { existing, .. } if existing == "network/chat-db"),
-        "{e}"
-    );
+    let e = other.security_group(&vpc, "chat-db", "Database of another team").unwrap_err();
+    assert!(matches!(&e, Error::DuplicateGroupName { existing, .. } if existing == "network/chat-db"), "{e}");
     assert!(
         other
-            .security_group(
-                &vpc,
-                Role::new("chat-db").environment("eu"),
-                "Another stack's database"
-            )
+            .security_group(&vpc, Role::new("chat-db").environment("eu"), "Another stack's database")
             .is_err(),
         "quote rejected"
     );
     assert!(other
-        .security_group(
-            &vpc,
-            Role::new("chat-db").environment("eu"),
-            "Database of the EU shard"
-        )
+        .security_group(&vpc, Role::new("chat-db").environment("eu"), "Database of the EU shard")
         .is_ok());
 }
 
@@ -232,26 +146,13 @@ fn duplicate_construct_id_in_a_stack() {
 fn duplicate_or_invalid_stack_names() {
     let app = App::new("chat");
     app.stack("network").unwrap();
-    assert!(matches!(
-        app.stack("network"),
-        Err(Error::DuplicateStack { .. })
-    ));
-    assert!(matches!(
-        app.stack("bad_stack"),
-        Err(Error::InvalidConstructId { .. })
-    ));
+    assert!(matches!(app.stack("network"), Err(Error::DuplicateStack { .. })));
+    assert!(matches!(app.stack("bad_stack"), Err(Error::InvalidConstructId { .. })));
     let e = App::new("1chat").stack("network").err().unwrap();
     assert!(matches!(e, Error::InvalidStackName { .. }), "{e}");
-    let e = App::new("chat")
-        .environment("prod_eu")
-        .stack("network")
-        .err()
-        .unwrap();
+    let e = App::new("chat").environment("prod_eu").stack("network").err().unwrap();
     assert!(matches!(e, Error::InvalidStackName { .. }), "{e}");
-    let e = App::new("c".repeat(100))
-        .stack(&"s".repeat(40))
-        .err()
-        .unwrap();
+    let e = App::new("c".repeat(100)).stack(&"s".repeat(40)).err().unwrap();
     assert!(matches!(e, Error::InvalidStackName { .. }), "{e}");
 }
 
@@ -260,27 +161,14 @@ fn foreign_group_mutation_names_both_stacks_and_the_way_out() {
     let app = App::new("chat");
     let (_net, vpc, db) = network(&app);
     let mut bot = app.stack("bot-trivia").unwrap();
-    let own = bot
-        .security_group(&vpc, "bot-trivia", "Trivia bot tasks")
-        .unwrap();
-    let e = bot
-        .allow_ingress(&db, Peer::group(&own), Port::POSTGRES, "trivia scores")
-        .unwrap_err();
+    let own = bot.security_group(&vpc, "bot-trivia", "Trivia bot tasks").unwrap();
+    let e = bot.allow_ingress(&db, Peer::group(&own), Port::POSTGRES, "trivia scores").unwrap_err();
     match &e {
-        Error::ForeignObject {
-            stack,
-            object,
-            owner,
-            hint,
-            ..
-        } => {
+        Error::ForeignObject { stack, object, owner, hint, .. } => {
             assert_eq!(stack, "chat-bot-trivia");
             assert_eq!(owner, "chat-network");
             assert_eq!(object, "network/chat-db");
-            assert!(
-                hint.contains("egress") && hint.contains("shared role group"),
-                "{hint}"
-            );
+            assert!(hint.contains("egress") && hint.contains("shared role group"), "{hint}");
         }
         other => panic!("unexpected {other}"),
     }
@@ -288,27 +176,12 @@ fn foreign_group_mutation_names_both_stacks_and_the_way_out() {
         bot.allow_egress(&db, Peer::any_ipv4(), Port::HTTPS, "x"),
         Err(Error::ForeignObject { .. })
     ));
-    assert!(matches!(
-        bot.allow_all_outbound(&db, "x"),
-        Err(Error::ForeignObject { .. })
-    ));
-    assert!(matches!(
-        bot.share(&db),
-        Err(Error::ForeignObject {
-            action: "share",
-            ..
-        })
-    ));
+    assert!(matches!(bot.allow_all_outbound(&db, "x"), Err(Error::ForeignObject { .. })));
+    assert!(matches!(bot.share(&db), Err(Error::ForeignObject { action: "share", .. })));
     assert!(matches!(bot.share(&vpc), Err(Error::ForeignObject { .. })));
     // Nothing was recorded: the network's template is unchanged by the attempts.
     let assembly = app.synth().err().unwrap(); // vpc/db not shared: the bot's own group cannot import
-    assert!(
-        assembly
-            .errors
-            .iter()
-            .all(|e| matches!(e, Error::NotShared { .. })),
-        "{assembly}"
-    );
+    assert!(assembly.errors.iter().all(|e| matches!(e, Error::NotShared { .. })), "{assembly}");
 }
 
 #[test]
@@ -327,34 +200,11 @@ fn handles_from_another_app_are_refused() {
 fn duplicate_rule_is_refused_with_the_existing_description() {
     let app = App::new("a");
     let (mut net, _, db) = network(&app);
-    net.allow_ingress(
-        &db,
-        Peer::ipv4("10.0.0.0/8").unwrap(),
-        Port::POSTGRES,
-        "office",
-    )
-    .unwrap();
-    let e = net
-        .allow_ingress(
-            &db,
-            Peer::ipv4("10.0.0.0/8").unwrap(),
-            Port::POSTGRES,
-            "vpn",
-        )
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::DuplicateRule { existing, .. } if existing == "office"),
-        "{e}"
-    );
+    net.allow_ingress(&db, Peer::ipv4("10.0.0.0/8").unwrap(), Port::POSTGRES, "office").unwrap();
+    let e = net.allow_ingress(&db, Peer::ipv4("10.0.0.0/8").unwrap(), Port::POSTGRES, "vpn").unwrap_err();
+    assert!(matches!(&e, Error::DuplicateRule { existing, .. } if existing == "office"), "{e}");
     // Same peer, other direction: a different rule.
-    assert!(net
-        .allow_egress(
-            &db,
-            Peer::ipv4("10.0.0.0/8").unwrap(),
-            Port::POSTGRES,
-            "replication"
-        )
-        .is_ok());
+    assert!(net.allow_egress(&db, Peer::ipv4("10.0.0.0/8").unwrap(), Port::POSTGRES, "replication").is_ok());
 }
 
 #[test]
@@ -364,17 +214,11 @@ fn using_what_the_owner_does_not_share_says_which_call_to_add() {
     net.share(&vpc).unwrap();
     let mut bot = app.stack("bot").unwrap();
     let own = bot.security_group(&vpc, "bot", "Bot tasks").unwrap();
-    bot.allow_egress(&own, Peer::group(&db), Port::POSTGRES, "history")
-        .unwrap();
+    bot.allow_egress(&own, Peer::group(&db), Port::POSTGRES, "history").unwrap();
     let err = app.synth().unwrap_err();
     assert_eq!(err.errors.len(), 1, "{err}");
     match &err.errors[0] {
-        Error::NotShared {
-            consumer,
-            object,
-            owner,
-            hint,
-        } => {
+        Error::NotShared { consumer, object, owner, hint } => {
             assert_eq!(
                 (consumer.as_str(), object.as_str(), owner.as_str()),
                 ("chat-bot", "network/chat-db", "chat-network")
@@ -395,22 +239,14 @@ fn cross_stack_cycle_is_reported_with_its_whole_path() {
     let own = bot.security_group(&vpc, "bot", "Bot tasks").unwrap();
     bot.share(&own).unwrap();
     // The classic mistake: the owner admits a consumer's own group.
-    net.allow_ingress(&db, Peer::group(&own), Port::POSTGRES, "bot history")
-        .unwrap();
+    net.allow_ingress(&db, Peer::group(&own), Port::POSTGRES, "bot history").unwrap();
     let err = app.synth().unwrap_err();
-    let cycles: Vec<_> = err
-        .errors
-        .iter()
-        .filter(|e| matches!(e, Error::StackCycle { .. }))
-        .collect();
+    let cycles: Vec<_> = err.errors.iter().filter(|e| matches!(e, Error::StackCycle { .. })).collect();
     assert_eq!(cycles.len(), 1, "{err}");
-    let Error::StackCycle { path, hint } = cycles[0] else {
-        unreachable!()
-    };
+    let Error::StackCycle { path, hint } = cycles[0] else { unreachable!() };
     assert_eq!(path, &["chat-network", "chat-bot", "chat-network"]);
     assert!(
-        hint.contains("chat-network imports bot/bot")
-            && hint.contains("chat-bot imports network/main"),
+        hint.contains("chat-network imports bot/bot") && hint.contains("chat-bot imports network/main"),
         "{hint}"
     );
 }
@@ -422,15 +258,10 @@ fn synthesis_collects_every_error() {
     for name in ["a", "b", "c"] {
         let mut s = app.stack(name).unwrap();
         let own = s.security_group(&vpc, name, "Own tasks").unwrap();
-        s.allow_egress(&own, Peer::group(&db), Port::POSTGRES, "db")
-            .unwrap();
+        s.allow_egress(&own, Peer::group(&db), Port::POSTGRES, "db").unwrap();
     }
     let err = app.synth().unwrap_err();
-    assert_eq!(
-        err.errors.len(),
-        6,
-        "three stacks, each missing two shares: {err}"
-    );
+    assert_eq!(err.errors.len(), 6, "three stacks, each missing two shares: {err}");
     assert!(err.to_string().starts_with("synthesis found 6 errors:"));
 }
 
@@ -438,39 +269,20 @@ fn synthesis_collects_every_error() {
 fn parameters_belong_to_their_stack() {
     let app = App::new("chat");
     let (mut net, vpc, _) = network(&app);
-    let legacy = net
-        .group_parameter("legacy", "Group of the legacy monolith")
-        .unwrap();
+    let legacy = net.group_parameter("legacy", "Group of the legacy monolith").unwrap();
     let mut bot = app.stack("bot").unwrap();
     let own = bot.security_group(&vpc, "bot", "Bot tasks").unwrap();
-    let e = bot
-        .allow_egress(&own, Peer::group(&legacy), Port::HTTPS, "monolith")
-        .unwrap_err();
+    let e = bot.allow_egress(&own, Peer::group(&legacy), Port::HTTPS, "monolith").unwrap_err();
     assert!(matches!(e, Error::ParameterOfOtherStack { .. }), "{e}");
-    assert!(matches!(
-        bot.group_set("tasks", [&legacy]),
-        Err(Error::ParameterOfOtherStack { .. })
-    ));
-    assert!(matches!(
-        net.group_from_ssm("x", "not a name!", "d"),
-        Err(Error::InvalidResourceId { .. })
-    ));
+    assert!(matches!(bot.group_set("tasks", [&legacy]), Err(Error::ParameterOfOtherStack { .. })));
+    assert!(matches!(net.group_from_ssm("x", "not a name!", "d"), Err(Error::InvalidResourceId { .. })));
 }
 
 #[test]
 fn external_ids_are_checked() {
-    assert!(matches!(
-        ExternalGroup::from_id("sg-123"),
-        Err(Error::InvalidResourceId { .. })
-    ));
-    assert!(matches!(
-        Vpc::from_id("vpc-ABCDEF12"),
-        Err(Error::InvalidResourceId { .. })
-    ));
-    assert!(matches!(
-        Peer::prefix_list("pl-"),
-        Err(Error::InvalidResourceId { .. })
-    ));
+    assert!(matches!(ExternalGroup::from_id("sg-123"), Err(Error::InvalidResourceId { .. })));
+    assert!(matches!(Vpc::from_id("vpc-ABCDEF12"), Err(Error::InvalidResourceId { .. })));
+    assert!(matches!(Peer::prefix_list("pl-"), Err(Error::InvalidResourceId { .. })));
 }
 
 #[test]
@@ -478,25 +290,12 @@ fn group_sets_must_be_real_sets() {
     let app = App::new("chat");
     let (mut net, vpc, db) = network(&app);
     let empty: [&SecurityGroup; 0] = [];
-    assert!(matches!(
-        net.group_set("none", empty),
-        Err(Error::InvalidGroupSet { .. })
-    ));
-    assert!(matches!(
-        net.group_set("twice", [&db, &db]),
-        Err(Error::InvalidGroupSet { .. })
-    ));
-    let many: Vec<SecurityGroup> = (0..17)
-        .map(|i| {
-            net.security_group(&vpc, format!("g{i}").as_str(), "Many")
-                .unwrap()
-        })
-        .collect();
+    assert!(matches!(net.group_set("none", empty), Err(Error::InvalidGroupSet { .. })));
+    assert!(matches!(net.group_set("twice", [&db, &db]), Err(Error::InvalidGroupSet { .. })));
+    let many: Vec<SecurityGroup> =
+        (0..17).map(|i| net.security_group(&vpc, format!("g{i}").as_str(), "Many").unwrap()).collect();
     let e = net.group_set("many", &many).unwrap_err();
-    assert!(
-        matches!(&e, Error::InvalidGroupSet { problem, .. } if problem.contains("17 groups")),
-        "{e}"
-    );
+    assert!(matches!(&e, Error::InvalidGroupSet { problem, .. } if problem.contains("17 groups")), "{e}");
 }
 
 #[test]
@@ -511,48 +310,27 @@ fn escape_hatch_refuses_network_mutations_and_bad_types() {
         "AWS::EC2::NetworkAclEntry",
     ] {
         let e = net.resource("x", ty, Props::new()).unwrap_err();
-        assert!(
-            matches!(e, Error::NetworkResourceInEscapeHatch { .. }),
-            "{ty}: {e}"
-        );
+        assert!(matches!(e, Error::NetworkResourceInEscapeHatch { .. }), "{ty}: {e}");
     }
-    for ty in [
-        "ECS::Service",
-        "AWS::ECS::",
-        "AWS ECS Service",
-        "AWS::ECS::Service::Extra::More",
-    ] {
+    for ty in ["ECS::Service", "AWS::ECS::", "AWS ECS Service", "AWS::ECS::Service::Extra::More"] {
         let e = net.resource("x", ty, Props::new()).unwrap_err();
         assert!(matches!(e, Error::InvalidResourceType { .. }), "{ty}: {e}");
     }
-    assert!(net
-        .resource("topic", "AWS::SNS::Topic", Props::new())
-        .is_ok());
-    assert!(net
-        .resource("custom", "Custom::Thing", Props::new())
-        .is_ok());
+    assert!(net.resource("topic", "AWS::SNS::Topic", Props::new()).is_ok());
+    assert!(net.resource("custom", "Custom::Thing", Props::new()).is_ok());
 }
 
 #[test]
 fn attributes_of_another_stacks_resource_are_refused() {
     let app = App::new("chat");
     let (mut net, _, _) = network(&app);
-    let topic = net
-        .resource("topic", "AWS::SNS::Topic", Props::new())
-        .unwrap();
+    let topic = net.resource("topic", "AWS::SNS::Topic", Props::new()).unwrap();
     net.share(&topic).unwrap();
     let mut bot = app.stack("bot").unwrap();
-    bot.resource(
-        "sub",
-        "AWS::SNS::Subscription",
-        Props::new().set("TopicArn", topic.attr("TopicArn")),
-    )
-    .unwrap();
+    bot.resource("sub", "AWS::SNS::Subscription", Props::new().set("TopicArn", topic.attr("TopicArn")))
+        .unwrap();
     let err = app.synth().unwrap_err();
-    assert!(
-        matches!(&err.errors[..], [Error::NotShared { .. }]),
-        "{err}"
-    );
+    assert!(matches!(&err.errors[..], [Error::NotShared { .. }]), "{err}");
 }
 
 mod no_panics {

@@ -9,30 +9,20 @@ mod support;
 use serde_json::{json, Value};
 
 fn docs() -> std::collections::BTreeMap<String, Value> {
-    support::documents(
-        &peers_and_ports::build("production")
-            .unwrap()
-            .synth()
-            .unwrap(),
-    )
+    support::documents(&peers_and_ports::build("production").unwrap().synth().unwrap())
 }
 
 fn resource<'a>(doc: &'a Value, prefix: &str) -> &'a Value {
     let map = doc["Resources"].as_object().unwrap();
     let mut hits = map.iter().filter(|(k, _)| k.starts_with(prefix));
-    let (_, r) = hits
-        .next()
-        .unwrap_or_else(|| panic!("no resource {prefix}*"));
+    let (_, r) = hits.next().unwrap_or_else(|| panic!("no resource {prefix}*"));
     assert!(hits.next().is_none(), "several resources {prefix}*");
     r
 }
 
 #[test]
 fn snapshots_of_every_template() {
-    let assembly = peers_and_ports::build("production")
-        .unwrap()
-        .synth()
-        .unwrap();
+    let assembly = peers_and_ports::build("production").unwrap().synth().unwrap();
     insta::with_settings!({ snapshot_path => "../snapshots/peers_and_ports", prepend_module_to_snapshot => false, omit_expression => true }, {
         for stack in assembly.stacks() {
             insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
@@ -82,10 +72,7 @@ fn address_rules_are_inline_and_group_rules_standalone() {
 fn external_groups_render_as_literal_parameter_and_ssm() {
     let docs = docs();
     let ops = &docs["shop-ops-production"];
-    assert_eq!(
-        ops["Parameters"]["Siem"]["Type"],
-        "AWS::EC2::SecurityGroup::Id"
-    );
+    assert_eq!(ops["Parameters"]["Siem"]["Type"], "AWS::EC2::SecurityGroup::Id");
     assert_eq!(
         ops["Parameters"]["Proxy"],
         json!({
@@ -96,10 +83,7 @@ fn external_groups_render_as_literal_parameter_and_ssm() {
     );
     let legacy = &resource(ops, "MonitoringEgressTcp9100To9110ToSg")["Properties"];
     assert_eq!(legacy["DestinationSecurityGroupId"], "sg-0123456789abcdef0");
-    assert_eq!(
-        (legacy["FromPort"].as_i64(), legacy["ToPort"].as_i64()),
-        (Some(9100), Some(9110))
-    );
+    assert_eq!((legacy["FromPort"].as_i64(), legacy["ToPort"].as_i64()), (Some(9100), Some(9110)));
     let siem = &resource(ops, "MonitoringEgressAllTrafficToSiem")["Properties"];
     assert_eq!(siem["DestinationSecurityGroupId"], json!({"Ref": "Siem"}));
     assert_eq!(siem["IpProtocol"], "-1");
@@ -117,14 +101,8 @@ fn egress_is_restricted_unless_explicitly_opened() {
     let ops = &docs["shop-ops-production"];
     // monitoring: only standalone (group) egress and one inline ICMP rule, no placeholder.
     let monitoring = &resource(ops, "MonitoringSecurityGroup")["Properties"];
-    assert_eq!(
-        monitoring["GroupName"], "monitoring",
-        "no environment suffix"
-    );
-    assert_eq!(
-        monitoring["SecurityGroupEgress"].as_array().unwrap().len(),
-        1
-    );
+    assert_eq!(monitoring["GroupName"], "monitoring", "no environment suffix");
+    assert_eq!(monitoring["SecurityGroupEgress"].as_array().unwrap().len(), 1);
     assert_eq!(monitoring["SecurityGroupEgress"][0]["IpProtocol"], "icmp");
     // updaters: allow-all, with the reason as description.
     let updaters = &resource(ops, "UpdatersSecurityGroup")["Properties"];
@@ -138,8 +116,5 @@ fn egress_is_restricted_unless_explicitly_opened() {
     // admin-hosts: only a group egress rule, so the placeholder keeps EC2 from adding
     // allow-all.
     let admins = &resource(&docs["shop-edge-production"], "AdminHostsSecurityGroup")["Properties"];
-    assert_eq!(
-        admins["SecurityGroupEgress"][0]["CidrIp"],
-        "255.255.255.255/32"
-    );
+    assert_eq!(admins["SecurityGroupEgress"][0]["CidrIp"], "255.255.255.255/32");
 }

@@ -48,30 +48,18 @@ fn app_spec(backwards_only: bool) -> impl Strategy<Value = AppSpec> {
                 any::<prop::sample::Index>(),
                 prop::sample::select(vec![22u16, 443, 5432, 6379, 0]),
             )
-                .prop_map(
-                    move |(stack, gi, ingress, kind, (a, b, p), ts, tg, port)| {
-                        let group = gi.index(g[stack]);
-                        let peer = match kind {
-                            0 => PeerSpec::Cidr(a, b, 8 + p % 25),
-                            1 => PeerSpec::AnyV4,
-                            _ => {
-                                let t = if backwards_only {
-                                    ts.index(stack + 1)
-                                } else {
-                                    ts.index(n)
-                                };
-                                PeerSpec::Group(t, tg.index(g[t]))
-                            }
-                        };
-                        RuleSpec {
-                            stack,
-                            group,
-                            ingress,
-                            peer,
-                            port,
+                .prop_map(move |(stack, gi, ingress, kind, (a, b, p), ts, tg, port)| {
+                    let group = gi.index(g[stack]);
+                    let peer = match kind {
+                        0 => PeerSpec::Cidr(a, b, 8 + p % 25),
+                        1 => PeerSpec::AnyV4,
+                        _ => {
+                            let t = if backwards_only { ts.index(stack + 1) } else { ts.index(n) };
+                            PeerSpec::Group(t, tg.index(g[t]))
                         }
-                    },
-                );
+                    };
+                    RuleSpec { stack, group, ingress, peer, port }
+                });
             (Just(groups), prop::collection::vec(rule, 0..24))
         })
         .prop_map(|(groups, rules)| AppSpec { groups, rules })
@@ -120,9 +108,7 @@ fn build_parts(spec: &AppSpec, insert: Option<Insert>, skip_stack: Option<usize>
         let v = match &vpc {
             Some(v) => v,
             None => {
-                let v = stack
-                    .vpc("main", VpcSpec::new("10.0.0.0/16").unwrap())
-                    .unwrap();
+                let v = stack.vpc("main", VpcSpec::new("10.0.0.0/16").unwrap()).unwrap();
                 stack.share(&v).unwrap();
                 vpc.insert(v)
             }
@@ -130,16 +116,10 @@ fn build_parts(spec: &AppSpec, insert: Option<Insert>, skip_stack: Option<usize>
         let mut own = Vec::new();
         for g in 0..count {
             if insert.is_some_and(|i| i.stack == s && i.before_group == g) {
-                let extra = stack
-                    .security_group(v, format!("s{s}extra").as_str(), "Inserted later")
-                    .unwrap();
-                stack
-                    .allow_egress(&extra, Peer::any_ipv4(), Port::HTTPS, "inserted")
-                    .unwrap();
+                let extra = stack.security_group(v, format!("s{s}extra").as_str(), "Inserted later").unwrap();
+                stack.allow_egress(&extra, Peer::any_ipv4(), Port::HTTPS, "inserted").unwrap();
             }
-            let group = stack
-                .security_group(v, format!("s{s}g{g}").as_str(), "Generated role")
-                .unwrap();
+            let group = stack.security_group(v, format!("s{s}g{g}").as_str(), "Generated role").unwrap();
             stack.share(&group).unwrap();
             own.push(group);
         }
@@ -202,10 +182,7 @@ fn has_cycle(spec: &AppSpec) -> bool {
 }
 
 fn json_of(a: &Assembly) -> Vec<(String, String)> {
-    a.stacks()
-        .iter()
-        .map(|s| (s.name.to_string(), s.template.to_json()))
-        .collect()
+    a.stacks().iter().map(|s| (s.name.to_string(), s.template.to_json())).collect()
 }
 
 proptest! {

@@ -21,10 +21,7 @@ pub fn documents(assembly: &Assembly) -> BTreeMap<String, Value> {
 }
 
 fn resources(doc: &Value) -> impl Iterator<Item = (&String, &Value)> {
-    doc["Resources"]
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.iter())
+    doc["Resources"].as_object().into_iter().flat_map(|m| m.iter())
 }
 
 /// The logical id a `{"Ref": X}` or `{"Fn::GetAtt": [X, "GroupId"]}` points at.
@@ -34,6 +31,20 @@ fn local_target(v: &Value) -> Option<&str> {
     }
     let att = v.get("Fn::GetAtt")?.as_array()?;
     (att.get(1)?.as_str()? == "GroupId").then_some(att.first()?.as_str()?)
+}
+
+/// A violation unless `props[key]` is a `Ref` to a resource of type `ty` in this template.
+fn local_ref(
+    stack: &str,
+    id: &str,
+    res: &BTreeMap<&String, &Value>,
+    props: &Value,
+    key: &str,
+    ty: &str,
+) -> Option<String> {
+    let target = props[key]["Ref"].as_str();
+    let ok = target.and_then(|t| res.get(&t.to_owned())).is_some_and(|r| r["Type"] == ty);
+    (!ok).then(|| format!("{stack}/{id}: {key} is not a {ty} this template creates: {}", props[key]))
 }
 
 /// Every invariant violation found in one template, as readable lines.
@@ -68,9 +79,7 @@ pub fn template_violations(stack: &str, doc: &Value) -> Vec<String> {
                     "DestinationPrefixListId",
                 ];
                 if !peer.iter().any(|k| props.get(*k).is_some()) {
-                    out.push(format!(
-                        "{stack}/{id}: standalone rule with no peer creates no rule"
-                    ));
+                    out.push(format!("{stack}/{id}: standalone rule with no peer creates no rule"));
                 }
             }
             "AWS::EC2::SecurityGroup" => {
@@ -87,9 +96,7 @@ pub fn template_violations(stack: &str, doc: &Value) -> Vec<String> {
                 for list in ["SecurityGroupIngress", "SecurityGroupEgress"] {
                     for rule in props[list].as_array().into_iter().flatten() {
                         if rule["Description"].as_str().is_none_or(str::is_empty) {
-                            out.push(format!(
-                                "{stack}/{id}: inline {list} rule without description"
-                            ));
+                            out.push(format!("{stack}/{id}: inline {list} rule without description"));
                         }
                         if rule.get("SourceSecurityGroupId").is_some()
                             || rule.get("DestinationSecurityGroupId").is_some()
@@ -101,11 +108,27 @@ pub fn template_violations(stack: &str, doc: &Value) -> Vec<String> {
                     }
                 }
             }
-            "AWS::EC2::NetworkAclEntry"
-            | "AWS::EC2::Route"
-            | "AWS::EC2::SubnetRouteTableAssociation"
-            | "AWS::EC2::SubnetNetworkAclAssociation" => {
-                out.push(format!("{stack}/{id}: unchecked network mutation {ty}"));
+            // Invariant 1 for the network layer: entries, routes and associations only on
+            // objects this template creates.
+            "AWS::EC2::NetworkAclEntry" => {
+                out.extend(local_ref(stack, id, &res, props, "NetworkAclId", "AWS::EC2::NetworkAcl"))
+            }
+            "AWS::EC2::Route" => {
+                out.extend(local_ref(stack, id, &res, props, "RouteTableId", "AWS::EC2::RouteTable"))
+            }
+            "AWS::EC2::SubnetRouteTableAssociation" => {
+                out.extend(local_ref(stack, id, &res, props, "RouteTableId", "AWS::EC2::RouteTable"));
+                out.extend(local_ref(stack, id, &res, props, "SubnetId", "AWS::EC2::Subnet"));
+            }
+            "AWS::EC2::SubnetNetworkAclAssociation" => {
+                out.extend(local_ref(stack, id, &res, props, "NetworkAclId", "AWS::EC2::NetworkAcl"));
+                out.extend(local_ref(stack, id, &res, props, "SubnetId", "AWS::EC2::Subnet"));
+            }
+            "AWS::EC2::VPCEndpoint" => {
+                for rt in props["RouteTableIds"].as_array().into_iter().flatten() {
+                    let wrapped = serde_json::json!({ "RouteTableId": rt });
+                    out.extend(local_ref(stack, id, &res, &wrapped, "RouteTableId", "AWS::EC2::RouteTable"));
+                }
             }
             _ => {}
         }
@@ -167,27 +190,19 @@ pub fn assembly_violations(assembly: &Assembly) -> Vec<String> {
         for name in imports(doc) {
             match exporter.get(&name) {
                 None => out.push(format!("{stack}: imports {name}, which no stack exports")),
-                Some(owner) if owner == stack => {
-                    out.push(format!("{stack}: imports its own export {name}"))
+                Some(owner) if owner == stack => out.push(format!("{stack}: imports its own export {name}")),
+                Some(owner) if !deps.contains(owner.as_str()) => {
+                    out.push(format!("{stack}: imports {name} from {owner}, not a manifest dependency"))
                 }
-                Some(owner) if !deps.contains(owner.as_str()) => out.push(format!(
-                    "{stack}: imports {name} from {owner}, not a manifest dependency"
-                )),
                 Some(_) => {}
             }
         }
     }
     // Manifest order: every dependency is listed before its dependent.
-    let order: Vec<&String> = manifest["artifacts"]
-        .as_object()
-        .map(|m| m.keys().collect())
-        .unwrap_or_default();
+    let order: Vec<&String> =
+        manifest["artifacts"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
     for (i, stack) in order.iter().enumerate() {
-        for d in manifest["artifacts"][stack.as_str()]["dependencies"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
+        for d in manifest["artifacts"][stack.as_str()]["dependencies"].as_array().into_iter().flatten() {
             let d = d.as_str().unwrap_or_default();
             if !order[..i].iter().any(|s| s.as_str() == d) {
                 out.push(format!("{stack}: dependency {d} is not listed before it"));
@@ -222,10 +237,7 @@ pub fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .expect("readable folder")
         .map(|e| {
             let e = e.expect("entry");
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).expect("readable file"),
-            )
+            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("readable file"))
         })
         .collect()
 }

@@ -21,20 +21,10 @@ fn check(
     }
     let len = value.chars().count();
     if len > max {
-        return Err(NameError::TooLong {
-            kind,
-            value: value.to_owned(),
-            len,
-            max,
-        });
+        return Err(NameError::TooLong { kind, value: value.to_owned(), len, max });
     }
     if let Some((_, bad)) = value.chars().enumerate().find(|&(i, c)| !ok(i, c)) {
-        return Err(NameError::BadCharacter {
-            kind,
-            value: value.to_owned(),
-            bad,
-            hint,
-        });
+        return Err(NameError::BadCharacter { kind, value: value.to_owned(), bad, hint });
     }
     Ok(())
 }
@@ -180,45 +170,24 @@ mod tests {
 
     #[test]
     fn logical_id_rules() {
-        assert_eq!(
-            LogicalId::new(""),
-            Err(NameError::Empty { kind: "logical id" })
-        );
-        assert!(matches!(
-            LogicalId::new("A_b"),
-            Err(NameError::BadCharacter { bad: '_', .. })
-        ));
+        assert_eq!(LogicalId::new(""), Err(NameError::Empty { kind: "logical id" }));
+        assert!(matches!(LogicalId::new("A_b"), Err(NameError::BadCharacter { bad: '_', .. })));
         assert!(LogicalId::new("A".repeat(255)).is_ok());
-        assert!(matches!(
-            LogicalId::new("A".repeat(256)),
-            Err(NameError::TooLong { len: 256, .. })
-        ));
+        assert!(matches!(LogicalId::new("A".repeat(256)), Err(NameError::TooLong { len: 256, .. })));
     }
 
     #[test]
     fn export_name_rules() {
         assert!(ExportName::new("a:b-c:D9").is_ok());
-        assert!(matches!(
-            ExportName::new("a/b"),
-            Err(NameError::BadCharacter { bad: '/', .. })
-        ));
-        assert!(matches!(
-            ExportName::new("x".repeat(256)),
-            Err(NameError::TooLong { .. })
-        ));
+        assert!(matches!(ExportName::new("a/b"), Err(NameError::BadCharacter { bad: '/', .. })));
+        assert!(matches!(ExportName::new("x".repeat(256)), Err(NameError::TooLong { .. })));
     }
 
     #[test]
     fn stack_name_rules() {
         assert!(StackName::new("a").is_ok());
-        assert!(matches!(
-            StackName::new("-a"),
-            Err(NameError::BadCharacter { bad: '-', .. })
-        ));
-        assert!(matches!(
-            StackName::new("a_b"),
-            Err(NameError::BadCharacter { bad: '_', .. })
-        ));
+        assert!(matches!(StackName::new("-a"), Err(NameError::BadCharacter { bad: '-', .. })));
+        assert!(matches!(StackName::new("a_b"), Err(NameError::BadCharacter { bad: '_', .. })));
         assert!(StackName::new("a".repeat(128)).is_ok());
         assert!(StackName::new("a".repeat(129)).is_err());
     }

@@ -141,12 +141,7 @@ pub struct Output {
 impl Output {
     /// An output of a value, not exported.
     pub fn new(value: Value) -> Self {
-        Output {
-            value,
-            description: None,
-            export: None,
-            condition: None,
-        }
+        Output { value, description: None, export: None, condition: None }
     }
 }
 
@@ -245,10 +240,7 @@ impl Serialize for Output {
 impl Template {
     /// An empty template with a description.
     pub fn new(description: impl Into<String>) -> Self {
-        Template {
-            description: Some(description.into()),
-            ..Template::default()
-        }
+        Template { description: Some(description.into()), ..Template::default() }
     }
 
     /// The template as pretty-printed JSON (two-space indent, one trailing newline).
@@ -292,10 +284,7 @@ mod tests {
     fn sample() -> Template {
         let mut t = Template::new("A sample");
         let vpc = LogicalId::new("Vpc").unwrap();
-        t.resources.insert(
-            vpc.clone(),
-            Resource::new("AWS::EC2::VPC").property("CidrBlock", "10.0.0.0/16"),
-        );
+        t.resources.insert(vpc.clone(), Resource::new("AWS::EC2::VPC").property("CidrBlock", "10.0.0.0/16"));
         let mut out = Output::new(Value::reference(&vpc));
         out.export = Some(ExportName::new("s:vpc:VpcId").unwrap());
         t.outputs.insert(LogicalId::new("VpcId").unwrap(), out);

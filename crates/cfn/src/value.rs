@@ -170,11 +170,7 @@ impl Value {
 
     /// `{"Fn::Cidr": [block, count, bits]}`.
     pub fn cidr(block: Value, count: u32, host_bits: u32) -> Value {
-        Value::Cidr(
-            Box::new(block),
-            Box::new(count.into()),
-            Box::new(host_bits.into()),
-        )
+        Value::Cidr(Box::new(block), Box::new(count.into()), Box::new(host_bits.into()))
     }
 
     /// `{"Fn::If": [condition, then, else]}`.
@@ -325,9 +321,7 @@ impl Serialize for Value {
             Value::List(items) => items.serialize(s),
             Value::Map(m) => m.serialize(s),
             Value::Ref(t) => Fn1("Ref", t.as_str()).serialize(s),
-            Value::GetAtt(id, attr) => {
-                Fn1("Fn::GetAtt", &[id.as_str(), attr.as_str()]).serialize(s)
-            }
+            Value::GetAtt(id, attr) => Fn1("Fn::GetAtt", &[id.as_str(), attr.as_str()]).serialize(s),
             Value::Sub(text, vars) if vars.is_empty() => Fn1("Fn::Sub", text).serialize(s),
             Value::Sub(text, vars) => Fn1("Fn::Sub", &(text, vars)).serialize(s),
             Value::Join(d, parts) => Fn1("Fn::Join", &(d, parts)).serialize(s),
@@ -363,57 +357,27 @@ mod tests {
         let cases = [
             (Value::reference(&id("A")), json!({"Ref": "A"})),
             (Value::pseudo(Pseudo::Region), json!({"Ref": "AWS::Region"})),
+            (Value::get_att(&id("G"), "GroupId"), json!({"Fn::GetAtt": ["G", "GroupId"]})),
+            (Value::sub("${AWS::StackName}-x"), json!({"Fn::Sub": "${AWS::StackName}-x"})),
             (
-                Value::get_att(&id("G"), "GroupId"),
-                json!({"Fn::GetAtt": ["G", "GroupId"]}),
-            ),
-            (
-                Value::sub("${AWS::StackName}-x"),
-                json!({"Fn::Sub": "${AWS::StackName}-x"}),
-            ),
-            (
-                Value::Sub(
-                    "${A}".into(),
-                    [("A".to_owned(), Value::from("b"))].into_iter().collect(),
-                ),
+                Value::Sub("${A}".into(), [("A".to_owned(), Value::from("b"))].into_iter().collect()),
                 json!({"Fn::Sub": ["${A}", {"A": "b"}]}),
             ),
-            (
-                Value::join(",", vec!["a".into(), "b".into()]),
-                json!({"Fn::Join": [",", ["a", "b"]]}),
-            ),
-            (
-                Value::select(1, Value::azs()),
-                json!({"Fn::Select": [1, {"Fn::GetAZs": ""}]}),
-            ),
-            (
-                Value::cidr("10.0.0.0/16".into(), 4, 8),
-                json!({"Fn::Cidr": ["10.0.0.0/16", 4, 8]}),
-            ),
-            (
-                Value::import(&ExportName::new("n:x").unwrap()),
-                json!({"Fn::ImportValue": "n:x"}),
-            ),
+            (Value::join(",", vec!["a".into(), "b".into()]), json!({"Fn::Join": [",", ["a", "b"]]})),
+            (Value::select(1, Value::azs()), json!({"Fn::Select": [1, {"Fn::GetAZs": ""}]})),
+            (Value::cidr("10.0.0.0/16".into(), 4, 8), json!({"Fn::Cidr": ["10.0.0.0/16", 4, 8]})),
+            (Value::import(&ExportName::new("n:x").unwrap()), json!({"Fn::ImportValue": "n:x"})),
             (
                 Value::if_(&id("C"), "a".into(), Value::pseudo(Pseudo::NoValue)),
                 json!({"Fn::If": ["C", "a", {"Ref": "AWS::NoValue"}]}),
             ),
             (
-                Value::Not(Box::new(Value::Equals(
-                    Box::new("a".into()),
-                    Box::new("b".into()),
-                ))),
+                Value::Not(Box::new(Value::Equals(Box::new("a".into()), Box::new("b".into())))),
                 json!({"Fn::Not": [{"Fn::Equals": ["a", "b"]}]}),
             ),
             (Value::Condition(id("C")), json!({"Condition": "C"})),
-            (
-                Value::Split(",".into(), Box::new("a,b".into())),
-                json!({"Fn::Split": [",", "a,b"]}),
-            ),
-            (
-                Value::Base64(Box::new("x".into())),
-                json!({"Fn::Base64": "x"}),
-            ),
+            (Value::Split(",".into(), Box::new("a,b".into())), json!({"Fn::Split": [",", "a,b"]})),
+            (Value::Base64(Box::new("x".into())), json!({"Fn::Base64": "x"})),
             (
                 Value::FindInMap(id("M"), Box::new("a".into()), Box::new("b".into())),
                 json!({"Fn::FindInMap": ["M", "a", "b"]}),
@@ -426,13 +390,9 @@ mod tests {
 
     #[test]
     fn references_finds_nested_refs_and_getatts() {
-        let v = Value::map().with("A", Value::reference(&id("X"))).with(
-            "B",
-            vec![
-                Value::get_att(&id("Y"), "Arn"),
-                Value::pseudo(Pseudo::Region),
-            ],
-        );
+        let v = Value::map()
+            .with("A", Value::reference(&id("X")))
+            .with("B", vec![Value::get_att(&id("Y"), "Arn"), Value::pseudo(Pseudo::Region)]);
         let refs: Vec<&str> = v.references().into_iter().map(LogicalId::as_str).collect();
         assert_eq!(refs, ["X", "Y"]);
     }
@@ -440,9 +400,6 @@ mod tests {
     #[test]
     fn json_maps_keep_their_order() {
         let v = Value::from(json!({"z": 1, "a": [true, null]}));
-        assert_eq!(
-            serde_json::to_string(&v).unwrap(),
-            r#"{"z":1,"a":[true,null]}"#
-        );
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"z":1,"a":[true,null]}"#);
     }
 }

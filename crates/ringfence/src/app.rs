@@ -53,9 +53,7 @@ impl App {
             environment: None,
             stacks: Vec::new(),
         };
-        App {
-            state: Rc::new(RefCell::new(state)),
-        }
+        App { state: Rc::new(RefCell::new(state)) }
     }
 
     /// Sets the environment (`production`, `staging`, …). It ends every stack name and,
@@ -87,10 +85,7 @@ impl App {
             source,
         })?;
         if app.stacks.iter().any(|s| s.name == name || s.id == id) {
-            return Err(Error::DuplicateStack {
-                app: app_name,
-                name: name.to_string(),
-            });
+            return Err(Error::DuplicateStack { app: app_name, name: name.to_string() });
         }
         app.stacks.push(StackState {
             id: id.to_owned(),
@@ -102,6 +97,8 @@ impl App {
             sets: Vec::new(),
             params: Vec::new(),
             resources: Vec::new(),
+            nacls: Vec::new(),
+            endpoints: Vec::new(),
             shared: IndexSet::new(),
         });
         let index = app.stacks.len() - 1;

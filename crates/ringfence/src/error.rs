@@ -48,6 +48,90 @@ pub enum Error {
         /// What to write instead.
         hint: String,
     },
+    /// A subnet prefix length AWS or the VPC does not allow.
+    #[error("{construct}: a /{prefix} subnet is not possible here; {hint}")]
+    InvalidSubnetPrefix {
+        /// The subnet group.
+        construct: String,
+        /// The prefix length given.
+        prefix: u8,
+        /// What is allowed.
+        hint: String,
+    },
+    /// Explicit subnet CIDRs that are not one per AZ.
+    #[error("{construct}: {given} explicit CIDRs given for {azs} AZs; give one per AZ")]
+    SubnetCount {
+        /// The subnet group.
+        construct: String,
+        /// How many CIDRs were given.
+        given: usize,
+        /// How many AZs the VPC spans.
+        azs: usize,
+    },
+    /// An explicit subnet CIDR outside its VPC.
+    #[error("{construct}: subnet {cidr} is outside the VPC's {vpc}")]
+    SubnetOutsideVpc {
+        /// The subnet group.
+        construct: String,
+        /// The CIDR given.
+        cidr: String,
+        /// The VPC's CIDR.
+        vpc: String,
+    },
+    /// Two subnets that overlap.
+    #[error("{construct}: subnet {cidr} overlaps {other} of {other_group}")]
+    SubnetOverlap {
+        /// The subnet group.
+        construct: String,
+        /// The CIDR given.
+        cidr: String,
+        /// The CIDR it overlaps.
+        other: String,
+        /// The group that CIDR belongs to.
+        other_group: String,
+    },
+    /// Subnets that do not fit in what is left of the VPC.
+    #[error("{construct}: needs {needed} but only {free} addresses of the VPC are free; {hint}")]
+    SubnetSpaceExhausted {
+        /// The subnet group.
+        construct: String,
+        /// What it needs, e.g. `2 x /20 (8192 addresses)`.
+        needed: String,
+        /// Free addresses left (in blocks of any size).
+        free: u64,
+        /// What to change.
+        hint: String,
+    },
+    /// A VPC description that cannot be built (AZs, subnet groups, NAT gateways).
+    #[error("{construct}: {problem}; {hint}")]
+    InvalidVpc {
+        /// The VPC (or its subnet group).
+        construct: String,
+        /// What is wrong.
+        problem: String,
+        /// What to do.
+        hint: String,
+    },
+    /// A subnet group name or kind that the VPC does not have.
+    #[error("{construct}: has no subnet group {wanted}; it has {available}")]
+    UnknownSubnetGroup {
+        /// The VPC.
+        construct: String,
+        /// What was asked for.
+        wanted: String,
+        /// The groups it has.
+        available: String,
+    },
+    /// A network ACL entry rule number outside 1..=32766 or used twice in a direction.
+    #[error("{construct}: {problem}; {hint}")]
+    InvalidNaclEntry {
+        /// The network ACL.
+        construct: String,
+        /// What is wrong.
+        problem: String,
+        /// What to do.
+        hint: String,
+    },
     /// A port number outside 0..=65535.
     #[error("{construct}: port {value} is out of range; ports are 0 to 65535")]
     PortOutOfRange {
@@ -223,9 +307,7 @@ pub enum Error {
         existing: String,
     },
     /// A stack used something of another stack that the owner does not share.
-    #[error(
-        "{consumer}: uses `{object}` of stack `{owner}`, which `{owner}` does not share; {hint}"
-    )]
+    #[error("{consumer}: uses `{object}` of stack `{owner}`, which `{owner}` does not share; {hint}")]
     NotShared {
         /// The stack that uses the object.
         consumer: String,
@@ -289,7 +371,9 @@ pub enum Error {
     },
     /// Two derived logical ids in one template collide (hash collision or a
     /// user-supplied id that matches a derived one).
-    #[error("{stack}: logical id `{logical_id}` is derived for both `{first}` and `{second}`; rename one of them")]
+    #[error(
+        "{stack}: logical id `{logical_id}` is derived for both `{first}` and `{second}`; rename one of them"
+    )]
     LogicalIdCollision {
         /// The stack.
         stack: String,
@@ -326,10 +410,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: &std::path::Path, e: &std::io::Error) -> Error {
-        Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        }
+        Error::Io { path: path.display().to_string(), message: e.to_string() }
     }
 }
 
@@ -343,11 +424,7 @@ pub struct SynthError {
 impl fmt::Display for SynthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.errors.len();
-        write!(
-            f,
-            "synthesis found {n} error{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
+        write!(f, "synthesis found {n} error{}:", if n == 1 { "" } else { "s" })?;
         for e in &self.errors {
             write!(f, "\n  - {e}")?;
         }

@@ -73,9 +73,7 @@ impl ExternalGroup {
     /// ```
     pub fn from_id(id: &str) -> Result<ExternalGroup, Error> {
         check_aws_id("ExternalGroup::from_id", "security group", "sg-", id)?;
-        Ok(ExternalGroup {
-            source: ExternalSource::Id(id.into()),
-        })
+        Ok(ExternalGroup { source: ExternalSource::Id(id.into()) })
     }
 
     /// How the group appears in messages: its id, or `stack/parameter`.
@@ -88,17 +86,10 @@ impl ExternalGroup {
 }
 
 /// Checks an AWS id of the form `prefix` + 8 or 17 lowercase hex digits.
-pub(crate) fn check_aws_id(
-    call: &str,
-    kind: &'static str,
-    prefix: &str,
-    id: &str,
-) -> Result<(), Error> {
+pub(crate) fn check_aws_id(call: &str, kind: &'static str, prefix: &str, id: &str) -> Result<(), Error> {
     let ok = id.strip_prefix(prefix).is_some_and(|hex| {
         (hex.len() == 8 || hex.len() == 17)
-            && hex
-                .chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+            && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
     });
     if ok {
         Ok(())
@@ -160,42 +151,6 @@ impl From<ExternalGroup> for GroupRef {
 impl From<&GroupRef> for GroupRef {
     fn from(g: &GroupRef) -> Self {
         g.clone()
-    }
-}
-
-/// A VPC: created by a stack of this app, or an existing one given by id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Vpc {
-    pub(crate) target: VpcTarget,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum VpcTarget {
-    Owned { key: Key, path: Rc<str> },
-    External(Rc<str>),
-}
-
-impl Vpc {
-    /// An existing VPC outside the app, by id (`vpc-` and 8 or 17 hex digits).
-    ///
-    /// ```
-    /// use ringfence::Vpc;
-    /// assert!(Vpc::from_id("vpc-0a1b2c3d").is_ok());
-    /// assert!(Vpc::from_id("vpc-main").is_err());
-    /// ```
-    pub fn from_id(id: &str) -> Result<Vpc, Error> {
-        check_aws_id("Vpc::from_id", "VPC", "vpc-", id)?;
-        Ok(Vpc {
-            target: VpcTarget::External(id.into()),
-        })
-    }
-
-    /// The construct path (`stack/vpc`) or the id.
-    pub fn path(&self) -> &str {
-        match &self.target {
-            VpcTarget::Owned { path, .. } => path,
-            VpcTarget::External(id) => id,
-        }
     }
 }
 

@@ -63,10 +63,7 @@ mod tests {
     fn hash_is_fixed_sha256() {
         // SHA-256("abc") = ba7816bf 8f01cfea ...
         assert_eq!(short_hash("abc"), "BA7816BF");
-        assert_eq!(
-            hashed(&["chat-db", "SecurityGroup"], "abc").as_str(),
-            "ChatDbSecurityGroupBA7816BF"
-        );
+        assert_eq!(hashed(&["chat-db", "SecurityGroup"], "abc").as_str(), "ChatDbSecurityGroupBA7816BF");
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! What the builder API records: the intent of every stack, before any rendering.
 //! Synthesis reads this and decides which resources express it.
 
+use std::rc::Rc;
+
 use indexmap::{IndexMap, IndexSet};
-use ipnet::Ipv4Net;
 use ringfence_cfn::StackName;
 
-use crate::{GroupRef, Peer, Port, Props, Vpc};
+use crate::network::layout::VpcLayout;
+use crate::network::nacl::{GatewayService, NaclRule};
+use crate::{GroupRef, Peer, Port, Props, Subnets, Vpc};
 
 pub(crate) struct AppState {
     pub serial: u64,
@@ -27,6 +30,8 @@ pub(crate) struct StackState {
     pub sets: Vec<GroupSetState>,
     pub params: Vec<ParamState>,
     pub resources: Vec<RawResource>,
+    pub nacls: Vec<NaclState>,
+    pub endpoints: Vec<EndpointState>,
     /// What this stack exports, in the order `share` was called.
     pub shared: IndexSet<Shared>,
 }
@@ -38,6 +43,8 @@ pub(crate) enum Construct {
     GroupSet(usize),
     Parameter(usize),
     Resource(usize),
+    Nacl(usize),
+    Endpoint(usize),
 }
 
 impl Construct {
@@ -48,6 +55,8 @@ impl Construct {
             Construct::GroupSet(_) => "a group set",
             Construct::Parameter(_) => "a parameter",
             Construct::Resource(_) => "a resource",
+            Construct::Nacl(_) => "a network ACL",
+            Construct::Endpoint(_) => "a VPC endpoint",
         }
     }
 }
@@ -63,8 +72,29 @@ pub(crate) enum Shared {
 
 pub(crate) struct VpcState {
     pub id: String,
-    pub cidr: Ipv4Net,
-    pub dns: bool,
+    pub layout: Rc<VpcLayout>,
+}
+
+pub(crate) struct NaclState {
+    pub id: String,
+    /// Index of the VPC in this stack.
+    pub vpc: usize,
+    pub entries: Vec<NaclRule>,
+    /// Subnet groups (indices in the VPC's layout) associated with it.
+    pub associations: Vec<usize>,
+}
+
+pub(crate) enum EndpointKind {
+    /// Routes in the route tables of these subnet groups (of a VPC of this stack).
+    Gateway { service: GatewayService, groups: Vec<usize> },
+    /// Network interfaces in these subnets, behind this stack's group.
+    Interface { service: String, subnets: Subnets, group: usize },
+}
+
+pub(crate) struct EndpointState {
+    pub id: String,
+    pub vpc: Vpc,
+    pub kind: EndpointKind,
 }
 
 pub(crate) struct GroupState {

@@ -45,46 +45,39 @@ pub(crate) enum PeerKind {
 impl Peer {
     /// An IPv4 CIDR such as `10.0.0.0/8` or `203.0.113.7/32`.
     pub fn ipv4(cidr: &str) -> Result<Peer, Error> {
-        Ok(Peer {
-            kind: PeerKind::Ipv4(parse_ipv4("Peer::ipv4", cidr)?),
-        })
+        Ok(Peer { kind: PeerKind::Ipv4(parse_ipv4("Peer::ipv4", cidr)?) })
     }
 
     /// An IPv6 CIDR such as `2001:db8::/32`.
     pub fn ipv6(cidr: &str) -> Result<Peer, Error> {
-        Ok(Peer {
-            kind: PeerKind::Ipv6(parse_ipv6("Peer::ipv6", cidr)?),
-        })
+        Ok(Peer { kind: PeerKind::Ipv6(parse_ipv6("Peer::ipv6", cidr)?) })
+    }
+
+    /// A range the subnet planner produced: canonical by construction.
+    pub(crate) fn from_planned(net: Ipv4Net) -> Peer {
+        Peer { kind: PeerKind::Ipv4(net.trunc()) }
     }
 
     /// Every IPv4 address, `0.0.0.0/0`.
     pub fn any_ipv4() -> Peer {
-        Peer {
-            kind: PeerKind::Ipv4(Ipv4Net::default()),
-        }
+        Peer { kind: PeerKind::Ipv4(Ipv4Net::default()) }
     }
 
     /// Every IPv6 address, `::/0`.
     pub fn any_ipv6() -> Peer {
-        Peer {
-            kind: PeerKind::Ipv6(Ipv6Net::default()),
-        }
+        Peer { kind: PeerKind::Ipv6(Ipv6Net::default()) }
     }
 
     /// A security group: one of this app's ([`SecurityGroup`](crate::SecurityGroup)) or an
     /// [`ExternalGroup`](crate::ExternalGroup). Naming a group as a peer never changes it.
     pub fn group(group: impl Into<GroupRef>) -> Peer {
-        Peer {
-            kind: PeerKind::Group(group.into()),
-        }
+        Peer { kind: PeerKind::Group(group.into()) }
     }
 
     /// A managed prefix list, by id (`pl-` and 8 or 17 hex digits).
     pub fn prefix_list(id: &str) -> Result<Peer, Error> {
         check_aws_id("Peer::prefix_list", "managed prefix list", "pl-", id)?;
-        Ok(Peer {
-            kind: PeerKind::PrefixList(id.to_owned()),
-        })
+        Ok(Peer { kind: PeerKind::PrefixList(id.to_owned()) })
     }
 
     pub(crate) fn family(&self) -> Option<Family> {
@@ -156,10 +149,7 @@ pub(crate) fn parse_cidr<N: Cidr>(call: &str, text: &str) -> Result<N, Error> {
         Err(e) => {
             let hint = match text.parse::<N::Addr>() {
                 Ok(addr) => format!("did you mean `{addr}/{}`?", N::HOST_PREFIX),
-                Err(_) => format!(
-                    "write an address and a prefix length, e.g. `{}`",
-                    N::EXAMPLE
-                ),
+                Err(_) => format!("write an address and a prefix length, e.g. `{}`", N::EXAMPLE),
             };
             Err(Error::InvalidCidr {
                 construct: call.to_owned(),
@@ -189,22 +179,10 @@ mod tests {
     #[test]
     fn invalid_cidrs_are_typed_errors() {
         for bad in ["10.0.0.0/33", "10.0.0/8", "banana", "", "10.0.0.0/8/1"] {
-            assert!(
-                matches!(
-                    Peer::ipv4(bad),
-                    Err(Error::InvalidCidr { family: "IPv4", .. })
-                ),
-                "{bad}"
-            );
+            assert!(matches!(Peer::ipv4(bad), Err(Error::InvalidCidr { family: "IPv4", .. })), "{bad}");
         }
-        assert!(matches!(
-            Peer::ipv6("2001:db8::/129"),
-            Err(Error::InvalidCidr { family: "IPv6", .. })
-        ));
-        assert!(matches!(
-            Peer::ipv6("10.0.0.0/8"),
-            Err(Error::InvalidCidr { .. })
-        ));
+        assert!(matches!(Peer::ipv6("2001:db8::/129"), Err(Error::InvalidCidr { family: "IPv6", .. })));
+        assert!(matches!(Peer::ipv6("10.0.0.0/8"), Err(Error::InvalidCidr { .. })));
     }
 
     #[test]
@@ -233,10 +211,7 @@ mod tests {
     fn prefix_lists() {
         assert!(Peer::prefix_list("pl-63a5400a").is_ok());
         assert!(Peer::prefix_list("pl-0123456789abcdef0").is_ok());
-        assert!(matches!(
-            Peer::prefix_list("pl-xyz"),
-            Err(Error::InvalidResourceId { .. })
-        ));
+        assert!(matches!(Peer::prefix_list("pl-xyz"), Err(Error::InvalidResourceId { .. })));
         assert!(Peer::prefix_list("sg-63a5400a").is_err());
     }
 

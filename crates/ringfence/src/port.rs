@@ -102,58 +102,26 @@ impl Port {
     /// NTP, udp/123.
     pub const NTP: Port = Port::udp(123);
     /// Every TCP port.
-    pub const ALL_TCP: Port = Port {
-        protocol: Protocol::Tcp,
-        from: 0,
-        to: 65535,
-    };
+    pub const ALL_TCP: Port = Port { protocol: Protocol::Tcp, from: 0, to: 65535 };
     /// Every UDP port.
-    pub const ALL_UDP: Port = Port {
-        protocol: Protocol::Udp,
-        from: 0,
-        to: 65535,
-    };
+    pub const ALL_UDP: Port = Port { protocol: Protocol::Udp, from: 0, to: 65535 };
     /// Every ICMP type and code.
-    pub const ALL_ICMP: Port = Port {
-        protocol: Protocol::Icmp,
-        from: -1,
-        to: -1,
-    };
+    pub const ALL_ICMP: Port = Port { protocol: Protocol::Icmp, from: -1, to: -1 };
     /// Every ICMPv6 type and code.
-    pub const ALL_ICMPV6: Port = Port {
-        protocol: Protocol::Icmpv6,
-        from: -1,
-        to: -1,
-    };
+    pub const ALL_ICMPV6: Port = Port { protocol: Protocol::Icmpv6, from: -1, to: -1 };
     /// ICMP echo request (ping).
-    pub const PING: Port = Port {
-        protocol: Protocol::Icmp,
-        from: 8,
-        to: 0,
-    };
+    pub const PING: Port = Port { protocol: Protocol::Icmp, from: 8, to: 0 };
     /// Every protocol and port.
-    pub const ALL_TRAFFIC: Port = Port {
-        protocol: Protocol::All,
-        from: -1,
-        to: -1,
-    };
+    pub const ALL_TRAFFIC: Port = Port { protocol: Protocol::All, from: -1, to: -1 };
 
     /// One TCP port.
     pub const fn tcp(port: u16) -> Port {
-        Port {
-            protocol: Protocol::Tcp,
-            from: port as i32,
-            to: port as i32,
-        }
+        Port { protocol: Protocol::Tcp, from: port as i32, to: port as i32 }
     }
 
     /// One UDP port.
     pub const fn udp(port: u16) -> Port {
-        Port {
-            protocol: Protocol::Udp,
-            from: port as i32,
-            to: port as i32,
-        }
+        Port { protocol: Protocol::Udp, from: port as i32, to: port as i32 }
     }
 
     /// A range of TCP ports, both ends included.
@@ -168,17 +136,9 @@ impl Port {
 
     fn range(protocol: Protocol, from: u16, to: u16, call: &str) -> Result<Port, Error> {
         if from > to {
-            return Err(Error::ReversedPortRange {
-                construct: call.to_owned(),
-                from,
-                to,
-            });
+            return Err(Error::ReversedPortRange { construct: call.to_owned(), from, to });
         }
-        Ok(Port {
-            protocol,
-            from: from.into(),
-            to: to.into(),
-        })
+        Ok(Port { protocol, from: from.into(), to: to.into() })
     }
 
     /// An ICMP type and code; `-1` means every type (then the code must be `-1`) or
@@ -208,25 +168,17 @@ impl Port {
             return Err(err("types are 0 to 255, or -1 for all".into()));
         }
         if !(-1..=255).contains(&code) {
-            return Err(err(
-                "codes are 0 to 255, or -1 for all codes of the type".into()
-            ));
+            return Err(err("codes are 0 to 255, or -1 for all codes of the type".into()));
         }
         if t == -1 && code != -1 {
-            return Err(err(
-                "a code needs a type: use -1 for both to allow every type".into(),
-            ));
+            return Err(err("a code needs a type: use -1 for both to allow every type".into()));
         }
         if let Some(&(_, max, what)) = table.iter().find(|(ty, _, _)| *ty == t) {
             if code > max {
                 return Err(err(format!("type {t} ({what}) has codes 0 to {max}")));
             }
         }
-        Ok(Port {
-            protocol,
-            from: t,
-            to: code,
-        })
+        Ok(Port { protocol, from: t, to: code })
     }
 
     /// The protocol.
@@ -265,11 +217,7 @@ impl Port {
         match self.protocol {
             Protocol::All => "AllTraffic".into(),
             Protocol::Tcp | Protocol::Udp => {
-                let p = if self.protocol == Protocol::Tcp {
-                    "Tcp"
-                } else {
-                    "Udp"
-                };
+                let p = if self.protocol == Protocol::Tcp { "Tcp" } else { "Udp" };
                 if self.from == self.to {
                     format!("{p}{}", self.from)
                 } else {
@@ -310,14 +258,10 @@ impl std::str::FromStr for Port {
             value: s.to_owned(),
             hint: "write tcp/443, udp/1000-2000, icmp/8, icmp/3/4, icmpv6/128 or all".into(),
         };
-        let number =
-            |text: &str| -> Result<i64, Error> { text.trim().parse::<i64>().map_err(|_| bad()) };
+        let number = |text: &str| -> Result<i64, Error> { text.trim().parse::<i64>().map_err(|_| bad()) };
         let port = |text: &str| -> Result<u16, Error> {
             let v = number(text)?;
-            u16::try_from(v).map_err(|_| Error::PortOutOfRange {
-                construct: CALL.into(),
-                value: v,
-            })
+            u16::try_from(v).map_err(|_| Error::PortOutOfRange { construct: CALL.into(), value: v })
         };
         let icmp_num = |text: &str| -> Result<i32, Error> {
             if text.trim() == "all" {
@@ -333,35 +277,19 @@ impl std::str::FromStr for Port {
         let (proto, rest) = text.split_once('/').ok_or_else(bad)?;
         match proto {
             "tcp" | "udp" => {
-                let protocol = if proto == "tcp" {
-                    Protocol::Tcp
-                } else {
-                    Protocol::Udp
-                };
+                let protocol = if proto == "tcp" { Protocol::Tcp } else { Protocol::Udp };
                 // A range is `a-b`; a leading `-` is a (negative, out of range) number.
-                let dash = rest
-                    .char_indices()
-                    .skip(1)
-                    .find(|&(_, c)| c == '-')
-                    .map(|(i, _)| i);
+                let dash = rest.char_indices().skip(1).find(|&(_, c)| c == '-').map(|(i, _)| i);
                 match dash.map(|i| (&rest[..i], &rest[i + 1..])) {
                     Some((a, b)) => Port::range(protocol, port(a)?, port(b)?, CALL),
                     None => {
                         let p = port(rest)?;
-                        Ok(Port {
-                            protocol,
-                            from: p.into(),
-                            to: p.into(),
-                        })
+                        Ok(Port { protocol, from: p.into(), to: p.into() })
                     }
                 }
             }
             "icmp" | "icmpv6" => {
-                let protocol = if proto == "icmp" {
-                    Protocol::Icmp
-                } else {
-                    Protocol::Icmpv6
-                };
+                let protocol = if proto == "icmp" { Protocol::Icmp } else { Protocol::Icmpv6 };
                 let (t, c) = match rest.split_once('/') {
                     Some((t, c)) => (icmp_num(t)?, icmp_num(c)?),
                     None => (icmp_num(rest)?, -1),
@@ -389,60 +317,26 @@ mod tests {
     #[test]
     fn reversed_range_names_the_fix() {
         let e = Port::tcp_range(9000, 8000).unwrap_err();
-        assert_eq!(
-            e,
-            Error::ReversedPortRange {
-                construct: "Port::tcp_range".into(),
-                from: 9000,
-                to: 8000
-            }
-        );
+        assert_eq!(e, Error::ReversedPortRange { construct: "Port::tcp_range".into(), from: 9000, to: 8000 });
         assert!(e.to_string().contains("did you mean 8000-9000?"));
     }
 
     #[test]
     fn out_of_range_ports_are_errors() {
-        assert!(matches!(
-            "tcp/65536".parse::<Port>(),
-            Err(Error::PortOutOfRange { value: 65536, .. })
-        ));
-        assert!(matches!(
-            "udp/-5".parse::<Port>(),
-            Err(Error::PortOutOfRange { value: -5, .. })
-        ));
-        assert!(matches!(
-            "tcp/1-99999".parse::<Port>(),
-            Err(Error::PortOutOfRange { value: 99999, .. })
-        ));
-        assert!(matches!(
-            "tcp/x".parse::<Port>(),
-            Err(Error::InvalidPort { .. })
-        ));
-        assert!(matches!(
-            "sctp/1".parse::<Port>(),
-            Err(Error::InvalidPort { .. })
-        ));
+        assert!(matches!("tcp/65536".parse::<Port>(), Err(Error::PortOutOfRange { value: 65536, .. })));
+        assert!(matches!("udp/-5".parse::<Port>(), Err(Error::PortOutOfRange { value: -5, .. })));
+        assert!(matches!("tcp/1-99999".parse::<Port>(), Err(Error::PortOutOfRange { value: 99999, .. })));
+        assert!(matches!("tcp/x".parse::<Port>(), Err(Error::InvalidPort { .. })));
+        assert!(matches!("sctp/1".parse::<Port>(), Err(Error::InvalidPort { .. })));
     }
 
     #[test]
     fn invalid_icmp() {
-        assert!(matches!(
-            Port::icmp(256, 0),
-            Err(Error::InvalidIcmp { icmp_type: 256, .. })
-        ));
-        assert!(matches!(
-            Port::icmp(3, -2),
-            Err(Error::InvalidIcmp { code: -2, .. })
-        ));
+        assert!(matches!(Port::icmp(256, 0), Err(Error::InvalidIcmp { icmp_type: 256, .. })));
+        assert!(matches!(Port::icmp(3, -2), Err(Error::InvalidIcmp { code: -2, .. })));
         assert!(matches!(Port::icmp(-1, 3), Err(Error::InvalidIcmp { .. })));
         assert!(matches!(Port::icmp(8, 5), Err(Error::InvalidIcmp { .. })));
-        assert!(matches!(
-            Port::icmpv6(128, 1),
-            Err(Error::InvalidIcmp {
-                protocol: "ICMPv6",
-                ..
-            })
-        ));
+        assert!(matches!(Port::icmpv6(128, 1), Err(Error::InvalidIcmp { protocol: "ICMPv6", .. })));
         assert_eq!(Port::icmp(3, 4).unwrap().cfn_ports(), Some((3, 4)));
         assert_eq!(Port::icmp(-1, -1).unwrap(), Port::ALL_ICMP);
         assert_eq!(Port::icmp(42, 200).unwrap().cfn_ports(), Some((42, 200)));

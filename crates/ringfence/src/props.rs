@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 use ringfence_cfn::Value;
 
-use crate::{ExternalGroup, GroupRef, GroupSet, ResourceHandle, SecurityGroup, Vpc};
+use crate::{ExternalGroup, GroupRef, GroupSet, ResourceHandle, SecurityGroup, Subnets, Vpc};
 
 /// One property value of an escape-hatch resource: plain CloudFormation data, or a typed
 /// reference that synthesis turns into `Ref`, `Fn::GetAtt` or `Fn::ImportValue` depending
@@ -23,6 +23,8 @@ pub enum Prop {
     GroupIds(GroupSet),
     /// The id of a VPC.
     VpcId(Vpc),
+    /// The ids of selected subnets, as a list.
+    SubnetIds(Subnets),
     /// `Ref` of another escape-hatch resource of the same stack.
     Reference(ResourceHandle),
     /// `Fn::GetAtt` of another escape-hatch resource of the same stack.
@@ -106,6 +108,11 @@ impl From<&GroupRef> for Prop {
 impl From<&GroupSet> for Prop {
     fn from(s: &GroupSet) -> Self {
         Prop::GroupIds(s.clone())
+    }
+}
+impl From<&Subnets> for Prop {
+    fn from(s: &Subnets) -> Self {
+        Prop::SubnetIds(s.clone())
     }
 }
 impl From<&Vpc> for Prop {

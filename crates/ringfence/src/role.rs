@@ -35,10 +35,7 @@ pub(crate) enum EnvChoice {
 impl Role {
     /// A role; the group name gets the app's environment, if it has one.
     pub fn new(name: impl Into<String>) -> Role {
-        Role {
-            name: name.into(),
-            environment: EnvChoice::App,
-        }
+        Role { name: name.into(), environment: EnvChoice::App }
     }
 
     /// Names this group for another environment than the app's.

@@ -3,11 +3,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::handles::{ExternalSource, Key, VpcTarget};
+use crate::handles::{ExternalSource, Key};
 use crate::model::{
-    AppState, Construct, Direction, GroupSetState, GroupState, ParamKind, ParamState, RawResource,
-    RuleState, StackState, VpcState,
+    AppState, Construct, Direction, GroupSetState, GroupState, ParamKind, ParamState, RawResource, RuleState,
+    StackState, VpcState,
 };
+use crate::network::handles::VpcTarget;
 use crate::peer::PeerKind;
 use crate::{
     validate, Error, ExternalGroup, GroupRef, GroupSet, Peer, Port, Props, ResourceHandle, Role,
@@ -22,31 +23,20 @@ pub const MAX_GROUPS_PER_INTERFACE: usize = 16;
 /// change network objects, and only the typed API can check who owns the object.
 const GUARDED_TYPES: &[(&str, &str)] = &[
     ("AWS::EC2::SecurityGroup", "use Stack::security_group"),
-    (
-        "AWS::EC2::SecurityGroupIngress",
-        "use Stack::allow_ingress on a group this stack creates",
-    ),
-    (
-        "AWS::EC2::SecurityGroupEgress",
-        "use Stack::allow_egress on a group this stack creates",
-    ),
+    ("AWS::EC2::SecurityGroupIngress", "use Stack::allow_ingress on a group this stack creates"),
+    ("AWS::EC2::SecurityGroupEgress", "use Stack::allow_egress on a group this stack creates"),
     ("AWS::EC2::VPC", "use Stack::vpc"),
-    (
-        "AWS::EC2::NetworkAclEntry",
-        "NACLs come with the networking release; ringfence will not emit unchecked entries",
-    ),
+    ("AWS::EC2::Subnet", "describe subnets with VpcSpec::subnets"),
+    ("AWS::EC2::RouteTable", "VpcSpec's subnet kinds decide the route tables"),
+    ("AWS::EC2::Route", "VpcSpec's subnet kinds decide the routes"),
+    ("AWS::EC2::SubnetRouteTableAssociation", "VpcSpec's subnet kinds decide the route tables"),
+    ("AWS::EC2::NetworkAcl", "use Stack::network_acl"),
+    ("AWS::EC2::NetworkAclEntry", "use Stack::nacl_entry on a network ACL this stack creates"),
     (
         "AWS::EC2::SubnetNetworkAclAssociation",
-        "NACLs come with the networking release; ringfence will not emit unchecked associations",
+        "use Stack::associate_nacl with subnets of a VPC this stack creates",
     ),
-    (
-        "AWS::EC2::Route",
-        "routes come with the networking release; ringfence will not emit unchecked routes",
-    ),
-    (
-        "AWS::EC2::SubnetRouteTableAssociation",
-        "routes come with the networking release; ringfence will not emit unchecked associations",
-    ),
+    ("AWS::EC2::VPCEndpoint", "use Stack::gateway_endpoint or Stack::interface_endpoint"),
 ];
 
 /// A stack of an [`App`](crate::App): the unit of deployment, rollback and deletion.
@@ -55,8 +45,8 @@ const GUARDED_TYPES: &[(&str, &str)] = &[
 /// it can *name* any group of the app as a peer, or put its workloads in it, once the
 /// owner shares it.
 pub struct Stack {
-    app: Rc<RefCell<AppState>>,
-    index: usize,
+    pub(crate) app: Rc<RefCell<AppState>>,
+    pub(crate) index: usize,
 }
 
 impl Stack {
@@ -84,22 +74,16 @@ impl Stack {
         Ok(())
     }
 
-    /// Creates a VPC in this stack.
+    /// Creates a VPC in this stack: its subnets (planned as [`VpcSpec`] describes), route
+    /// tables, gateways and flow logs all belong to this stack.
     pub fn vpc(&mut self, id: &str, spec: VpcSpec) -> Result<Vpc, Error> {
+        let path = self.path(id);
+        validate::construct_id(&self.name(), id)?;
+        let layout = Rc::new(crate::network::layout::layout(&path, spec)?);
         let index = self.add_construct(id, |s| Construct::Vpc(s.vpcs.len()))?;
-        self.with_state(|s| {
-            s.vpcs.push(VpcState {
-                id: id.to_owned(),
-                cidr: spec.cidr,
-                dns: spec.dns,
-            })
-        });
-        Ok(Vpc {
-            target: VpcTarget::Owned {
-                key: self.key(index),
-                path: self.path(id).into(),
-            },
-        })
+        let state = VpcState { id: id.to_owned(), layout: Rc::clone(&layout) };
+        self.with_state(|s| s.vpcs.push(state));
+        Ok(Vpc { target: VpcTarget::Owned { key: self.key(index), path: path.into(), layout } })
     }
 
     /// Creates a security group named after its `role`, in `vpc`, with a description of
@@ -114,10 +98,7 @@ impl Stack {
     ) -> Result<SecurityGroup, Error> {
         let role = role.into();
         let path = self.path(&role.name);
-        if let Some(&existing) = self.app.borrow().stacks[self.index]
-            .constructs
-            .get(&role.name)
-        {
+        if let Some(&existing) = self.app.borrow().stacks[self.index].constructs.get(&role.name) {
             return Err(Error::DuplicateConstruct {
                 stack: self.name(),
                 id: role.name,
@@ -135,11 +116,7 @@ impl Stack {
                 Some(format!("{}/{}", s.id, g.id))
             });
             if let Some(existing) = clash {
-                return Err(Error::DuplicateGroupName {
-                    construct: path,
-                    name,
-                    existing,
-                });
+                return Err(Error::DuplicateGroupName { construct: path, name, existing });
             }
         }
         let index = self.add_construct(&role.name, |s| Construct::Group(s.groups.len()))?;
@@ -152,11 +129,7 @@ impl Stack {
                 rules: Vec::new(),
             })
         });
-        Ok(SecurityGroup {
-            key: self.key(index),
-            path: path.into(),
-            name: name.into(),
-        })
+        Ok(SecurityGroup { key: self.key(index), path: path.into(), name: name.into() })
     }
 
     /// Lets `peer` reach the members of `group` on `port`. `group` must be created by
@@ -186,16 +159,10 @@ impl Stack {
     /// Lets the members of `group` send any IPv4 traffic anywhere. Least privilege says
     /// not to; the `reason` is the rule's description, so the exception is reviewed.
     pub fn allow_all_outbound(&mut self, group: &SecurityGroup, reason: &str) -> Result<(), Error> {
-        self.add_rule(
-            group,
-            Direction::Egress,
-            Peer::any_ipv4(),
-            Port::ALL_TRAFFIC,
-            reason,
-        )
+        self.add_rule(group, Direction::Egress, Peer::any_ipv4(), Port::ALL_TRAFFIC, reason)
     }
 
-    fn add_rule(
+    pub(crate) fn add_rule(
         &mut self,
         group: &SecurityGroup,
         direction: Direction,
@@ -207,9 +174,7 @@ impl Stack {
             Direction::Ingress => "add an ingress rule to",
             Direction::Egress => "add an egress rule to",
         };
-        self.check_own(group.key, group.path(), action, || {
-            own_group_hint(direction)
-        })?;
+        self.check_own(group.key, group.path(), action, || own_group_hint(direction))?;
         validate::rule_description(group.path(), description)?;
         if let (Some(need), Some(have)) = (port.family(), peer.family()) {
             if need != have {
@@ -226,28 +191,17 @@ impl Stack {
         }
         let mut app = self.app.borrow_mut();
         let state = &mut app.stacks[self.index].groups[group.key.index];
-        if let Some(existing) = state
-            .rules
-            .iter()
-            .find(|r| r.direction == direction && r.peer == peer && r.port == port)
+        if let Some(existing) =
+            state.rules.iter().find(|r| r.direction == direction && r.peer == peer && r.port == port)
         {
-            let preposition = if direction == Direction::Ingress {
-                "from"
-            } else {
-                "to"
-            };
+            let preposition = if direction == Direction::Ingress { "from" } else { "to" };
             return Err(Error::DuplicateRule {
                 construct: group.path().to_owned(),
                 rule: format!("{} {port} {preposition} {peer}", direction.word()),
                 existing: existing.description.clone(),
             });
         }
-        state.rules.push(RuleState {
-            direction,
-            peer,
-            port,
-            description: description.to_owned(),
-        });
+        state.rules.push(RuleState { direction, peer, port, description: description.to_owned() });
         Ok(())
     }
 
@@ -262,9 +216,7 @@ impl Stack {
             owner: "(outside this app)".into(),
             hint: "only objects a stack of this app creates can be shared".into(),
         })?;
-        self.check_own(key, &path, "share", || {
-            "only the stack that creates an object can share it".into()
-        })?;
+        self.check_own(key, &path, "share", || "only the stack that creates an object can share it".into())?;
         self.with_state(|s| {
             s.shared.insert(shared);
         });
@@ -287,10 +239,7 @@ impl Stack {
             hint: hint.to_owned(),
         };
         if groups.is_empty() {
-            return Err(err(
-                "has no groups".into(),
-                "a workload needs at least its own group",
-            ));
+            return Err(err("has no groups".into(), "a workload needs at least its own group"));
         }
         if groups.len() > MAX_GROUPS_PER_INTERFACE {
             return Err(err(
@@ -309,10 +258,7 @@ impl Stack {
         }
         let index = self.add_construct(id, |s| Construct::GroupSet(s.sets.len()))?;
         self.with_state(|s| s.sets.push(GroupSetState { groups }));
-        Ok(GroupSet {
-            key: self.key(index),
-            path: path.into(),
-        })
+        Ok(GroupSet { key: self.key(index), path: path.into() })
     }
 
     /// A group from outside the app, given at deploy time as a parameter of type
@@ -332,16 +278,13 @@ impl Stack {
     ) -> Result<ExternalGroup, Error> {
         let ok = ssm_name.len() <= 2048
             && !ssm_name.is_empty()
-            && ssm_name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
+            && ssm_name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
         if !ok {
             return Err(Error::InvalidResourceId {
                 construct: self.path(id),
                 kind: "SSM parameter name",
                 value: ssm_name.to_owned(),
-                hint: "use letters, digits and _.-/, e.g. `/platform/bots/security-group-id`"
-                    .into(),
+                hint: "use letters, digits and _.-/, e.g. `/platform/bots/security-group-id`".into(),
             });
         }
         self.add_parameter(id, description, ParamKind::SsmGroupId(ssm_name.to_owned()))
@@ -357,18 +300,9 @@ impl Stack {
         validate::group_description(&path, description)?;
         let index = self.add_construct(id, |s| Construct::Parameter(s.params.len()))?;
         self.with_state(|s| {
-            s.params.push(ParamState {
-                id: id.to_owned(),
-                description: description.to_owned(),
-                kind,
-            })
+            s.params.push(ParamState { id: id.to_owned(), description: description.to_owned(), kind })
         });
-        Ok(ExternalGroup {
-            source: ExternalSource::Parameter {
-                key: self.key(index),
-                path: path.into(),
-            },
-        })
+        Ok(ExternalGroup { source: ExternalSource::Parameter { key: self.key(index), path: path.into() } })
     }
 
     /// The escape hatch: adds any other CloudFormation resource (an ECS service, a
@@ -378,27 +312,19 @@ impl Stack {
     /// Types that change network objects (security groups and their rules, routes,
     /// NACL entries, associations) are refused: only the typed API can check who owns
     /// what they change.
-    pub fn resource(
-        &mut self,
-        id: &str,
-        resource_type: &str,
-        props: Props,
-    ) -> Result<ResourceHandle, Error> {
+    pub fn resource(&mut self, id: &str, resource_type: &str, props: Props) -> Result<ResourceHandle, Error> {
         let path = self.path(id);
         let segments: Vec<&str> = resource_type.split("::").collect();
         let well_formed = match segments.as_slice() {
             ["Custom", name] => !name.is_empty(),
             [a, b, c] | [a, b, c, _] => [a, b, c].iter().all(|s| !s.is_empty()),
             _ => false,
-        } && segments
-            .iter()
-            .all(|s| s.chars().all(|c| c.is_ascii_alphanumeric()));
+        } && segments.iter().all(|s| s.chars().all(|c| c.is_ascii_alphanumeric()));
         if !well_formed {
             return Err(Error::InvalidResourceType {
                 construct: path,
                 resource_type: resource_type.to_owned(),
-                hint: "write Service::Vendor::Type, e.g. `AWS::ECS::Service`, or `Custom::Name`"
-                    .into(),
+                hint: "write Service::Vendor::Type, e.g. `AWS::ECS::Service`, or `Custom::Name`".into(),
             });
         }
         if let Some((_, hint)) = GUARDED_TYPES.iter().find(|(t, _)| *t == resource_type) {
@@ -416,32 +342,25 @@ impl Stack {
                 props,
             })
         });
-        Ok(ResourceHandle {
-            key: self.key(index),
-            path: path.into(),
-        })
+        Ok(ResourceHandle { key: self.key(index), path: path.into() })
     }
 
     // ---- helpers ----
 
-    fn with_state<R>(&mut self, f: impl FnOnce(&mut StackState) -> R) -> R {
+    pub(crate) fn with_state<R>(&mut self, f: impl FnOnce(&mut StackState) -> R) -> R {
         f(&mut self.app.borrow_mut().stacks[self.index])
     }
 
-    fn key(&self, index: usize) -> Key {
-        Key {
-            app: self.app.borrow().serial,
-            stack: self.index,
-            index,
-        }
+    pub(crate) fn key(&self, index: usize) -> Key {
+        Key { app: self.app.borrow().serial, stack: self.index, index }
     }
 
-    fn path(&self, id: &str) -> String {
+    pub(crate) fn path(&self, id: &str) -> String {
         format!("{}/{id}", self.app.borrow().stacks[self.index].id)
     }
 
     /// Validates `id`, refuses duplicates, records the construct; returns its slot.
-    fn add_construct(
+    pub(crate) fn add_construct(
         &mut self,
         id: &str,
         make: impl FnOnce(&StackState) -> Construct,
@@ -463,12 +382,14 @@ impl Stack {
             | Construct::Group(i)
             | Construct::GroupSet(i)
             | Construct::Parameter(i)
-            | Construct::Resource(i) => i,
+            | Construct::Resource(i)
+            | Construct::Nacl(i)
+            | Construct::Endpoint(i) => i,
         })
     }
 
     /// Refuses a handle of another app, or an object of another stack.
-    fn check_own(
+    pub(crate) fn check_own(
         &self,
         key: Key,
         object: &str,
@@ -477,10 +398,7 @@ impl Stack {
     ) -> Result<(), Error> {
         let app = self.app.borrow();
         if key.app != app.serial {
-            return Err(Error::ForeignApp {
-                stack: self.name(),
-                object: object.to_owned(),
-            });
+            return Err(Error::ForeignApp { stack: self.name(), object: object.to_owned() });
         }
         if key.stack != self.index {
             return Err(Error::ForeignObject {
@@ -496,28 +414,24 @@ impl Stack {
 
     /// A group used as a peer or set member: any group of this app, a literal external
     /// group, or a parameter of this very stack.
-    fn check_group_usable(&self, group: &GroupRef) -> Result<(), Error> {
+    pub(crate) fn check_group_usable(&self, group: &GroupRef) -> Result<(), Error> {
         let app = self.app.borrow();
         match group {
-            GroupRef::Owned(g) if g.key.app != app.serial => Err(Error::ForeignApp {
-                stack: self.name(),
-                object: g.path().to_owned(),
-            }),
-            GroupRef::External(ExternalGroup {
-                source: ExternalSource::Parameter { key, path },
-            }) => {
+            GroupRef::Owned(g) if g.key.app != app.serial => {
+                Err(Error::ForeignApp { stack: self.name(), object: g.path().to_owned() })
+            }
+            GroupRef::External(ExternalGroup { source: ExternalSource::Parameter { key, path } }) => {
                 if key.app != app.serial {
-                    return Err(Error::ForeignApp {
-                        stack: self.name(),
-                        object: path.to_string(),
-                    });
+                    return Err(Error::ForeignApp { stack: self.name(), object: path.to_string() });
                 }
                 if key.stack != self.index {
                     return Err(Error::ParameterOfOtherStack {
                         stack: app.stacks[self.index].name.to_string(),
                         object: path.to_string(),
                         owner: app.stacks[key.stack].name.to_string(),
-                        hint: "declare the parameter in this stack too, with group_parameter or group_from_ssm".into(),
+                        hint:
+                            "declare the parameter in this stack too, with group_parameter or group_from_ssm"
+                                .into(),
                     });
                 }
                 Ok(())
@@ -526,13 +440,10 @@ impl Stack {
         }
     }
 
-    fn check_app_vpc(&self, vpc: &Vpc) -> Result<(), Error> {
+    pub(crate) fn check_app_vpc(&self, vpc: &Vpc) -> Result<(), Error> {
         match &vpc.target {
-            VpcTarget::Owned { key, path } if key.app != self.app.borrow().serial => {
-                Err(Error::ForeignApp {
-                    stack: self.name(),
-                    object: path.to_string(),
-                })
+            VpcTarget::Owned { key, path, .. } if key.app != self.app.borrow().serial => {
+                Err(Error::ForeignApp { stack: self.name(), object: path.to_string() })
             }
             _ => Ok(()),
         }
@@ -556,8 +467,9 @@ impl Shareable for ResourceHandle {}
 
 #[allow(private_interfaces)] // sealed: the methods are crate-private in practice
 mod sealed {
-    use crate::handles::{Key, VpcTarget};
+    use crate::handles::Key;
     use crate::model::Shared;
+    use crate::network::handles::VpcTarget;
 
     pub trait Sealed {
         /// Where the object lives, its path, and what sharing it exports; `None` for
@@ -568,11 +480,7 @@ mod sealed {
 
     impl Sealed for crate::SecurityGroup {
         fn share_key(&self) -> Option<(Key, String, Shared)> {
-            Some((
-                self.key,
-                self.path.to_string(),
-                Shared::Group(self.key.index),
-            ))
+            Some((self.key, self.path.to_string(), Shared::Group(self.key.index)))
         }
         fn describe(&self) -> String {
             self.path.to_string()
@@ -582,9 +490,7 @@ mod sealed {
     impl Sealed for crate::Vpc {
         fn share_key(&self) -> Option<(Key, String, Shared)> {
             match &self.target {
-                VpcTarget::Owned { key, path } => {
-                    Some((*key, path.to_string(), Shared::Vpc(key.index)))
-                }
+                VpcTarget::Owned { key, path, .. } => Some((*key, path.to_string(), Shared::Vpc(key.index))),
                 VpcTarget::External(_) => None,
             }
         }
@@ -595,11 +501,7 @@ mod sealed {
 
     impl Sealed for crate::ResourceHandle {
         fn share_key(&self) -> Option<(Key, String, Shared)> {
-            Some((
-                self.key,
-                self.path.to_string(),
-                Shared::Resource(self.key.index),
-            ))
+            Some((self.key, self.path.to_string(), Shared::Resource(self.key.index)))
         }
         fn describe(&self) -> String {
             self.path.to_string()

@@ -18,8 +18,7 @@ const GROUP_EXTRA: &str = " ._-:/()#,@[]+=&;{}!$*";
 const RULE_EXTRA: &str = " ._-:/()#,@[]+=;{}!$*";
 
 fn first_bad(text: &str, extra: &str) -> Option<char> {
-    text.chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || extra.contains(c)))
+    text.chars().find(|&c| !(c.is_ascii_alphanumeric() || extra.contains(c)))
 }
 
 /// A group name: 1-255 characters of AWS's set, not starting with `sg-`.
@@ -31,10 +30,7 @@ pub fn group_name(construct: &str, name: &str) -> Result<(), Error> {
         hint: hint.to_owned(),
     };
     if name.is_empty() {
-        return Err(err(
-            "is empty".into(),
-            "name the group after the role it encloses",
-        ));
+        return Err(err("is empty".into(), "name the group after the role it encloses"));
     }
     let len = name.chars().count();
     if len > GROUP_TEXT_MAX {
@@ -60,25 +56,13 @@ pub fn group_name(construct: &str, name: &str) -> Result<(), Error> {
 
 /// A group description: required, 1-255 characters of AWS's set.
 pub fn group_description(construct: &str, text: &str) -> Result<(), Error> {
-    description(
-        construct,
-        "group description",
-        text,
-        GROUP_TEXT_MAX,
-        GROUP_EXTRA,
-    )
+    description(construct, "group description", text, GROUP_TEXT_MAX, GROUP_EXTRA)
 }
 
 /// A rule description (also used for the reason of allow-all egress): required,
 /// 1-255 characters of AWS's set for rules.
 pub fn rule_description(construct: &str, text: &str) -> Result<(), Error> {
-    description(
-        construct,
-        "rule description",
-        text,
-        RULE_DESCRIPTION_MAX,
-        RULE_EXTRA,
-    )
+    description(construct, "rule description", text, RULE_DESCRIPTION_MAX, RULE_EXTRA)
 }
 
 fn description(
@@ -136,10 +120,7 @@ pub fn construct_id(parent: &str, id: &str) -> Result<(), Error> {
     if len > CONSTRUCT_ID_MAX {
         return Err(err(format!("is {len} characters long")));
     }
-    if let Some(c) = id
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || c == '-'))
-    {
+    if let Some(c) = id.chars().find(|&c| !(c.is_ascii_alphanumeric() || c == '-')) {
         return Err(err(format!("contains `{c}`")));
     }
     Ok(())
@@ -154,10 +135,7 @@ mod tests {
         assert!(group_name("s/g", "game-servers-production").is_ok());
         assert!(group_name("s/g", &"a".repeat(255)).is_ok());
         for bad in ["", "sg-bots", "SG-bots", "bots%", "bötS"] {
-            assert!(
-                matches!(group_name("s/g", bad), Err(Error::InvalidGroupName { .. })),
-                "{bad}"
-            );
+            assert!(matches!(group_name("s/g", bad), Err(Error::InvalidGroupName { .. })), "{bad}");
         }
         assert!(group_name("s/g", &"a".repeat(256)).is_err());
     }
@@ -166,10 +144,7 @@ mod tests {
     fn descriptions() {
         assert!(group_description("s/g", "Chat history PostgreSQL (primary) & replicas").is_ok());
         assert!(rule_description("s/g", "bots keep chat history").is_ok());
-        assert!(
-            rule_description("s/g", "a & b").is_err(),
-            "& is refused in rule descriptions"
-        );
+        assert!(rule_description("s/g", "a & b").is_err(), "& is refused in rule descriptions");
         assert!(rule_description("s/g", "  ").is_err());
         assert!(rule_description("s/g", "quote's").is_err());
         assert!(group_description("s/g", &"x".repeat(256)).is_err());

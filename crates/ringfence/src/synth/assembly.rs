@@ -69,14 +69,8 @@ impl Assembly {
         for s in &self.stacks {
             let mut a = serde_json::Map::new();
             a.insert("type".into(), json!("aws:cloudformation:stack"));
-            a.insert(
-                "environment".into(),
-                json!("aws://unknown-account/unknown-region"),
-            );
-            a.insert(
-                "properties".into(),
-                json!({ "templateFile": s.template_file() }),
-            );
+            a.insert("environment".into(), json!("aws://unknown-account/unknown-region"));
+            a.insert("properties".into(), json!({ "templateFile": s.template_file() }));
             if !s.dependencies.is_empty() {
                 a.insert("dependencies".into(), json!(s.dependencies));
             }

@@ -50,10 +50,9 @@ fn peer_parts(peer: &Peer) -> (String, String) {
         }
         PeerKind::Group(GroupRef::External(e)) => match &e.source {
             ExternalSource::Id(id) => (id.to_string(), id.to_string()),
-            ExternalSource::Parameter { path, .. } => (
-                path.rsplit('/').next().unwrap_or_default().to_owned(),
-                format!("param:{path}"),
-            ),
+            ExternalSource::Parameter { path, .. } => {
+                (path.rsplit('/').next().unwrap_or_default().to_owned(), format!("param:{path}"))
+            }
         },
     }
 }
@@ -87,4 +86,88 @@ pub(crate) fn output(shared: Shared, owner: &StackState) -> LogicalId {
             hashed(&[id, "Ref"], &format!("export:resource:{id}"))
         }
     }
+}
+
+// ---- network objects of a VPC: every id is the VPC's construct id, the subnet group
+// and the AZ number (1-based), never a position in a list.
+
+fn az_n(az: usize) -> String {
+    (az + 1).to_string()
+}
+
+pub(crate) fn subnet(vpc: &str, group: &str, az: usize) -> LogicalId {
+    let n = az_n(az);
+    hashed(&[vpc, group, "Subnet", &n], &format!("subnet:{vpc}/{group}/{n}"))
+}
+
+/// Route tables: one per AZ for private groups (routes to the AZ's NAT), one per group
+/// otherwise. `az` is `None` for the per-group table.
+pub(crate) fn route_table(vpc: &str, group: &str, az: Option<usize>) -> LogicalId {
+    match az {
+        Some(az) => {
+            let n = az_n(az);
+            hashed(&[vpc, group, "RouteTable", &n], &format!("rt:{vpc}/{group}/{n}"))
+        }
+        None => hashed(&[vpc, group, "RouteTable"], &format!("rt:{vpc}/{group}")),
+    }
+}
+
+pub(crate) fn route_table_association(vpc: &str, group: &str, az: usize) -> LogicalId {
+    let n = az_n(az);
+    hashed(&[vpc, group, "RouteTableAssociation", &n], &format!("rta:{vpc}/{group}/{n}"))
+}
+
+/// `kind`: `DefaultRoute` or `DefaultRouteIpv6`.
+pub(crate) fn route(vpc: &str, group: &str, az: Option<usize>, kind: &str) -> LogicalId {
+    match az {
+        Some(az) => {
+            let n = az_n(az);
+            hashed(&[vpc, group, kind, &n], &format!("route:{vpc}/{group}/{n}/{kind}"))
+        }
+        None => hashed(&[vpc, group, kind], &format!("route:{vpc}/{group}/{kind}")),
+    }
+}
+
+/// A VPC-wide object: `InternetGateway`, `GatewayAttachment`, `EgressOnlyGateway`,
+/// `Ipv6Block`, `FlowLog`, `FlowLogGroup`, `FlowLogRole`, `FlowLogBucket`.
+pub(crate) fn vpc_part(vpc: &str, part: &str) -> LogicalId {
+    hashed(&[vpc, part], &format!("vpc:{vpc}/{part}"))
+}
+
+/// NAT gateway `n` (in AZ `n`) and its Elastic IP (`part`: `NatGateway` or `NatEip`).
+pub(crate) fn nat(vpc: &str, part: &str, az: usize) -> LogicalId {
+    let n = az_n(az);
+    hashed(&[vpc, part, &n], &format!("nat:{vpc}/{part}/{n}"))
+}
+
+pub(crate) fn nacl(id: &str) -> LogicalId {
+    hashed(&[id, "NetworkAcl"], &format!("nacl:{id}"))
+}
+
+/// An entry's id: its direction and rule number, unique per direction in one NACL.
+pub(crate) fn nacl_entry(id: &str, egress: bool, number: u32) -> LogicalId {
+    let dir = if egress { "Egress" } else { "Ingress" };
+    hashed(&[id, dir, &number.to_string()], &format!("nacl-entry:{id}/{dir}/{number}"))
+}
+
+pub(crate) fn nacl_association(id: &str, vpc: &str, group: &str, az: usize) -> LogicalId {
+    let n = az_n(az);
+    hashed(&[id, group, &n, "Association"], &format!("nacl-assoc:{id}/{vpc}/{group}/{n}"))
+}
+
+pub(crate) fn endpoint(id: &str) -> LogicalId {
+    hashed(&[id, "Endpoint"], &format!("endpoint:{id}"))
+}
+
+/// `{stack}:{vpc}-{group}-{n}:SubnetId`.
+pub(crate) fn subnet_export_name(owner: &StackState, vpc: usize, group: usize, az: usize) -> ExportName {
+    let v = &owner.vpcs[vpc];
+    let g = &v.layout.groups[group].name;
+    ExportName::new(format!("{}:{}-{g}-{}:SubnetId", owner.name, v.id, az_n(az)))
+        .expect("stack name, construct ids and a number are export-safe")
+}
+
+pub(crate) fn subnet_output(vpc: &str, group: &str, az: usize) -> LogicalId {
+    let n = az_n(az);
+    hashed(&[vpc, group, &n, "SubnetId"], &format!("export:subnet:{vpc}/{group}/{n}"))
 }

@@ -6,6 +6,7 @@ mod assembly;
 pub(crate) mod ids;
 mod order;
 pub(crate) mod render;
+mod render_network;
 mod resolve;
 
 pub use assembly::{Assembly, StackArtifact};
@@ -15,9 +16,8 @@ use crate::SynthError;
 
 pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     // 1. Render every stack; each resolves its own references.
-    let rendered: Vec<render::Rendered> = (0..app.stacks.len())
-        .map(|i| render::render_stack(app, i))
-        .collect();
+    let rendered: Vec<render::Rendered> =
+        (0..app.stacks.len()).map(|i| render::render_stack(app, i)).collect();
     let mut errors: Vec<crate::Error> = Vec::new();
     for r in &rendered {
         errors.extend(r.errors.iter().cloned());

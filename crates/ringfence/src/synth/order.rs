@@ -112,16 +112,12 @@ mod tests {
 
     #[test]
     fn a_cycle_is_reported_whole() {
-        let errors =
-            deployment_order(&names(4), &deps(&[(0, 1), (1, 2), (2, 0), (3, 0)], 4)).unwrap_err();
+        let errors = deployment_order(&names(4), &deps(&[(0, 1), (1, 2), (2, 0), (3, 0)], 4)).unwrap_err();
         assert_eq!(errors.len(), 1);
         match &errors[0] {
             Error::StackCycle { path, hint } => {
                 assert_eq!(path, &["s0", "s1", "s2", "s0"]);
-                assert!(
-                    hint.contains("s0 imports s1/x, s1 imports s2/x, s2 imports s0/x"),
-                    "{hint}"
-                );
+                assert!(hint.contains("s0 imports s1/x, s1 imports s2/x, s2 imports s0/x"), "{hint}");
             }
             e => panic!("unexpected {e}"),
         }
@@ -129,8 +125,7 @@ mod tests {
 
     #[test]
     fn separate_cycles_are_each_reported() {
-        let errors =
-            deployment_order(&names(4), &deps(&[(0, 1), (1, 0), (2, 3), (3, 2)], 4)).unwrap_err();
+        let errors = deployment_order(&names(4), &deps(&[(0, 1), (1, 0), (2, 3), (3, 2)], 4)).unwrap_err();
         assert_eq!(errors.len(), 2);
     }
 }

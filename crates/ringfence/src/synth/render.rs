@@ -13,10 +13,9 @@ use indexmap::{IndexMap, IndexSet};
 use ringfence_cfn::{ExportName, LogicalId, Output, Parameter, Resource, Template, Value};
 
 use super::ids;
+use super::render_network::{render_endpoint, render_nacl, render_vpc, vpc_outputs, vpc_tag};
 use super::resolve::Resolver;
-use crate::model::{
-    AppState, Construct, Direction, GroupState, ParamKind, RuleState, Shared, StackState,
-};
+use crate::model::{AppState, Construct, Direction, GroupState, ParamKind, RuleState, Shared, StackState};
 use crate::peer::PeerKind;
 use crate::Error;
 
@@ -40,14 +39,14 @@ pub(crate) struct Rendered {
 }
 
 /// Logical ids in use in one template, with the construct each was derived for.
-struct Ids<'a> {
+pub(crate) struct Ids<'a> {
     stack: &'a StackState,
     seen: IndexMap<LogicalId, String>,
     errors: Vec<Error>,
 }
 
 impl Ids<'_> {
-    fn claim(&mut self, id: LogicalId, construct: String) -> LogicalId {
+    pub(crate) fn claim(&mut self, id: LogicalId, construct: String) -> LogicalId {
         if let Some(first) = self.seen.get(&id) {
             self.errors.push(Error::LogicalIdCollision {
                 stack: self.stack.name.to_string(),
@@ -65,38 +64,27 @@ impl Ids<'_> {
 pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
     let stack = &app.stacks[index];
     let mut r = Resolver::new(app, index);
-    let mut ids = Ids {
-        stack,
-        seen: IndexMap::new(),
-        errors: Vec::new(),
-    };
-    let description = stack
-        .description
-        .clone()
-        .unwrap_or_else(|| match &app.environment {
-            Some(env) => format!(
-                "{} of app {} ({env}), synthesized by ringfence",
-                stack.id, app.name
-            ),
-            None => format!("{} of app {}, synthesized by ringfence", stack.id, app.name),
-        });
+    let mut ids = Ids { stack, seen: IndexMap::new(), errors: Vec::new() };
+    let description = stack.description.clone().unwrap_or_else(|| match &app.environment {
+        Some(env) => format!("{} of app {} ({env}), synthesized by ringfence", stack.id, app.name),
+        None => format!("{} of app {}, synthesized by ringfence", stack.id, app.name),
+    });
     let mut t = Template::new(description);
 
     for (id, construct) in &stack.constructs {
         let path = format!("{}/{id}", stack.id);
         match *construct {
             Construct::Vpc(i) => {
-                let vpc = &stack.vpcs[i];
-                let tag = match &app.environment {
-                    Some(env) => format!("{}-{}-{env}", app.name, vpc.id),
-                    None => format!("{}-{}", app.name, vpc.id),
-                };
-                let res = Resource::new("AWS::EC2::VPC")
-                    .property("CidrBlock", vpc.cidr.to_string())
-                    .property("EnableDnsHostnames", vpc.dns)
-                    .property("EnableDnsSupport", vpc.dns)
-                    .property("Tags", name_tag(&tag));
-                t.resources.insert(ids.claim(ids::vpc(&vpc.id), path), res);
+                let tag = vpc_tag(&app.name, app.environment.as_deref(), &stack.vpcs[i].id);
+                render_vpc(&stack.vpcs[i], &tag, &path, &mut ids, &mut t);
+            }
+            Construct::Nacl(i) => {
+                let nacl = &stack.nacls[i];
+                let tag = vpc_tag(&app.name, app.environment.as_deref(), &stack.vpcs[nacl.vpc].id);
+                render_nacl(stack, nacl, &tag, &path, &mut ids, &mut t);
+            }
+            Construct::Endpoint(i) => {
+                render_endpoint(stack, &stack.endpoints[i], &path, &mut r, &mut ids, &mut t)
             }
             Construct::Group(i) => render_group(&stack.groups[i], &path, &mut r, &mut ids, &mut t),
             Construct::GroupSet(_) => {} // a value, rendered where a property uses it
@@ -105,16 +93,14 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
                 let mut param = match &p.kind {
                     ParamKind::GroupId => Parameter::new("AWS::EC2::SecurityGroup::Id"),
                     ParamKind::SsmGroupId(name) => {
-                        let mut param = Parameter::new(
-                            "AWS::SSM::Parameter::Value<AWS::EC2::SecurityGroup::Id>",
-                        );
+                        let mut param =
+                            Parameter::new("AWS::SSM::Parameter::Value<AWS::EC2::SecurityGroup::Id>");
                         param.default = Some(name.as_str().into());
                         param
                     }
                 };
                 param.description = Some(p.description.clone());
-                t.parameters
-                    .insert(ids.claim(ids::parameter(&p.id), path), param);
+                t.parameters.insert(ids.claim(ids::parameter(&p.id), path), param);
             }
             Construct::Resource(i) => {
                 let raw = &stack.resources[i];
@@ -122,8 +108,7 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
                 for (k, v) in raw.props.iter() {
                     res.properties.insert(k.to_owned(), r.prop(v));
                 }
-                t.resources
-                    .insert(ids.claim(ids::resource(&raw.id), path), res);
+                t.resources.insert(ids.claim(ids::resource(&raw.id), path), res);
             }
         }
     }
@@ -134,15 +119,11 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
         let (value, what) = match shared {
             Shared::Group(i) => {
                 let g = &stack.groups[i];
-                (
-                    Value::get_att(&ids::group(&g.id), "GroupId"),
-                    format!("Id of security group {}", g.name),
-                )
+                (Value::get_att(&ids::group(&g.id), "GroupId"), format!("Id of security group {}", g.name))
             }
-            Shared::Vpc(i) => (
-                Value::reference(&ids::vpc(&stack.vpcs[i].id)),
-                format!("Id of VPC {}", stack.vpcs[i].id),
-            ),
+            Shared::Vpc(i) => {
+                (Value::reference(&ids::vpc(&stack.vpcs[i].id)), format!("Id of VPC {}", stack.vpcs[i].id))
+            }
             Shared::Resource(i) => {
                 let raw = &stack.resources[i];
                 (
@@ -158,60 +139,33 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
         let label = format!("{}/{} (export)", stack.id, name);
         t.outputs.insert(ids.claim(output_id, label), out);
         exports.push(name);
+        if let Shared::Vpc(i) = shared {
+            for (id, out) in vpc_outputs(stack, i, &mut ids) {
+                exports.extend(out.export.clone());
+                t.outputs.insert(id, out);
+            }
+        }
     }
 
     let mut errors = std::mem::take(&mut ids.errors);
     for (what, count, max, hint) in [
-        (
-            "resources",
-            t.resources.len(),
-            MAX_RESOURCES,
-            "split the stack",
-        ),
-        (
-            "outputs",
-            t.outputs.len(),
-            MAX_OUTPUTS,
-            "share fewer objects, or split the stack",
-        ),
-        (
-            "parameters",
-            t.parameters.len(),
-            MAX_PARAMETERS,
-            "split the stack",
-        ),
+        ("resources", t.resources.len(), MAX_RESOURCES, "split the stack"),
+        ("outputs", t.outputs.len(), MAX_OUTPUTS, "share fewer objects, or split the stack"),
+        ("parameters", t.parameters.len(), MAX_PARAMETERS, "split the stack"),
     ] {
         if count > max {
-            errors.push(Error::TemplateQuota {
-                stack: stack.name.to_string(),
-                what,
-                count,
-                max,
-                hint,
-            });
+            errors.push(Error::TemplateQuota { stack: stack.name.to_string(), what, count, max, hint });
         }
     }
     errors.append(&mut r.errors);
-    Rendered {
-        template: t,
-        deps: r.deps,
-        imports: r.imports,
-        exports,
-        errors,
-    }
+    Rendered { template: t, deps: r.deps, imports: r.imports, exports, errors }
 }
 
-fn name_tag(name: &str) -> Value {
+pub(crate) fn name_tag(name: &str) -> Value {
     Value::List(vec![Value::map().with("Key", "Name").with("Value", name)])
 }
 
-fn render_group(
-    g: &GroupState,
-    path: &str,
-    r: &mut Resolver<'_>,
-    ids: &mut Ids<'_>,
-    t: &mut Template,
-) {
+fn render_group(g: &GroupState, path: &str, r: &mut Resolver<'_>, ids: &mut Ids<'_>, t: &mut Template) {
     let group_id = ids.claim(ids::group(&g.id), path.to_owned());
     let mut ingress = Vec::new();
     let mut egress = Vec::new();
@@ -244,9 +198,7 @@ fn render_group(
     if !ingress.is_empty() {
         res = res.property("SecurityGroupIngress", Value::List(ingress));
     }
-    res = res
-        .property("SecurityGroupEgress", Value::List(egress))
-        .property("Tags", name_tag(&g.name));
+    res = res.property("SecurityGroupEgress", Value::List(egress)).property("Tags", name_tag(&g.name));
     t.resources.insert(group_id.clone(), res);
 
     for rule in standalone {
@@ -255,30 +207,13 @@ fn render_group(
         };
         let (resource_type, peer_key) = match rule.direction {
             Direction::Ingress => ("AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId"),
-            Direction::Egress => (
-                "AWS::EC2::SecurityGroupEgress",
-                "DestinationSecurityGroupId",
-            ),
+            Direction::Egress => ("AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId"),
         };
-        let mut res =
-            Resource::new(resource_type).property("GroupId", Value::get_att(&group_id, "GroupId"));
+        let mut res = Resource::new(resource_type).property("GroupId", Value::get_att(&group_id, "GroupId"));
         res = with_ports(res, rule);
-        res = res
-            .property(peer_key, r.group_id(peer))
-            .property("Description", rule.description.as_str());
-        let label = format!(
-            "{path} {} {} {}",
-            rule.direction.word(),
-            rule.port,
-            rule.peer
-        );
-        t.resources.insert(
-            ids.claim(
-                ids::rule(&g.id, rule.direction, &rule.peer, rule.port),
-                label,
-            ),
-            res,
-        );
+        res = res.property(peer_key, r.group_id(peer)).property("Description", rule.description.as_str());
+        let label = format!("{path} {} {} {}", rule.direction.word(), rule.port, rule.peer);
+        t.resources.insert(ids.claim(ids::rule(&g.id, rule.direction, &rule.peer, rule.port), label), res);
     }
 }
 

@@ -19,9 +19,10 @@ use indexmap::{IndexMap, IndexSet};
 use ringfence_cfn::{ExportName, LogicalId, Value};
 
 use super::ids;
-use crate::handles::{ExternalSource, Key, VpcTarget};
+use crate::handles::{ExternalSource, Key};
 use crate::model::{AppState, Shared};
-use crate::{Error, GroupRef, Prop, Vpc};
+use crate::network::handles::VpcTarget;
+use crate::{Error, GroupRef, Prop, Subnets, Vpc};
 
 pub(crate) struct Resolver<'a> {
     app: &'a AppState,
@@ -34,13 +35,7 @@ pub(crate) struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     pub fn new(app: &'a AppState, stack: usize) -> Self {
-        Resolver {
-            app,
-            stack,
-            deps: IndexMap::new(),
-            imports: IndexSet::new(),
-            errors: Vec::new(),
-        }
+        Resolver { app, stack, deps: IndexMap::new(), imports: IndexSet::new(), errors: Vec::new() }
     }
 
     /// The id of a security group, as seen from this stack.
@@ -55,9 +50,9 @@ impl<'a> Resolver<'a> {
             }
             GroupRef::External(e) => match &e.source {
                 ExternalSource::Id(id) => Value::String(id.to_string()),
-                ExternalSource::Parameter { key, .. } => Value::reference(&ids::parameter(
-                    &self.app.stacks[key.stack].params[key.index].id,
-                )),
+                ExternalSource::Parameter { key, .. } => {
+                    Value::reference(&ids::parameter(&self.app.stacks[key.stack].params[key.index].id))
+                }
             },
         }
     }
@@ -66,13 +61,36 @@ impl<'a> Resolver<'a> {
     pub fn vpc_id(&mut self, vpc: &Vpc) -> Value {
         match &vpc.target {
             VpcTarget::External(id) => Value::String(id.to_string()),
-            VpcTarget::Owned { key, path } => {
-                let local = |app: &AppState| {
-                    Value::reference(&ids::vpc(&app.stacks[key.stack].vpcs[key.index].id))
-                };
+            VpcTarget::Owned { key, path, .. } => {
+                let local =
+                    |app: &AppState| Value::reference(&ids::vpc(&app.stacks[key.stack].vpcs[key.index].id));
                 self.owned(*key, path, Shared::Vpc(key.index), local)
             }
         }
+    }
+
+    /// The ids of selected subnets, as seen from this stack (imports need the VPC
+    /// shared, which exports its subnets too).
+    pub fn subnet_ids(&mut self, subnets: &Subnets) -> Value {
+        let VpcTarget::Owned { key, path, layout } = &subnets.vpc.target else {
+            self.errors.push(Error::UnknownSubnetGroup {
+                construct: subnets.vpc.path().to_owned(),
+                wanted: "any".into(),
+                available: "no subnets known to ringfence (it is outside the app)".into(),
+            });
+            return Value::Null;
+        };
+        let mut ids = Vec::new();
+        for &g in &subnets.groups {
+            for az in 0..layout.az_count {
+                let group = &layout.groups[g].name;
+                let local = |app: &AppState| {
+                    Value::reference(&ids::subnet(&app.stacks[key.stack].vpcs[key.index].id, group, az))
+                };
+                ids.push(self.owned_with(*key, path, Shared::Vpc(key.index), local, Some((g, az))));
+            }
+        }
+        Value::List(ids)
     }
 
     /// An escape-hatch property, references resolved.
@@ -80,24 +98,17 @@ impl<'a> Resolver<'a> {
         match prop {
             Prop::Value(v) => v.clone(),
             Prop::List(items) => Value::List(items.iter().map(|p| self.prop(p)).collect()),
-            Prop::Map(props) => Value::Map(
-                props
-                    .0
-                    .iter()
-                    .map(|(k, v)| (k.clone(), self.prop(v)))
-                    .collect(),
-            ),
+            Prop::Map(props) => Value::Map(props.0.iter().map(|(k, v)| (k.clone(), self.prop(v))).collect()),
             Prop::GroupId(g) => self.group_id(g),
             Prop::GroupIds(set) => {
                 let groups = &self.app.stacks[set.key.stack].sets[set.key.index].groups;
                 Value::List(groups.iter().map(|g| self.group_id(g)).collect())
             }
             Prop::VpcId(v) => self.vpc_id(v),
+            Prop::SubnetIds(s) => self.subnet_ids(s),
             Prop::Reference(r) => {
                 let local = |app: &AppState| {
-                    Value::reference(&ids::resource(
-                        &app.stacks[r.key.stack].resources[r.key.index].id,
-                    ))
+                    Value::reference(&ids::resource(&app.stacks[r.key.stack].resources[r.key.index].id))
                 };
                 self.owned(r.key, r.path(), Shared::Resource(r.key.index), local)
             }
@@ -118,9 +129,7 @@ impl<'a> Resolver<'a> {
             });
             return None;
         }
-        Some(ids::resource(
-            &self.app.stacks[key.stack].resources[key.index].id,
-        ))
+        Some(ids::resource(&self.app.stacks[key.stack].resources[key.index].id))
     }
 
     fn owned(
@@ -130,11 +139,20 @@ impl<'a> Resolver<'a> {
         shared: Shared,
         local: impl FnOnce(&AppState) -> Value,
     ) -> Value {
+        self.owned_with(key, path, shared, local, None)
+    }
+
+    /// `subnet`: which subnet of a shared VPC (group, AZ) is imported, if not the VPC id.
+    fn owned_with(
+        &mut self,
+        key: Key,
+        path: &str,
+        shared: Shared,
+        local: impl FnOnce(&AppState) -> Value,
+        subnet: Option<(usize, usize)>,
+    ) -> Value {
         if key.app != self.app.serial {
-            self.errors.push(Error::ForeignApp {
-                stack: self.stack_name(),
-                object: path.to_owned(),
-            });
+            self.errors.push(Error::ForeignApp { stack: self.stack_name(), object: path.to_owned() });
             return Value::Null;
         }
         if key.stack == self.stack {
@@ -151,17 +169,15 @@ impl<'a> Resolver<'a> {
                 consumer: self.stack_name(),
                 object: path.to_owned(),
                 owner: owner.name.to_string(),
-                hint: format!(
-                    "add `{}.share(&{handle})` in the stack that creates it",
-                    owner.id
-                ),
+                hint: format!("add `{}.share(&{handle})` in the stack that creates it", owner.id),
             });
             return Value::Null;
         }
-        let name = ids::export_name(owner, shared);
-        self.deps
-            .entry(key.stack)
-            .or_insert_with(|| path.to_owned());
+        let name = match subnet {
+            Some((g, az)) => ids::subnet_export_name(owner, key.index, g, az),
+            None => ids::export_name(owner, shared),
+        };
+        self.deps.entry(key.stack).or_insert_with(|| path.to_owned());
         let value = Value::import(&name);
         self.imports.insert(name);
         value
