@@ -169,6 +169,21 @@ impl GroupSet {
     }
 }
 
+/// A template parameter of one stack (see [`Stack::ssm_parameter`](crate::Stack::ssm_parameter)),
+/// usable in that stack's escape-hatch properties.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ParameterHandle {
+    pub(crate) key: Key,
+    pub(crate) path: Rc<str>,
+}
+
+impl ParameterHandle {
+    /// The construct path, `stack/parameter`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
 /// A resource added through the [escape hatch](crate::Stack::resource); usable in the
 /// properties of other resources of the same stack.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

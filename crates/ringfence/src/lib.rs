@@ -73,7 +73,7 @@ mod validate;
 
 pub use app::App;
 pub use error::{Error, Result, SynthError};
-pub use handles::{ExternalGroup, GroupRef, GroupSet, ResourceHandle, SecurityGroup};
+pub use handles::{ExternalGroup, GroupRef, GroupSet, ParameterHandle, ResourceHandle, SecurityGroup};
 pub use ipnet;
 pub use network::handles::{NetworkAcl, Subnets, Vpc};
 pub use network::nacl::{GatewayService, NaclRule, EPHEMERAL_PORTS, NACL_RULE_NUMBERS};

@@ -3,7 +3,9 @@
 use indexmap::IndexMap;
 use ringfence_cfn::Value;
 
-use crate::{ExternalGroup, GroupRef, GroupSet, ResourceHandle, SecurityGroup, Subnets, Vpc};
+use crate::{
+    ExternalGroup, GroupRef, GroupSet, ParameterHandle, ResourceHandle, SecurityGroup, Subnets, Vpc,
+};
 
 /// One property value of an escape-hatch resource: plain CloudFormation data, or a typed
 /// reference that synthesis turns into `Ref`, `Fn::GetAtt` or `Fn::ImportValue` depending
@@ -25,6 +27,8 @@ pub enum Prop {
     VpcId(Vpc),
     /// The ids of selected subnets, as a list.
     SubnetIds(Subnets),
+    /// `Ref` of a parameter of the same stack.
+    Parameter(ParameterHandle),
     /// `Ref` of another escape-hatch resource of the same stack.
     Reference(ResourceHandle),
     /// `Fn::GetAtt` of another escape-hatch resource of the same stack.
@@ -108,6 +112,11 @@ impl From<&GroupRef> for Prop {
 impl From<&GroupSet> for Prop {
     fn from(s: &GroupSet) -> Self {
         Prop::GroupIds(s.clone())
+    }
+}
+impl From<&ParameterHandle> for Prop {
+    fn from(p: &ParameterHandle) -> Self {
+        Prop::Parameter(p.clone())
     }
 }
 impl From<&Subnets> for Prop {

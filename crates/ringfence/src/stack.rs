@@ -11,8 +11,8 @@ use crate::model::{
 use crate::network::handles::VpcTarget;
 use crate::peer::PeerKind;
 use crate::{
-    validate, Error, ExternalGroup, GroupRef, GroupSet, Peer, Port, Props, ResourceHandle, Role,
-    SecurityGroup, Vpc, VpcSpec,
+    validate, Error, ExternalGroup, GroupRef, GroupSet, ParameterHandle, Peer, Port, Props, ResourceHandle,
+    Role, SecurityGroup, Vpc, VpcSpec,
 };
 
 /// Most security groups one network interface can be in (5 by default, 16 after a quota
@@ -264,7 +264,8 @@ impl Stack {
     /// A group from outside the app, given at deploy time as a parameter of type
     /// `AWS::EC2::SecurityGroup::Id`. Read-only, and usable only in this stack.
     pub fn group_parameter(&mut self, id: &str, description: &str) -> Result<ExternalGroup, Error> {
-        self.add_parameter(id, description, ParamKind::GroupId)
+        let (key, path) = self.add_parameter(id, description, ParamKind::GroupId)?;
+        Ok(ExternalGroup { source: ExternalSource::Parameter { key, path: path.into() } })
     }
 
     /// A group from outside the app whose id is read from an SSM parameter at deploy
@@ -276,18 +277,40 @@ impl Stack {
         ssm_name: &str,
         description: &str,
     ) -> Result<ExternalGroup, Error> {
-        let ok = ssm_name.len() <= 2048
-            && !ssm_name.is_empty()
-            && ssm_name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
-        if !ok {
+        check_ssm_name(&self.path(id), ssm_name)?;
+        let (key, path) = self.add_parameter(id, description, ParamKind::SsmGroupId(ssm_name.to_owned()))?;
+        Ok(ExternalGroup { source: ExternalSource::Parameter { key, path: path.into() } })
+    }
+
+    /// A value read from SSM Parameter Store at deploy time, as a template parameter of
+    /// type `AWS::SSM::Parameter::Value<value_type>` whose default is `ssm_name` — for
+    /// example the latest Amazon Linux image (`AWS::EC2::Image::Id`,
+    /// `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`), so each
+    /// deployment rebuilds from a fresh image. Usable in this stack's escape-hatch
+    /// properties.
+    pub fn ssm_parameter(
+        &mut self,
+        id: &str,
+        value_type: &str,
+        ssm_name: &str,
+        description: &str,
+    ) -> Result<ParameterHandle, Error> {
+        check_ssm_name(&self.path(id), ssm_name)?;
+        let type_ok = matches!(value_type, "String" | "List<String>")
+            || (value_type.starts_with("AWS::")
+                && value_type.split("::").count() >= 3
+                && value_type.chars().all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '<' || c == '>'));
+        if !type_ok {
             return Err(Error::InvalidResourceId {
                 construct: self.path(id),
-                kind: "SSM parameter name",
-                value: ssm_name.to_owned(),
-                hint: "use letters, digits and _.-/, e.g. `/platform/bots/security-group-id`".into(),
+                kind: "SSM parameter value type",
+                value: value_type.to_owned(),
+                hint: "use String, List<String> or an AWS-specific type such as AWS::EC2::Image::Id".into(),
             });
         }
-        self.add_parameter(id, description, ParamKind::SsmGroupId(ssm_name.to_owned()))
+        let kind = ParamKind::SsmValue { value_type: value_type.to_owned(), name: ssm_name.to_owned() };
+        let (key, path) = self.add_parameter(id, description, kind)?;
+        Ok(ParameterHandle { key, path: path.into() })
     }
 
     fn add_parameter(
@@ -295,14 +318,14 @@ impl Stack {
         id: &str,
         description: &str,
         kind: ParamKind,
-    ) -> Result<ExternalGroup, Error> {
+    ) -> Result<(Key, String), Error> {
         let path = self.path(id);
         validate::group_description(&path, description)?;
         let index = self.add_construct(id, |s| Construct::Parameter(s.params.len()))?;
         self.with_state(|s| {
             s.params.push(ParamState { id: id.to_owned(), description: description.to_owned(), kind })
         });
-        Ok(ExternalGroup { source: ExternalSource::Parameter { key: self.key(index), path: path.into() } })
+        Ok((self.key(index), path))
     }
 
     /// The escape hatch: adds any other CloudFormation resource (an ECS service, a
@@ -447,6 +470,22 @@ impl Stack {
             }
             _ => Ok(()),
         }
+    }
+}
+
+fn check_ssm_name(construct: &str, ssm_name: &str) -> Result<(), Error> {
+    let ok = ssm_name.len() <= 2048
+        && !ssm_name.is_empty()
+        && ssm_name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidResourceId {
+            construct: construct.to_owned(),
+            kind: "SSM parameter name",
+            value: ssm_name.to_owned(),
+            hint: "use letters, digits and _.-/, e.g. `/platform/bots/security-group-id`".into(),
+        })
     }
 }
 

@@ -106,6 +106,18 @@ impl<'a> Resolver<'a> {
             }
             Prop::VpcId(v) => self.vpc_id(v),
             Prop::SubnetIds(s) => self.subnet_ids(s),
+            Prop::Parameter(p) => {
+                if p.key.app != self.app.serial || p.key.stack != self.stack {
+                    self.errors.push(Error::ParameterOfOtherStack {
+                        stack: self.stack_name(),
+                        object: p.path().to_owned(),
+                        owner: self.owner_name(p.key),
+                        hint: "declare the parameter in this stack too".into(),
+                    });
+                    return Value::Null;
+                }
+                Value::reference(&ids::parameter(&self.app.stacks[p.key.stack].params[p.key.index].id))
+            }
             Prop::Reference(r) => {
                 let local = |app: &AppState| {
                     Value::reference(&ids::resource(&app.stacks[r.key.stack].resources[r.key.index].id))
