@@ -85,7 +85,9 @@ pub(crate) fn plan(
         }
         for _ in 0..azs {
             let Some(block) = first_fit(vpc, g.prefix, taken.iter().map(|(t, _)| t)) else {
-                let used: u64 = taken.iter().map(|(t, _)| size(t)).sum();
+                // Free space as it was before this group took any.
+                let used: u64 =
+                    taken.iter().filter(|(_, owner)| *owner != g.name).map(|(t, _)| size(t)).sum();
                 let placed = out[i].len();
                 return Err(Error::SubnetSpaceExhausted {
                     construct: construct(g.name),
@@ -203,7 +205,7 @@ mod tests {
             Error::SubnetSpaceExhausted { construct, needed, free, .. } => {
                 assert_eq!(construct, "net/main/big");
                 assert_eq!(needed, "3 x /25 (384 addresses)");
-                assert_eq!(free, 0);
+                assert_eq!(free, 256);
             }
             other => panic!("{other}"),
         }
