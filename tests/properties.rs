@@ -6,7 +6,10 @@
 mod support;
 
 use proptest::prelude::*;
-use ringfence::{App, Assembly, Error, Peer, Port, SecurityGroup, Stack, VpcSpec};
+use ringfence::{
+    App, Assembly, Error, GatewayService, NaclRule, Peer, Port, Props, SecurityGroup, Stack, SubnetGroup,
+    SubnetKind, VpcSpec,
+};
 
 #[derive(Debug, Clone)]
 enum PeerSpec {
@@ -108,7 +111,19 @@ fn build_parts(spec: &AppSpec, insert: Option<Insert>, skip_stack: Option<usize>
         let v = match &vpc {
             Some(v) => v,
             None => {
-                let v = stack.vpc("main", VpcSpec::new("10.0.0.0/16").unwrap()).unwrap();
+                let spec = VpcSpec::new("10.0.0.0/16")
+                    .unwrap()
+                    .subnets(SubnetGroup::public("public", 24))
+                    .subnets(SubnetGroup::private("app", 20))
+                    .subnets(SubnetGroup::isolated("data", 24));
+                let v = stack.vpc("main", spec).unwrap();
+                let acl = stack.network_acl(&v, "data-acl").unwrap();
+                stack.associate_nacl(&acl, &v.subnet_group("data").unwrap()).unwrap();
+                for (i, peer) in v.subnet_group("app").unwrap().peers().into_iter().enumerate() {
+                    let rule = NaclRule::allow_in(100 + i as u32, peer, Port::POSTGRES, "app to data");
+                    stack.nacl_allow_with_return(&acl, rule).unwrap();
+                }
+                stack.gateway_endpoint("s3", GatewayService::S3, &v.subnet_group("app").unwrap()).unwrap();
                 stack.share(&v).unwrap();
                 vpc.insert(v)
             }
@@ -122,6 +137,14 @@ fn build_parts(spec: &AppSpec, insert: Option<Insert>, skip_stack: Option<usize>
             let group = stack.security_group(v, format!("s{s}g{g}").as_str(), "Generated role").unwrap();
             stack.share(&group).unwrap();
             own.push(group);
+        }
+        // Every stack runs a workload in the shared VPC's private subnets, in its groups.
+        if !own.is_empty() {
+            let set = stack.group_set("tasks", &own).unwrap();
+            let props = Props::new()
+                .set("Subnets", &v.subnets(SubnetKind::Private).unwrap())
+                .set("SecurityGroups", &set);
+            stack.resource("workload", "AWS::ECS::Service", props).unwrap();
         }
         groups.push(own);
         stacks.push(Some(stack));
