@@ -387,3 +387,36 @@ mod no_panics {
         }
     }
 }
+
+#[test]
+fn resource_attributes_render_and_depend_only_on_the_same_stack() {
+    use ringfence::cfn::{Policy, Value};
+    use ringfence::Attributes;
+    let app = App::new("chat");
+    let (mut net, _, _) = network(&app);
+    let topic = net.resource("topic", "AWS::SNS::Topic", Props::new()).unwrap();
+    let rolling = Value::map().with("AutoScalingRollingUpdate", Value::map().with("MaxBatchSize", 1));
+    net.resource_with(
+        "queue",
+        "AWS::SQS::Queue",
+        Props::new(),
+        Attributes::new()
+            .depends_on(&topic)
+            .update_policy(rolling)
+            .deletion_policy(Policy::Retain)
+            .update_replace_policy(Policy::Retain),
+    )
+    .unwrap();
+    let mut bot = app.stack("bot").unwrap();
+    let e = bot
+        .resource_with("q", "AWS::SQS::Queue", Props::new(), Attributes::new().depends_on(&topic))
+        .unwrap_err();
+    assert!(matches!(e, Error::ForeignObject { action: "wait for", .. }), "{e}");
+    let json = app.synth().unwrap().stacks()[0].template.to_json();
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let queue = doc["Resources"].as_object().unwrap().iter().find(|(k, _)| k.starts_with("Queue")).unwrap().1;
+    assert_eq!(queue["DependsOn"][0].as_str().unwrap()[..5], *"Topic");
+    assert_eq!(queue["UpdatePolicy"]["AutoScalingRollingUpdate"]["MaxBatchSize"], 1);
+    assert_eq!(queue["DeletionPolicy"], "Retain");
+    assert_eq!(queue["UpdateReplacePolicy"], "Retain");
+}

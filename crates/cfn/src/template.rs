@@ -42,6 +42,10 @@ pub struct Resource {
     pub deletion_policy: Option<Policy>,
     /// `UpdateReplacePolicy`.
     pub update_replace_policy: Option<Policy>,
+    /// `UpdatePolicy` (auto scaling groups, Lambda aliases, …).
+    pub update_policy: Option<Value>,
+    /// `CreationPolicy` (auto scaling groups, instances, wait conditions).
+    pub creation_policy: Option<Value>,
 }
 
 impl Resource {
@@ -61,6 +65,8 @@ impl Resource {
             metadata: IndexMap::new(),
             deletion_policy: None,
             update_replace_policy: None,
+            update_policy: None,
+            creation_policy: None,
         }
     }
 
@@ -187,6 +193,12 @@ impl Serialize for Resource {
         }
         if let Some(p) = self.update_replace_policy {
             m.serialize_entry("UpdateReplacePolicy", p.as_str())?;
+        }
+        if let Some(p) = &self.update_policy {
+            m.serialize_entry("UpdatePolicy", p)?;
+        }
+        if let Some(p) = &self.creation_policy {
+            m.serialize_entry("CreationPolicy", p)?;
         }
         m.end()
     }

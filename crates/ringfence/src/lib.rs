@@ -81,7 +81,7 @@ pub use network::plan::MIN_SUBNET_PREFIX;
 pub use network::spec::{FlowLogs, SubnetGroup, SubnetKind, TrafficType, VpcSpec, DEFAULT_AZS};
 pub use peer::Peer;
 pub use port::{Port, Protocol};
-pub use props::{Prop, Props};
+pub use props::{Attributes, Prop, Props};
 pub use ringfence_cfn as cfn;
 pub use role::Role;
 pub use stack::{Shareable, Stack, MAX_GROUPS_PER_INTERFACE};

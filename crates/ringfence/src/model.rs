@@ -150,4 +150,5 @@ pub(crate) struct RawResource {
     pub id: String,
     pub resource_type: String,
     pub props: Props,
+    pub attributes: crate::Attributes,
 }

@@ -1,7 +1,7 @@
 //! Properties of escape-hatch resources, able to hold typed references.
 
 use indexmap::IndexMap;
-use ringfence_cfn::Value;
+use ringfence_cfn::{Policy, Value};
 
 use crate::{
     ExternalGroup, GroupRef, GroupSet, ParameterHandle, ResourceHandle, SecurityGroup, Subnets, Vpc,
@@ -139,3 +139,70 @@ macro_rules! plain {
     )*};
 }
 plain!(&str, String, &String, bool, i32, i64, u16, u32, u64);
+
+/// Resource attributes of an escape-hatch resource besides its properties: what it
+/// waits for, and how CloudFormation updates, creates and deletes it.
+///
+/// ```
+/// use ringfence::{App, Attributes, Props};
+/// use ringfence::cfn::{Policy, Value};
+/// let app = App::new("fleet");
+/// let mut s = app.stack("workers")?;
+/// let queue = s.resource("jobs", "AWS::SQS::Queue", Props::new())?;
+/// let rolling = Value::map().with("AutoScalingRollingUpdate",
+///     Value::map().with("MinInstancesInService", 1).with("MaxBatchSize", 1));
+/// s.resource_with("group", "AWS::AutoScaling::AutoScalingGroup",
+///     Props::new().set("MinSize", "1").set("MaxSize", "2"),
+///     Attributes::new().depends_on(&queue).update_policy(rolling))?;
+/// # Ok::<(), ringfence::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attributes {
+    pub(crate) depends_on: Vec<crate::ResourceHandle>,
+    pub(crate) update_policy: Option<Value>,
+    pub(crate) creation_policy: Option<Value>,
+    pub(crate) deletion_policy: Option<Policy>,
+    pub(crate) update_replace_policy: Option<Policy>,
+}
+
+impl Attributes {
+    /// No attributes.
+    pub fn new() -> Attributes {
+        Attributes::default()
+    }
+
+    /// Waits for another escape-hatch resource of the same stack (`DependsOn`).
+    #[must_use]
+    pub fn depends_on(mut self, other: &crate::ResourceHandle) -> Attributes {
+        self.depends_on.push(other.clone());
+        self
+    }
+
+    /// `UpdatePolicy`, e.g. a rolling update of an auto scaling group.
+    #[must_use]
+    pub fn update_policy(mut self, policy: Value) -> Attributes {
+        self.update_policy = Some(policy);
+        self
+    }
+
+    /// `CreationPolicy`, e.g. waiting for instance signals.
+    #[must_use]
+    pub fn creation_policy(mut self, policy: Value) -> Attributes {
+        self.creation_policy = Some(policy);
+        self
+    }
+
+    /// `DeletionPolicy`.
+    #[must_use]
+    pub fn deletion_policy(mut self, policy: Policy) -> Attributes {
+        self.deletion_policy = Some(policy);
+        self
+    }
+
+    /// `UpdateReplacePolicy`.
+    #[must_use]
+    pub fn update_replace_policy(mut self, policy: Policy) -> Attributes {
+        self.update_replace_policy = Some(policy);
+        self
+    }
+}

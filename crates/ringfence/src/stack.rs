@@ -11,8 +11,8 @@ use crate::model::{
 use crate::network::handles::VpcTarget;
 use crate::peer::PeerKind;
 use crate::{
-    validate, Error, ExternalGroup, GroupRef, GroupSet, ParameterHandle, Peer, Port, Props, ResourceHandle,
-    Role, SecurityGroup, Vpc, VpcSpec,
+    validate, Attributes, Error, ExternalGroup, GroupRef, GroupSet, ParameterHandle, Peer, Port, Props,
+    ResourceHandle, Role, SecurityGroup, Vpc, VpcSpec,
 };
 
 /// Most security groups one network interface can be in (5 by default, 16 after a quota
@@ -336,6 +336,24 @@ impl Stack {
     /// NACL entries, associations) are refused: only the typed API can check who owns
     /// what they change.
     pub fn resource(&mut self, id: &str, resource_type: &str, props: Props) -> Result<ResourceHandle, Error> {
+        self.resource_with(id, resource_type, props, Attributes::new())
+    }
+
+    /// [`resource`](Stack::resource) with resource attributes: `DependsOn` (other
+    /// escape-hatch resources of this stack), `UpdatePolicy`, `CreationPolicy`,
+    /// `DeletionPolicy`, `UpdateReplacePolicy`.
+    pub fn resource_with(
+        &mut self,
+        id: &str,
+        resource_type: &str,
+        props: Props,
+        attributes: Attributes,
+    ) -> Result<ResourceHandle, Error> {
+        for other in &attributes.depends_on {
+            self.check_own(other.key, other.path(), "wait for", || {
+                "DependsOn names resources of the same stack; a stack that imports from another is already deployed after it".into()
+            })?;
+        }
         let path = self.path(id);
         let segments: Vec<&str> = resource_type.split("::").collect();
         let well_formed = match segments.as_slice() {
@@ -363,6 +381,7 @@ impl Stack {
                 id: id.to_owned(),
                 resource_type: resource_type.to_owned(),
                 props,
+                attributes,
             })
         });
         Ok(ResourceHandle { key: self.key(index), path: path.into() })

@@ -113,6 +113,13 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
                 for (k, v) in raw.props.iter() {
                     res.properties.insert(k.to_owned(), r.prop(v));
                 }
+                let a = &raw.attributes;
+                res.depends_on =
+                    a.depends_on.iter().map(|h| ids::resource(&stack.resources[h.key.index].id)).collect();
+                res.update_policy = a.update_policy.clone();
+                res.creation_policy = a.creation_policy.clone();
+                res.deletion_policy = a.deletion_policy;
+                res.update_replace_policy = a.update_replace_policy;
                 t.resources.insert(ids.claim(ids::resource(&raw.id), path), res);
             }
         }
