@@ -313,6 +313,43 @@ mod sharing {
     }
 
     #[test]
+    fn one_subnet_for_single_subnet_properties() {
+        let app = App::new("x");
+        let mut net = app.stack("net").unwrap();
+        let vpc = net.vpc("main", three_kinds()).unwrap();
+        net.share(&vpc).unwrap();
+        let second = vpc.subnet("public", 1).unwrap();
+        assert_eq!(second.cidr().unwrap().to_string(), "10.0.1.0/24");
+        assert!(matches!(vpc.subnet("public", 2), Err(Error::InvalidVpc { .. })));
+        assert!(matches!(vpc.subnet("nope", 0), Err(Error::UnknownSubnetGroup { .. })));
+        net.resource("here", "AWS::EC2::Instance", Props::new().set("SubnetId", &second)).unwrap();
+        let mut web = app.stack("web").unwrap();
+        let cert = web.string_parameter("certificate", "ARN of the site certificate", None).unwrap();
+        web.resource(
+            "there",
+            "AWS::EC2::Instance",
+            Props::new()
+                .set("SubnetId", &second)
+                .set("Tags", vec![Props::new().set("Key", "cert").set("Value", &cert)]),
+        )
+        .unwrap();
+        let here = doc(&app, "x-net");
+        let instance = of_type(&here, "AWS::EC2::Instance")[0].1;
+        assert!(instance["Properties"]["SubnetId"]["Ref"].as_str().unwrap().starts_with("MainPublicSubnet2"));
+        let there = doc(&app, "x-web");
+        let instance = of_type(&there, "AWS::EC2::Instance")[0].1;
+        assert_eq!(
+            instance["Properties"]["SubnetId"],
+            json!({"Fn::ImportValue": "x-net:main-public-2:SubnetId"})
+        );
+        assert_eq!(instance["Properties"]["Tags"][0]["Value"], json!({"Ref": "Certificate"}));
+        assert_eq!(
+            there["Parameters"]["Certificate"],
+            json!({"Type": "String", "Description": "ARN of the site certificate"})
+        );
+    }
+
+    #[test]
     fn subnets_of_an_unshared_vpc_are_an_error() {
         let app = App::new("x");
         let mut net = app.stack("net").unwrap();

@@ -75,7 +75,7 @@ pub use app::App;
 pub use error::{Error, Result, SynthError};
 pub use handles::{ExternalGroup, GroupRef, GroupSet, ParameterHandle, ResourceHandle, SecurityGroup};
 pub use ipnet;
-pub use network::handles::{NetworkAcl, Subnets, Vpc};
+pub use network::handles::{NetworkAcl, Subnet, Subnets, Vpc};
 pub use network::nacl::{GatewayService, NaclRule, EPHEMERAL_PORTS, NACL_RULE_NUMBERS};
 pub use network::plan::MIN_SUBNET_PREFIX;
 pub use network::spec::{FlowLogs, SubnetGroup, SubnetKind, TrafficType, VpcSpec, DEFAULT_AZS};

@@ -136,6 +136,8 @@ pub(crate) enum ParamKind {
     GroupId,
     /// `AWS::SSM::Parameter::Value<AWS::EC2::SecurityGroup::Id>` read from this name.
     SsmGroupId(String),
+    /// A plain `String` given at deploy time, with an optional default.
+    Text { default: Option<String> },
     /// `AWS::SSM::Parameter::Value<type>` read from this name.
     SsmValue { value_type: String, name: String },
 }

@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use ringfence_cfn::{Policy, Value};
 
 use crate::{
-    ExternalGroup, GroupRef, GroupSet, ParameterHandle, ResourceHandle, SecurityGroup, Subnets, Vpc,
+    ExternalGroup, GroupRef, GroupSet, ParameterHandle, ResourceHandle, SecurityGroup, Subnet, Subnets, Vpc,
 };
 
 /// One property value of an escape-hatch resource: plain CloudFormation data, or a typed
@@ -27,6 +27,8 @@ pub enum Prop {
     VpcId(Vpc),
     /// The ids of selected subnets, as a list.
     SubnetIds(Subnets),
+    /// The id of one subnet.
+    SubnetId(Subnet),
     /// `Ref` of a parameter of the same stack.
     Parameter(ParameterHandle),
     /// `Ref` of another escape-hatch resource of the same stack.
@@ -117,6 +119,11 @@ impl From<&GroupSet> for Prop {
 impl From<&ParameterHandle> for Prop {
     fn from(p: &ParameterHandle) -> Self {
         Prop::Parameter(p.clone())
+    }
+}
+impl From<&Subnet> for Prop {
+    fn from(s: &Subnet) -> Self {
+        Prop::SubnetId(s.clone())
     }
 }
 impl From<&Subnets> for Prop {

@@ -313,6 +313,19 @@ impl Stack {
         Ok(ParameterHandle { key, path: path.into() })
     }
 
+    /// A `String` parameter given at deploy time (a certificate ARN, a domain name), with
+    /// an optional default. Usable in this stack's escape-hatch properties.
+    pub fn string_parameter(
+        &mut self,
+        id: &str,
+        description: &str,
+        default: Option<&str>,
+    ) -> Result<ParameterHandle, Error> {
+        let kind = ParamKind::Text { default: default.map(str::to_owned) };
+        let (key, path) = self.add_parameter(id, description, kind)?;
+        Ok(ParameterHandle { key, path: path.into() })
+    }
+
     fn add_parameter(
         &mut self,
         id: &str,

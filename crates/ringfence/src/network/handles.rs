@@ -87,6 +87,21 @@ impl Vpc {
         }
     }
 
+    /// One subnet: the one of group `name` in AZ number `az` (0-based, in the VPC's AZ
+    /// order), for properties that take a single `SubnetId`.
+    pub fn subnet(&self, name: &str, az: usize) -> Result<Subnet, Error> {
+        let group = self.subnet_group(name)?.groups[0];
+        let azs = self.layout().map_or(0, |l| l.az_count);
+        if az >= azs {
+            return Err(Error::InvalidVpc {
+                construct: format!("{}/{name}", self.path()),
+                problem: format!("has no subnet in AZ number {az}"),
+                hint: format!("the VPC spans {azs} AZs, numbered 0 to {}", azs.saturating_sub(1)),
+            });
+        }
+        Ok(Subnet { vpc: self.clone(), group, az })
+    }
+
     /// Every subnet of one kind, across groups.
     pub fn subnets(&self, kind: SubnetKind) -> Result<Subnets, Error> {
         let groups: Vec<usize> = self
@@ -134,6 +149,21 @@ impl Subnets {
         let Some(layout) = self.vpc.layout() else { return self.vpc.path().to_owned() };
         let names: Vec<&str> = self.groups.iter().map(|&g| layout.groups[g].name.as_str()).collect();
         format!("{}/{}", self.vpc.path(), names.join("+"))
+    }
+}
+
+/// One subnet of a VPC ([`Vpc::subnet`]), for a `SubnetId`-like property.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Subnet {
+    pub(crate) vpc: Vpc,
+    pub(crate) group: usize,
+    pub(crate) az: usize,
+}
+
+impl Subnet {
+    /// Its IPv4 range.
+    pub fn cidr(&self) -> Option<Ipv4Net> {
+        self.vpc.layout().map(|l| l.groups[self.group].cidrs[self.az])
     }
 }
 

@@ -92,6 +92,11 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
                 let p = &stack.params[i];
                 let mut param = match &p.kind {
                     ParamKind::GroupId => Parameter::new("AWS::EC2::SecurityGroup::Id"),
+                    ParamKind::Text { default } => {
+                        let mut param = Parameter::new("String");
+                        param.default = default.as_deref().map(Value::from);
+                        param
+                    }
                     ParamKind::SsmValue { value_type, name } => {
                         let mut param = Parameter::new(format!("AWS::SSM::Parameter::Value<{value_type}>"));
                         param.default = Some(name.as_str().into());

@@ -72,25 +72,31 @@ impl<'a> Resolver<'a> {
     /// The ids of selected subnets, as seen from this stack (imports need the VPC
     /// shared, which exports its subnets too).
     pub fn subnet_ids(&mut self, subnets: &Subnets) -> Value {
-        let VpcTarget::Owned { key, path, layout } = &subnets.vpc.target else {
+        let azs = subnets.vpc.layout().map_or(0, |l| l.az_count);
+        let mut ids = Vec::new();
+        for &g in &subnets.groups {
+            for az in 0..azs {
+                ids.push(self.subnet_id(&subnets.vpc, g, az));
+            }
+        }
+        Value::List(ids)
+    }
+
+    /// The id of one subnet (group `g`, AZ `az`) of `vpc`, as seen from this stack.
+    pub fn subnet_id(&mut self, vpc: &Vpc, g: usize, az: usize) -> Value {
+        let VpcTarget::Owned { key, path, layout } = &vpc.target else {
             self.errors.push(Error::UnknownSubnetGroup {
-                construct: subnets.vpc.path().to_owned(),
+                construct: vpc.path().to_owned(),
                 wanted: "any".into(),
                 available: "no subnets known to ringfence (it is outside the app)".into(),
             });
             return Value::Null;
         };
-        let mut ids = Vec::new();
-        for &g in &subnets.groups {
-            for az in 0..layout.az_count {
-                let group = &layout.groups[g].name;
-                let local = |app: &AppState| {
-                    Value::reference(&ids::subnet(&app.stacks[key.stack].vpcs[key.index].id, group, az))
-                };
-                ids.push(self.owned_with(*key, path, Shared::Vpc(key.index), local, Some((g, az))));
-            }
-        }
-        Value::List(ids)
+        let group = &layout.groups[g].name;
+        let local = |app: &AppState| {
+            Value::reference(&ids::subnet(&app.stacks[key.stack].vpcs[key.index].id, group, az))
+        };
+        self.owned_with(*key, path, Shared::Vpc(key.index), local, Some((g, az)))
     }
 
     /// An escape-hatch property, references resolved.
@@ -106,6 +112,7 @@ impl<'a> Resolver<'a> {
             }
             Prop::VpcId(v) => self.vpc_id(v),
             Prop::SubnetIds(s) => self.subnet_ids(s),
+            Prop::SubnetId(s) => self.subnet_id(&s.vpc, s.group, s.az),
             Prop::Parameter(p) => {
                 if p.key.app != self.app.serial || p.key.stack != self.stack {
                     self.errors.push(Error::ParameterOfOtherStack {
