@@ -17,8 +17,7 @@
 //! let vpc = LogicalId::new("MainVpc")?;
 //! t.resources.insert(vpc.clone(),
 //!     Resource::new("AWS::EC2::VPC").property("CidrBlock", "10.20.0.0/16"));
-//! let mut out = Output::new(Value::reference(&vpc));
-//! out.export = Some(ExportName::new("chat-network:main:VpcId")?);
+//! let out = Output::new(Value::reference(&vpc)).exported_as(&ExportName::new("chat-network:main:VpcId")?);
 //! t.outputs.insert(LogicalId::new("MainVpcId")?, out);
 //!
 //! let json = t.to_json();
@@ -31,10 +30,12 @@
 
 mod error;
 mod names;
+mod read;
 mod template;
 mod value;
 
 pub use error::NameError;
 pub use names::{ExportName, LogicalId, StackName};
+pub use read::ReadError;
 pub use template::{Output, Parameter, Policy, Resource, Template, FORMAT_VERSION};
 pub use value::{Pseudo, RefTarget, Value};

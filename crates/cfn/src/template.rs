@@ -17,6 +17,8 @@ pub struct Template {
     pub description: Option<String>,
     /// `Parameters`, by logical id.
     pub parameters: IndexMap<LogicalId, Parameter>,
+    /// `Mappings`, by name.
+    pub mappings: IndexMap<LogicalId, Value>,
     /// `Conditions`, by name.
     pub conditions: IndexMap<LogicalId, Value>,
     /// `Resources`, by logical id.
@@ -138,8 +140,9 @@ pub struct Output {
     pub value: Value,
     /// `Description`.
     pub description: Option<String>,
-    /// `Export.Name`.
-    pub export: Option<ExportName>,
+    /// `Export.Name`: a literal (see [`Output::exported_as`]) or, in templates read
+    /// from disk, an expression such as `!Sub "${AWS::StackName}-VpcId"`.
+    pub export: Option<Value>,
     /// `Condition`.
     pub condition: Option<LogicalId>,
 }
@@ -148,6 +151,13 @@ impl Output {
     /// An output of a value, not exported.
     pub fn new(value: Value) -> Self {
         Output { value, description: None, export: None, condition: None }
+    }
+
+    /// Exports the output under a literal name.
+    #[must_use]
+    pub fn exported_as(mut self, name: &ExportName) -> Self {
+        self.export = Some(Value::String(name.as_str().to_owned()));
+        self
     }
 }
 
@@ -160,6 +170,9 @@ impl Serialize for Template {
         }
         if !self.parameters.is_empty() {
             m.serialize_entry("Parameters", &self.parameters)?;
+        }
+        if !self.mappings.is_empty() {
+            m.serialize_entry("Mappings", &self.mappings)?;
         }
         if !self.conditions.is_empty() {
             m.serialize_entry("Conditions", &self.conditions)?;
@@ -226,7 +239,7 @@ impl Serialize for Parameter {
 
 impl Serialize for Output {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Export<'a>(&'a ExportName);
+        struct Export<'a>(&'a Value);
         impl Serialize for Export<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut m = s.serialize_map(Some(1))?;
@@ -297,8 +310,7 @@ mod tests {
         let mut t = Template::new("A sample");
         let vpc = LogicalId::new("Vpc").unwrap();
         t.resources.insert(vpc.clone(), Resource::new("AWS::EC2::VPC").property("CidrBlock", "10.0.0.0/16"));
-        let mut out = Output::new(Value::reference(&vpc));
-        out.export = Some(ExportName::new("s:vpc:VpcId").unwrap());
+        let out = Output::new(Value::reference(&vpc)).exported_as(&ExportName::new("s:vpc:VpcId").unwrap());
         t.outputs.insert(LogicalId::new("VpcId").unwrap(), out);
         t
     }

@@ -151,14 +151,14 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
         };
         let mut out = Output::new(value);
         out.description = Some(format!("{what}, shared with the other stacks of the app"));
-        out.export = Some(name.clone());
+        out = out.exported_as(&name);
         let output_id = ids::output(shared, stack);
         let label = format!("{}/{} (export)", stack.id, name);
         t.outputs.insert(ids.claim(output_id, label), out);
         exports.push(name);
         if let Shared::Vpc(i) = shared {
-            for (id, out) in vpc_outputs(stack, i, &mut ids) {
-                exports.extend(out.export.clone());
+            for (id, out, name) in vpc_outputs(stack, i, &mut ids) {
+                exports.push(name);
                 t.outputs.insert(id, out);
             }
         }

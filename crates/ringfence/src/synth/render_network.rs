@@ -334,7 +334,11 @@ pub(crate) fn render_vpc(vpc: &VpcState, tag: &str, path: &str, ids: &mut Ids<'_
 }
 
 /// Outputs of a shared VPC: its id, then every subnet's id.
-pub(crate) fn vpc_outputs(stack: &StackState, index: usize, ids: &mut Ids<'_>) -> Vec<(LogicalId, Output)> {
+pub(crate) fn vpc_outputs(
+    stack: &StackState,
+    index: usize,
+    ids: &mut Ids<'_>,
+) -> Vec<(LogicalId, Output, ExportName)> {
     let vpc = &stack.vpcs[index];
     let l = &vpc.layout;
     let mut out = Vec::new();
@@ -350,10 +354,10 @@ pub(crate) fn vpc_outputs(stack: &StackState, index: usize, ids: &mut Ids<'_>) -
                 az + 1,
                 vpc.id
             ));
-            o.export = Some(name.clone());
+            o = o.exported_as(&name);
             let id = ids
                 .claim(ids::subnet_output(&vpc.id, &g.name, az), format!("{}/{} (export)", stack.id, name));
-            out.push((id, o));
+            out.push((id, o, name));
         }
     }
     out
