@@ -3,9 +3,11 @@
 //! Immutable infrastructure: a fleet of render workers that is rebuilt, never patched.
 //! Instances come from a launch template whose image is the latest Amazon Linux 2023,
 //! read from AWS's public SSM parameter at each deployment, in an auto scaling group in
-//! private subnets. Every instance launched after a deployment uses its image, and no
-//! instance lives longer than a week, so the whole fleet is rebuilt from a fresh image
-//! at least that often. Nobody logs in to fix an instance:
+//! private subnets. A deployment that brings a new image (or any other change to the
+//! launch template) replaces every instance of the stage in a rolling update, a batch at
+//! a time, never dropping below the stage's minimum in service; and no instance lives
+//! longer than a week, so even a stage nobody deploys is rebuilt from the image of its
+//! last deployment at least that often. Nobody logs in to fix an instance:
 //! there is no administrative ingress at all (no SSH, no RDP, no inbound rule of any
 //! kind). Operators who must look use SSM Session Manager, which the agent reaches over
 //! outbound HTTPS.
@@ -28,7 +30,9 @@
 use std::process::ExitCode;
 
 use ringfence::cfn::Value;
-use ringfence::{App, Error, FlowLogs, Peer, Port, Props, Role, SubnetGroup, Subnets, Vpc, VpcSpec};
+use ringfence::{
+    App, Attributes, Error, FlowLogs, Peer, Port, Props, Role, SubnetGroup, Subnets, Vpc, VpcSpec,
+};
 use ringfence_examples::run;
 use serde_json::json;
 
@@ -50,13 +54,15 @@ pub struct Stage {
     pub desired: u32,
     /// Most instances.
     pub max: u32,
+    /// Most instances a rolling update replaces at once.
+    pub batch: u32,
 }
 
 /// The stages, in promotion order.
 pub const STAGES: [Stage; 3] = [
-    Stage { name: "alpha", min: 1, desired: 1, max: 2 },
-    Stage { name: "beta", min: 2, desired: 2, max: 4 },
-    Stage { name: "production", min: 3, desired: 6, max: 12 },
+    Stage { name: "alpha", min: 1, desired: 1, max: 2, batch: 1 },
+    Stage { name: "beta", min: 2, desired: 2, max: 4, batch: 1 },
+    Stage { name: "production", min: 3, desired: 6, max: 12, batch: 2 },
 ];
 
 /// What the network stack shares with the stages.
@@ -211,7 +217,18 @@ pub fn fleet_stage(app: &App, net: &Network, stage: &Stage) -> Result<(), Error>
                 ),
         ),
     )?;
-    stack.resource(
+    // A deployment that changes the launch template (a new image, most often) replaces
+    // the instances `batch` at a time, launching replacements first when needed so that
+    // at least `min` keep working; a worker stopped mid-job leaves the job to reappear
+    // on the queue. The workers send no signal: each batch gets a minute to boot.
+    let rolling = Value::map().with(
+        "AutoScalingRollingUpdate",
+        Value::map()
+            .with("MinInstancesInService", stage.min)
+            .with("MaxBatchSize", stage.batch)
+            .with("PauseTime", "PT1M"),
+    );
+    stack.resource_with(
         "instances",
         "AWS::AutoScaling::AutoScalingGroup",
         Props::new()
@@ -226,6 +243,7 @@ pub fn fleet_stage(app: &App, net: &Network, stage: &Stage) -> Result<(), Error>
                     .set("Version", template.attr("LatestVersionNumber")),
             )
             .set("VPCZoneIdentifier", &net.instances),
+        Attributes::new().update_policy(rolling),
     )?;
     Ok(())
 }

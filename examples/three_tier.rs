@@ -13,11 +13,17 @@
 //!   (admits the Internet on HTTPS and HTTP), `app-<env>` (admits `lb-web` on 8080) and
 //!   `db-<env>` (admits `app` on 5432). It shares the VPC and the groups.
 //! - `data` holds the database (a subnet group in the data subnets, an RDS instance in
-//!   the `db` group, its master password managed by RDS in Secrets Manager).
+//!   the `db` group, its master password managed by RDS in Secrets Manager). Deleting
+//!   the stack, or a change that replaces the instance, snapshots the database first
+//!   (`DeletionPolicy` and `UpdateReplacePolicy` are `Snapshot`).
 //! - `web` holds the load balancer (in the public subnets, in the `lb-web` group), its
 //!   listeners and target group, and the app tier (a launch template in the `app` group
 //!   and an Auto Scaling group in the app subnets, reachable through Session Manager,
-//!   so no SSH anywhere).
+//!   so no SSH anywhere). The HTTPS certificate's ARN is a parameter of the stack, given
+//!   by the operator at deploy time. The app tier's image is the latest Amazon Linux
+//!   2023, read at each deployment; a deployment that brings a new image replaces the
+//!   instances in a rolling update, one at a time, with never fewer than the group's
+//!   minimum in service.
 //!
 //! The two service stacks only import what the network stack shares: neither adds a
 //! rule to a group or changes a route, so redeploying the app tier cannot change who
@@ -26,19 +32,27 @@
 //!
 //! ```text
 //! cargo run --example three_tier -- --out cdk.out [--env production|staging] [--yaml]
+//! cdk deploy --app cdk.out --all --parameters store-web-production:CertificateArn=arn:aws:acm:...
 //! ```
 
 use std::process::ExitCode;
 
+use ringfence::cfn::{Policy, Value};
 use ringfence::{
-    App, Error, FlowLogs, GatewayService, NaclRule, Peer, Port, Props, SecurityGroup, Stack, SubnetGroup,
-    SubnetKind, Subnets, Vpc, VpcSpec,
+    App, Attributes, Error, FlowLogs, GatewayService, NaclRule, Peer, Port, Props, SecurityGroup, Stack,
+    SubnetGroup, SubnetKind, Subnets, Vpc, VpcSpec,
 };
 use ringfence_examples::run;
 use serde_json::json;
 
 /// The port the app tier listens on, behind the load balancer.
 pub const APP_PORT: Port = Port::tcp(8080);
+
+/// Fewest app tier instances, also the fewest in service during a rolling update.
+pub const APP_MIN: u32 = 2;
+
+/// Most app tier instances.
+pub const APP_MAX: u32 = 6;
 
 /// What the network stack shares with the service stacks.
 struct Network {
@@ -158,7 +172,10 @@ fn data_stack(stack: &mut Stack, net: &Network, env: &str) -> Result<(), Error> 
             .set("DBSubnetGroupDescription", format!("Isolated data subnets of the store ({env})"))
             .set("SubnetIds", &net.data_subnets),
     )?;
-    stack.resource(
+    // Whatever happens to the stack, the data survives: deleting the stack, or a change
+    // that replaces the instance, takes a final snapshot first. (Deletion protection,
+    // in production, refuses the deletion outright.)
+    stack.resource_with(
         "database",
         "AWS::RDS::DBInstance",
         Props::new()
@@ -181,18 +198,19 @@ fn data_stack(stack: &mut Stack, net: &Network, env: &str) -> Result<(), Error> 
             .set("BackupRetentionPeriod", if production { 14 } else { 1 })
             .set("DeletionProtection", production)
             .set("CopyTagsToSnapshot", true),
+        Attributes::new().deletion_policy(Policy::Snapshot).update_replace_policy(Policy::Snapshot),
     )?;
     Ok(())
 }
 
 fn web_stack(stack: &mut Stack, net: &Network, env: &str) -> Result<(), Error> {
-    // The load balancer: HTTPS with a certificate whose ARN the domain's owner keeps in
-    // SSM, and plain HTTP that only redirects to HTTPS.
-    let certificate = stack.ssm_parameter(
+    // The load balancer: HTTPS with a certificate whose ARN the operator gives at deploy
+    // time (no default: a forgotten certificate fails the deployment, not the shoppers),
+    // and plain HTTP that only redirects to HTTPS.
+    let certificate = stack.string_parameter(
         "certificate-arn",
-        "String",
-        &format!("/store/{env}/certificate-arn"),
         "ARN of the ACM certificate of the store web site",
+        None,
     )?;
     let lb_groups = stack.group_set("lb-members", [&net.lb])?;
     let lb = stack.resource(
@@ -222,7 +240,7 @@ fn web_stack(stack: &mut Stack, net: &Network, env: &str) -> Result<(), Error> {
             .set("HealthCheckPath", "/health")
             .set("HealthCheckPort", "traffic-port"),
     )?;
-    stack.resource(
+    let https = stack.resource(
         "https-listener",
         "AWS::ElasticLoadBalancingV2::Listener",
         Props::new()
@@ -299,7 +317,18 @@ fn web_stack(stack: &mut Stack, net: &Network, env: &str) -> Result<(), Error> {
                 ),
         ),
     )?;
-    stack.resource(
+    // A deployment that changes the launch template (a new image, most often) replaces
+    // the instances one at a time, launching the new one before an old one goes, so
+    // never fewer than APP_MIN serve. The instances send no signal, so CloudFormation
+    // cannot tell a healthy instance from a broken one: each batch pauses five minutes,
+    // time to boot and pass the load balancer's health checks (5 checks, 30 s apart),
+    // before the next old instance goes. The group is created after the HTTPS listener,
+    // so its instances register in a target group the load balancer already forwards to.
+    let rolling = Value::map().with(
+        "AutoScalingRollingUpdate",
+        Value::map().with("MinInstancesInService", APP_MIN).with("MaxBatchSize", 1).with("PauseTime", "PT5M"),
+    );
+    stack.resource_with(
         "app-instances",
         "AWS::AutoScaling::AutoScalingGroup",
         Props::new()
@@ -309,12 +338,13 @@ fn web_stack(stack: &mut Stack, net: &Network, env: &str) -> Result<(), Error> {
                     .set("LaunchTemplateId", template.reference())
                     .set("Version", template.attr("LatestVersionNumber")),
             )
-            .set("MinSize", "2")
-            .set("MaxSize", "6")
+            .set("MinSize", APP_MIN.to_string())
+            .set("MaxSize", APP_MAX.to_string())
             .set("VPCZoneIdentifier", &net.app_subnets)
             .set("TargetGroupARNs", vec![targets.reference()])
             .set("HealthCheckType", "ELB")
             .set("HealthCheckGracePeriod", 120),
+        Attributes::new().depends_on(&https).update_policy(rolling),
     )?;
     Ok(())
 }

@@ -15,8 +15,9 @@
 //!
 //! The web server is an EC2 instance on the latest Amazon Linux 2023 image (read from
 //! SSM at each deployment), with IMDSv2 required, an encrypted root volume and an
-//! Elastic IP so its address survives a stop and start. SSH is never open to the
-//! world: operators hop through the bastion, which is itself reachable only from the
+//! Elastic IP so its address survives a stop and start. It runs in the public subnet of
+//! the first AZ, the bastion in that of the second. SSH is never open to the world:
+//! operators hop through the bastion, which is itself reachable only from the
 //! administration range.
 //!
 //! ```text
@@ -26,8 +27,8 @@
 use std::process::ExitCode;
 
 use ringfence::{
-    App, Error, FlowLogs, GroupSet, ParameterHandle, Peer, Port, Prop, Props, ResourceHandle, Stack,
-    SubnetGroup, Subnets, VpcSpec,
+    App, Error, FlowLogs, GroupSet, ParameterHandle, Peer, Port, Props, ResourceHandle, Stack, Subnet,
+    SubnetGroup, VpcSpec,
 };
 use ringfence_examples::run;
 use serde_json::json;
@@ -61,7 +62,6 @@ pub fn build(env: &str) -> Result<App, Error> {
             .ipv6()
             .flow_logs(FlowLogs::cloudwatch(90)),
     )?;
-    let public = vpc.subnet_group("public")?;
 
     let web = stack.security_group(&vpc, "web", "Public web server of the site")?;
     let bastion = stack.security_group(&vpc, "bastion", "SSH bastion of the site administrators")?;
@@ -141,8 +141,7 @@ pub fn build(env: &str) -> Result<App, Error> {
             name: format!("site-web-{env}"),
             image: &image,
             key: &key,
-            subnets: &public,
-            az: 0,
+            subnet: vpc.subnet("public", 0)?,
             groups: &web_groups,
             size: "t3.small",
         },
@@ -162,8 +161,7 @@ pub fn build(env: &str) -> Result<App, Error> {
             name: format!("site-bastion-{env}"),
             image: &image,
             key: &key,
-            subnets: &public,
-            az: 1,
+            subnet: vpc.subnet("public", 1)?,
             groups: &bastion_groups,
             size: "t3.nano",
         },
@@ -178,9 +176,8 @@ struct Machine<'a> {
     name: String,
     image: &'a ParameterHandle,
     key: &'a ResourceHandle,
-    subnets: &'a Subnets,
-    /// Which of the subnets (one per AZ) it runs in.
-    az: i32,
+    /// The public subnet (of one AZ) it runs in.
+    subnet: Subnet,
     groups: &'a GroupSet,
     size: &'a str,
 }
@@ -192,14 +189,11 @@ fn instance(
     m: Machine<'_>,
     user_data: Option<&str>,
 ) -> Result<ResourceHandle, Error> {
-    // One subnet of the group: `Fn::Select` over the subnet ids (ringfence hands out the
-    // subnets of a group as a list).
-    let subnet = Props::new().set("Fn::Select", vec![Prop::from(m.az), m.subnets.into()]);
     let mut props = Props::new()
         .set("ImageId", m.image)
         .set("InstanceType", m.size)
         .set("KeyName", m.key.reference())
-        .set("SubnetId", subnet)
+        .set("SubnetId", &m.subnet)
         .set("SecurityGroupIds", m.groups)
         .set("MetadataOptions", Props::new().set("HttpTokens", "required").set("HttpEndpoint", "enabled"))
         .set(

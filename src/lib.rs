@@ -40,6 +40,16 @@ pub fn run(build: impl FnOnce(&ExampleArgs) -> Result<App, Error>) -> ExitCode {
     match app.synth_to(&args.out, args.yaml) {
         Ok(assembly) => {
             print!("{}", summary(&format!("{} ({})", app.name(), args.env), &assembly));
+            let warnings: Vec<_> = assembly.warnings().collect();
+            let notes = assembly
+                .findings()
+                .iter()
+                .filter(|f| f.severity == ringfence::analyze::Severity::Info)
+                .count();
+            println!("checks: {} warnings, {notes} notes", warnings.len());
+            for w in warnings {
+                println!("  {w}");
+            }
             println!("wrote {}", args.out.display());
             ExitCode::SUCCESS
         }

@@ -199,7 +199,12 @@ fn the_load_balancer_forwards_tcp_8443_to_ip_targets() {
     let listener = of_type("AWS::ElasticLoadBalancingV2::Listener");
     assert_eq!((&listener["Protocol"], &listener["Port"]), (&"TCP".into(), &8443.into()));
     // The game service registers in the target group imported from edge, so the
-    // listener exists before the service does.
+    // listener exists before the service does: edge is a dependency of game (the whole
+    // stack deploys first), which no DependsOn, limited to one template, could say.
+    let assembly = synth("production");
+    let manifest: Value = serde_json::from_str(&assembly.manifest()).unwrap();
+    let deps = manifest["artifacts"]["arena-game-production"]["dependencies"].as_array().unwrap();
+    assert!(deps.iter().any(|d| d == "arena-edge-production"), "{deps:?}");
     let game = &docs["arena-game-production"];
     let service = game["Resources"].as_object().unwrap().values().find(|r| r["Type"] == "AWS::ECS::Service");
     let service = &service.unwrap()["Properties"];

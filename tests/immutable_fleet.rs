@@ -1,6 +1,7 @@
 //! The immutable_fleet example: snapshots of every template, DESIGN.md's invariants, and
 //! the scenario's own promises read from the written JSON: no administrative ingress,
-//! stages that differ only in names and sizes, and an image read from SSM.
+//! stages that differ only in names and sizes, and an image read from SSM that a
+//! deployment rolls out to every instance.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -10,7 +11,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use immutable_fleet::{build, IMAGE_PARAMETER, STAGES};
+use immutable_fleet::{build, IMAGE_PARAMETER, MAX_INSTANCE_LIFETIME, STAGES};
 use ringfence::Assembly;
 use serde_json::{json, Value};
 
@@ -182,6 +183,11 @@ fn normalized(doc: &Value, stage: &str) -> Value {
         assert!(props[size].is_string(), "{size} is set");
         props[size] = json!("SIZE");
     }
+    for size in ["MinInstancesInService", "MaxBatchSize"] {
+        let rolling = &mut doc["Resources"][&id]["UpdatePolicy"]["AutoScalingRollingUpdate"];
+        assert!(rolling[size].is_u64(), "{size} is set");
+        rolling[size] = json!("SIZE");
+    }
     doc
 }
 
@@ -201,11 +207,18 @@ fn stages_differ_only_in_names_and_sizes() {
     assert_eq!(of("alpha"), of("production"));
     // And the sizes really are what differs.
     let sizes = |stage: &str| {
-        let asg = &only(doc(stage), "AWS::AutoScaling::AutoScalingGroup")["Properties"];
-        (asg["MinSize"].clone(), asg["DesiredCapacity"].clone(), asg["MaxSize"].clone())
+        let asg = &only(doc(stage), "AWS::AutoScaling::AutoScalingGroup");
+        let (props, rolling) = (&asg["Properties"], &asg["UpdatePolicy"]["AutoScalingRollingUpdate"]);
+        (
+            props["MinSize"].clone(),
+            props["DesiredCapacity"].clone(),
+            props["MaxSize"].clone(),
+            rolling["MinInstancesInService"].clone(),
+            rolling["MaxBatchSize"].clone(),
+        )
     };
-    assert_eq!(sizes("alpha"), (json!("1"), json!("1"), json!("2")));
-    assert_eq!(sizes("production"), (json!("3"), json!("6"), json!("12")));
+    assert_eq!(sizes("alpha"), (json!("1"), json!("1"), json!("2"), json!(1), json!(1)));
+    assert_eq!(sizes("production"), (json!("3"), json!("6"), json!("12"), json!(3), json!(2)));
 }
 
 #[test]
@@ -229,5 +242,31 @@ fn the_image_comes_from_an_ssm_parameter() {
                 {"Fn::ImportValue": "render-network:main-instances-2:SubnetId"}
             ])
         );
+    }
+}
+
+#[test]
+fn a_deployment_rolls_the_new_image_out_to_every_instance() {
+    let docs = docs();
+    for stage in &STAGES {
+        let doc = &docs[&format!("render-fleet-{}", stage.name)];
+        let asg = only(doc, "AWS::AutoScaling::AutoScalingGroup");
+        let template = resources(doc, "AWS::EC2::LaunchTemplate").next().unwrap().0;
+        // A new image makes a new launch template version, which the group launches...
+        assert_eq!(
+            asg["Properties"]["LaunchTemplate"]["Version"],
+            json!({"Fn::GetAtt": [template, "LatestVersionNumber"]})
+        );
+        // ...and rolls out to its running instances, a batch at a time, keeping the
+        // stage's minimum at work.
+        let rolling = &asg["UpdatePolicy"]["AutoScalingRollingUpdate"];
+        assert_eq!(rolling["MinInstancesInService"], stage.min, "{}: {rolling}", stage.name);
+        assert_eq!(rolling["MaxBatchSize"], stage.batch, "{}: {rolling}", stage.name);
+        assert!(rolling["PauseTime"].as_str().unwrap().starts_with("PT"));
+        // CloudFormation refuses a rolling update that keeps MaxSize instances in service.
+        assert!(stage.min < stage.max, "{}: no room for a replacement", stage.name);
+        assert!((1..=stage.desired).contains(&stage.batch), "{}: batch {}", stage.name, stage.batch);
+        // And without a deployment, no instance outlives a week.
+        assert_eq!(asg["Properties"]["MaxInstanceLifetime"], MAX_INSTANCE_LIFETIME);
     }
 }

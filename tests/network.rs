@@ -418,6 +418,30 @@ mod nacls {
     }
 
     #[test]
+    fn a_second_flow_to_the_same_peer_reuses_the_return_entry() {
+        let app = App::new("n");
+        let mut s = app.stack("net").unwrap();
+        let vpc = s.vpc("main", three_kinds()).unwrap();
+        let acl = s.network_acl(&vpc, "acl").unwrap();
+        let peer = Peer::ipv4("10.0.16.0/20").unwrap();
+        s.nacl_allow_with_return(&acl, NaclRule::allow_in(100, peer.clone(), Port::POSTGRES, "db")).unwrap();
+        s.nacl_allow_with_return(&acl, NaclRule::allow_in(110, peer, Port::REDIS, "cache")).unwrap();
+        let d = doc(&app, "n-net");
+        let numbers: Vec<(i64, bool)> = of_type(&d, "AWS::EC2::NetworkAclEntry")
+            .iter()
+            .map(|(_, e)| {
+                (
+                    e["Properties"]["RuleNumber"].as_i64().unwrap(),
+                    e["Properties"]["Egress"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(numbers, [(100, false), (100, true), (110, false)]);
+        let report = ringfence::analyze::analyze(&app.synth().unwrap().suite());
+        assert!(report.of("RF501").is_empty() && report.of("RF502").is_empty(), "{:?}", report.findings);
+    }
+
+    #[test]
     fn rule_numbers_out_of_range_or_duplicated_are_errors() {
         let app = App::new("n");
         let mut s = app.stack("net").unwrap();

@@ -162,10 +162,13 @@ fn build_parts(spec: &AppSpec, insert: Option<Insert>, skip_stack: Option<usize>
             },
         };
         let group = &groups[r.stack][r.group];
+        // The whole Internet only ever gets HTTPS: anything else is a check error
+        // (RF301/RF302) that synthesis refuses, tested on its own elsewhere.
+        let port = if matches!(r.peer, PeerSpec::AnyV4) { Port::HTTPS } else { port(r.port) };
         let result = if r.ingress {
-            stack.allow_ingress(group, peer, port(r.port), "generated")
+            stack.allow_ingress(group, peer, port, "generated")
         } else {
-            stack.allow_egress(group, peer, port(r.port), "generated")
+            stack.allow_egress(group, peer, port, "generated")
         };
         match result {
             Ok(()) | Err(Error::DuplicateRule { .. }) => {}
@@ -218,6 +221,9 @@ proptest! {
         let assembly = build(&spec, None, None).synth().unwrap();
         let violations = support::assembly_violations(&assembly);
         prop_assert!(violations.is_empty(), "{:#?}", violations);
+        // The analysis engine agrees: no ring-fencing finding on synthesized templates.
+        let report = ringfence::analyze::analyze(&assembly.suite());
+        prop_assert!(report.of("RF101").is_empty() && report.of("RF102").is_empty() && report.of("RF303").is_empty(), "{:#?}", report.findings);
         prop_assert_eq!(json_of(&assembly), json_of(&build(&spec, None, None).synth().unwrap()));
     }
 

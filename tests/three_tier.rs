@@ -1,6 +1,8 @@
 //! The three_tier example: snapshots of every template, DESIGN.md's invariants, and the
 //! scenario's own promises read from the written JSON: each tier is reachable only from
-//! the one in front of it, and the data subnets' network ACL says the same.
+//! the one in front of it, and the data subnets' network ACL says the same; the database
+//! is snapshotted before it goes, the app tier rolls out a new image on deploy, and the
+//! certificate is given at deploy time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -12,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ringfence::Assembly;
 use serde_json::{json, Value};
-use three_tier::build;
+use three_tier::{build, APP_MIN};
 
 fn synth(env: &str) -> Assembly {
     build(env).expect("the example builds").synth().expect("the example synthesizes")
@@ -31,6 +33,20 @@ fn of_type<'a>(doc: &'a Value, ty: &str) -> BTreeMap<&'a str, &'a Value> {
         .filter(|(_, r)| r["Type"] == ty)
         .map(|(id, r)| (id.as_str(), &r["Properties"]))
         .collect()
+}
+
+/// The one resource of type `ty` in a template (the whole resource, attributes and all),
+/// with its logical id.
+fn only<'a>(doc: &'a Value, ty: &str) -> (&'a str, &'a Value) {
+    let found: Vec<(&str, &Value)> = doc["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == ty)
+        .map(|(id, r)| (id.as_str(), r))
+        .collect();
+    assert_eq!(found.len(), 1, "one {ty}: {found:#?}");
+    found[0]
 }
 
 /// The logical id of the security group named `name`.
@@ -266,4 +282,71 @@ fn no_rule_opens_ssh() {
             }
         }
     }
+}
+
+#[test]
+fn the_database_is_snapshotted_before_deletion_or_replacement() {
+    for env in ["production", "staging"] {
+        let docs = support::documents(&synth(env));
+        let (_, db) = only(&docs[&format!("store-data-{env}")], "AWS::RDS::DBInstance");
+        assert_eq!(db["DeletionPolicy"], "Snapshot", "{env}");
+        assert_eq!(db["UpdateReplacePolicy"], "Snapshot", "{env}");
+        assert_eq!(db["Properties"]["DeletionProtection"], env == "production", "{env}");
+    }
+}
+
+#[test]
+fn the_certificate_is_a_string_parameter_given_at_deploy_time() {
+    let docs = support::documents(&synth("production"));
+    let web = &docs["store-web-production"];
+    let param = &web["Parameters"]["CertificateArn"];
+    assert_eq!(param["Type"], "String");
+    assert!(param.get("Default").is_none(), "no default: the operator gives it: {param}");
+    assert!(!param["Description"].as_str().unwrap().is_empty());
+    // No stack reads anything else from SSM but the public image parameter.
+    for (stack, doc) in &docs {
+        for (id, p) in doc["Parameters"].as_object().into_iter().flatten() {
+            if p["Type"].as_str().unwrap().starts_with("AWS::SSM::") {
+                assert_eq!(id, "Image", "{stack}/{id}: {p}");
+            }
+        }
+    }
+    let https: Vec<&Value> = of_type(web, "AWS::ElasticLoadBalancingV2::Listener")
+        .into_values()
+        .filter(|p| p["Protocol"] == "HTTPS")
+        .collect();
+    assert_eq!(https.len(), 1);
+    assert_eq!(https[0]["Certificates"], json!([{"CertificateArn": {"Ref": "CertificateArn"}}]));
+}
+
+#[test]
+fn the_app_tier_rolls_out_a_new_image_on_deploy() {
+    let docs = support::documents(&synth("production"));
+    let web = &docs["store-web-production"];
+    let (_, asg) = only(web, "AWS::AutoScaling::AutoScalingGroup");
+    let (template, _) = only(web, "AWS::EC2::LaunchTemplate");
+    // The group launches the template's latest version: a new image makes a new version,
+    // and the update policy replaces the running instances with it.
+    assert_eq!(
+        asg["Properties"]["LaunchTemplate"],
+        json!({
+            "LaunchTemplateId": {"Ref": template},
+            "Version": {"Fn::GetAtt": [template, "LatestVersionNumber"]}
+        })
+    );
+    let rolling = &asg["UpdatePolicy"]["AutoScalingRollingUpdate"];
+    assert_eq!(rolling["MinInstancesInService"], APP_MIN, "{rolling}");
+    assert_eq!(asg["Properties"]["MinSize"], APP_MIN.to_string());
+    assert_eq!(rolling["MaxBatchSize"], 1, "{rolling}");
+    let max: u32 = asg["Properties"]["MaxSize"].as_str().unwrap().parse().unwrap();
+    assert!(APP_MIN < max, "room to launch a replacement before an instance goes");
+    // Created after the HTTPS listener that forwards to its target group.
+    let https = of_type(web, "AWS::ElasticLoadBalancingV2::Listener")
+        .into_iter()
+        .find(|(_, p)| p["Protocol"] == "HTTPS")
+        .unwrap()
+        .0;
+    assert_eq!(asg["DependsOn"], json!([https]));
+    let forwards = &of_type(web, "AWS::ElasticLoadBalancingV2::Listener")[https]["DefaultActions"][0];
+    assert_eq!(forwards["TargetGroupArn"], asg["Properties"]["TargetGroupARNs"][0]);
 }

@@ -186,10 +186,20 @@ fn the_server_runs_in_a_public_dual_stack_subnet_without_nat() {
         .expect("an instance in the web group, and only in it");
     assert_eq!(server["ImageId"], json!({"Ref": "Image"}));
     assert_eq!(server["MetadataOptions"]["HttpTokens"], "required");
-    let choice = &server["SubnetId"]["Fn::Select"];
-    let index = usize::try_from(choice[0].as_u64().unwrap()).unwrap();
-    let subnet = choice[1][index]["Ref"].as_str().unwrap();
+    // One subnet, by `Ref`: the VPC is in this very template.
+    let subnet = server["SubnetId"]["Ref"].as_str().expect("SubnetId is a Ref");
     assert!(subnets.contains_key(subnet), "{subnet} is a public subnet of this template");
+
+    // The bastion runs in the public subnet of the other AZ.
+    let bastion = group_id(&doc, "bastion-production");
+    let jump = instances
+        .values()
+        .find(|p| p["SecurityGroupIds"] == json!([{"Fn::GetAtt": [bastion, "GroupId"]}]))
+        .expect("an instance in the bastion group, and only in it");
+    let other = jump["SubnetId"]["Ref"].as_str().expect("SubnetId is a Ref");
+    assert!(subnets.contains_key(other), "{other} is a public subnet of this template");
+    assert_ne!(subnet, other, "the web server and the bastion are in different AZs");
+    assert_ne!(subnets[subnet]["AvailabilityZone"], subnets[other]["AvailabilityZone"]);
 
     let image = &doc["Parameters"]["Image"];
     assert_eq!(image["Type"], "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>");

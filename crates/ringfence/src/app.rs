@@ -100,6 +100,7 @@ impl App {
             nacls: Vec::new(),
             endpoints: Vec::new(),
             shared: IndexSet::new(),
+            suppressions: Vec::new(),
         });
         let index = app.stacks.len() - 1;
         Ok(Stack::new(Rc::clone(&self.state), index))

@@ -398,6 +398,9 @@ pub enum Error {
         /// What to do.
         hint: &'static str,
     },
+    /// A check of the synthesized templates failed (see `ringfence_analyze::CHECKS`).
+    #[error("{0}")]
+    Check(Box<ringfence_analyze::Finding>),
     /// The assembly could not be written.
     #[error("cannot write `{path}`: {message}")]
     Io {

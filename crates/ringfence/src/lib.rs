@@ -82,7 +82,8 @@ pub use network::spec::{FlowLogs, SubnetGroup, SubnetKind, TrafficType, VpcSpec,
 pub use peer::Peer;
 pub use port::{Port, Protocol};
 pub use props::{Attributes, Prop, Props};
+pub use ringfence_analyze as analyze;
 pub use ringfence_cfn as cfn;
 pub use role::Role;
-pub use stack::{Shareable, Stack, MAX_GROUPS_PER_INTERFACE};
+pub use stack::{Shareable, Stack, Suppressible, MAX_GROUPS_PER_INTERFACE};
 pub use synth::{Assembly, StackArtifact};

@@ -34,6 +34,27 @@ pub(crate) struct StackState {
     pub endpoints: Vec<EndpointState>,
     /// What this stack exports, in the order `share` was called.
     pub shared: IndexSet<Shared>,
+    /// Findings accepted on purpose, with the reason.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// What a suppression covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SuppressTarget {
+    /// A group and its standalone rules.
+    Group(usize),
+    /// An escape-hatch resource.
+    Resource(usize),
+    /// A network ACL and its entries.
+    Nacl(usize),
+    /// Subnets of a VPC of this stack: (VPC, subnet groups).
+    Subnets(usize, Vec<usize>),
+}
+
+pub(crate) struct Suppression {
+    pub target: SuppressTarget,
+    pub check: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::handles::{ExternalSource, Key};
 use crate::model::{
     AppState, Construct, Direction, GroupSetState, GroupState, ParamKind, ParamState, RawResource, RuleState,
-    StackState, VpcState,
+    StackState, Suppression, VpcState,
 };
 use crate::network::handles::VpcTarget;
 use crate::peer::PeerKind;
@@ -400,6 +400,39 @@ impl Stack {
         Ok(ResourceHandle { key: self.key(index), path: path.into() })
     }
 
+    /// Accepts a finding of the checks on purpose: check `check` (e.g. `RF503`, see
+    /// `ringfence::analyze::CHECKS`) is suppressed on `target` (a group and its rules, an
+    /// escape-hatch resource, a network ACL and its entries, or subnets of a VPC this
+    /// stack creates) for `reason`. The template carries the suppression in `Metadata`,
+    /// so any audit of it sees the same; a suppressed finding is still listed, with its
+    /// reason.
+    pub fn suppress(&mut self, target: &impl Suppressible, check: &str, reason: &str) -> Result<(), Error> {
+        let (key, path, what) = target.suppress_target();
+        self.check_own(key, &path, "suppress a finding on", || {
+            "a stack can only accept findings on what it creates".into()
+        })?;
+        if ringfence_analyze::check(check).is_none() {
+            let known: Vec<&str> = ringfence_analyze::CHECKS.iter().map(|c| c.id).collect();
+            return Err(Error::InvalidResourceId {
+                construct: path,
+                kind: "check",
+                value: check.to_owned(),
+                hint: format!("checks are {}", known.join(", ")),
+            });
+        }
+        if reason.trim().is_empty() {
+            return Err(Error::InvalidDescription {
+                construct: path,
+                what: "suppression reason",
+                problem: "is empty".into(),
+                hint: "say why the finding is acceptable here".into(),
+            });
+        }
+        let suppression = Suppression { target: what, check: check.to_owned(), reason: reason.to_owned() };
+        self.with_state(|s| s.suppressions.push(suppression));
+        Ok(())
+    }
+
     // ---- helpers ----
 
     pub(crate) fn with_state<R>(&mut self, f: impl FnOnce(&mut StackState) -> R) -> R {
@@ -528,6 +561,15 @@ fn own_group_hint(direction: Direction) -> String {
     }
 }
 
+/// What a finding can be [suppressed](Stack::suppress) on: a [`SecurityGroup`], a
+/// [`ResourceHandle`], a [`NetworkAcl`](crate::NetworkAcl) or [`Subnets`](crate::Subnets).
+pub trait Suppressible: sealed::SealedSuppress {}
+
+impl Suppressible for SecurityGroup {}
+impl Suppressible for ResourceHandle {}
+impl Suppressible for crate::NetworkAcl {}
+impl Suppressible for crate::Subnets {}
+
 /// What a stack can [share](Stack::share): a [`SecurityGroup`], a [`Vpc`] or an
 /// escape-hatch resource ([`ResourceHandle`], shared by its `Ref`) it creates.
 pub trait Shareable: sealed::Sealed {}
@@ -539,6 +581,45 @@ impl Shareable for ResourceHandle {}
 #[allow(private_interfaces)] // sealed: the methods are crate-private in practice
 mod sealed {
     use crate::handles::Key;
+    use crate::model::SuppressTarget;
+
+    pub trait SealedSuppress {
+        fn suppress_target(&self) -> (Key, String, SuppressTarget);
+    }
+
+    impl SealedSuppress for crate::SecurityGroup {
+        fn suppress_target(&self) -> (Key, String, SuppressTarget) {
+            (self.key, self.path.to_string(), SuppressTarget::Group(self.key.index))
+        }
+    }
+
+    impl SealedSuppress for crate::ResourceHandle {
+        fn suppress_target(&self) -> (Key, String, SuppressTarget) {
+            (self.key, self.path.to_string(), SuppressTarget::Resource(self.key.index))
+        }
+    }
+
+    impl SealedSuppress for crate::NetworkAcl {
+        fn suppress_target(&self) -> (Key, String, SuppressTarget) {
+            (self.key, self.path.to_string(), SuppressTarget::Nacl(self.key.index))
+        }
+    }
+
+    impl SealedSuppress for crate::Subnets {
+        fn suppress_target(&self) -> (Key, String, SuppressTarget) {
+            match &self.vpc.target {
+                VpcTarget::Owned { key, .. } => {
+                    (*key, self.describe(), SuppressTarget::Subnets(key.index, self.groups.clone()))
+                }
+                // No stack owns subnets of an external VPC: check_own refuses this key.
+                VpcTarget::External(_) => (
+                    Key { app: 0, stack: usize::MAX, index: 0 },
+                    self.describe(),
+                    SuppressTarget::Subnets(0, Vec::new()),
+                ),
+            }
+        }
+    }
     use crate::model::Shared;
     use crate::network::handles::VpcTarget;
 

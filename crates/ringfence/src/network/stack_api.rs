@@ -115,7 +115,8 @@ impl Stack {
     /// number, in the other direction: NACLs are stateless, and forgetting the return
     /// path is the classic NACL mistake. TCP and UDP flows return on the ephemeral ports
     /// 1024-65535; ICMP echo requests return as echo replies; all traffic returns as all
-    /// traffic.
+    /// traffic. When an earlier entry already allows exactly that return traffic (another
+    /// port to the same peer), no second one is added: it could never match.
     pub fn nacl_allow_with_return(&mut self, nacl: &NetworkAcl, rule: NaclRule) -> Result<(), Error> {
         if !rule.allow {
             return Err(Error::InvalidNaclEntry {
@@ -142,10 +143,19 @@ impl Stack {
         self.check_own(nacl.key, nacl.path(), "add an entry to", || {
             "only the stack that creates a network ACL changes it".into()
         })?;
-        let taken = self.app.borrow().stacks[self.index].nacls[nacl.key.index]
-            .entries
-            .iter()
-            .any(|e| e.egress == reply.egress && e.number == reply.number);
+        let (covered, taken) = {
+            let app = self.app.borrow();
+            let entries = &app.stacks[self.index].nacls[nacl.key.index].entries;
+            let covered = entries
+                .iter()
+                .any(|e| e.egress == reply.egress && e.allow && e.peer == reply.peer && e.port == reply.port);
+            (covered, entries.iter().any(|e| e.egress == reply.egress && e.number == reply.number))
+        };
+        if covered {
+            // An earlier flow with the same peer already lets the replies through; a second,
+            // identical return entry could never match.
+            return self.nacl_entry(nacl, rule);
+        }
         if taken {
             return Err(Error::InvalidNaclEntry {
                 construct: nacl.path().to_owned(),

@@ -40,11 +40,27 @@ impl StackArtifact {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assembly {
     stacks: Vec<StackArtifact>,
+    /// What the checks found that does not stop synthesis: warnings, notes, and
+    /// suppressed findings (with their reasons).
+    pub(crate) findings: Vec<ringfence_analyze::Finding>,
 }
 
 impl Assembly {
     pub(crate) fn new(stacks: Vec<StackArtifact>) -> Self {
-        Assembly { stacks }
+        Assembly { stacks, findings: Vec::new() }
+    }
+
+    /// What the checks found that does not stop synthesis (warnings, notes, and
+    /// suppressed findings with their reasons), by stack, most severe first.
+    pub fn findings(&self) -> &[ringfence_analyze::Finding] {
+        &self.findings
+    }
+
+    /// The active (unsuppressed) warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &ringfence_analyze::Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && f.severity == ringfence_analyze::Severity::Warning)
     }
 
     /// The stacks, in deployment order.
@@ -55,6 +71,16 @@ impl Assembly {
     /// One stack by name.
     pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
         self.stacks.iter().find(|s| s.name.as_str() == name)
+    }
+
+    /// The assembly as a suite for [`ringfence_analyze`]: every template, deployed under
+    /// its stack name.
+    pub fn suite(&self) -> ringfence_analyze::Suite {
+        let mut suite = ringfence_analyze::Suite::new();
+        for s in &self.stacks {
+            suite.add(s.name.as_str(), &s.template_file(), s.template.clone());
+        }
+        suite
     }
 
     /// Stack names in deployment order.

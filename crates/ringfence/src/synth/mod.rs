@@ -52,5 +52,20 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
             })
         })
         .collect();
-    Ok(Assembly::new(stacks))
+    let mut assembly = Assembly::new(stacks);
+
+    // 4. Check the templates themselves, with the same engine that audits hand-written
+    //    suites: an error stops synthesis, the rest travels with the assembly.
+    let report = ringfence_analyze::analyze(&assembly.suite());
+    let errors: Vec<crate::Error> = report
+        .active()
+        .filter(|f| f.severity == ringfence_analyze::Severity::Error)
+        .cloned()
+        .map(|f| crate::Error::Check(Box::new(f)))
+        .collect();
+    if !errors.is_empty() {
+        return Err(SynthError { errors });
+    }
+    assembly.findings = report.findings;
+    Ok(assembly)
 }

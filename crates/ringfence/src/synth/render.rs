@@ -164,6 +164,7 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
         }
     }
 
+    apply_suppressions(stack, &mut t);
     let mut errors = std::mem::take(&mut ids.errors);
     for (what, count, max, hint) in [
         ("resources", t.resources.len(), MAX_RESOURCES, "split the stack"),
@@ -258,4 +259,54 @@ fn inline_rule(rule: &RuleState) -> Value {
         PeerKind::Group(_) => v, // never inline
     };
     v.with("Description", rule.description.as_str())
+}
+
+/// Writes each suppression into the `Metadata` of every resource it covers, where the
+/// analysis engine (and any audit of the template) reads it.
+fn apply_suppressions(stack: &StackState, t: &mut Template) {
+    use crate::model::SuppressTarget;
+    for sup in &stack.suppressions {
+        let covered: Vec<LogicalId> = match &sup.target {
+            SuppressTarget::Group(i) => {
+                let g = &stack.groups[*i];
+                let mut ids = vec![ids::group(&g.id)];
+                ids.extend(
+                    g.rules
+                        .iter()
+                        .filter(|r| r.peer.is_group())
+                        .map(|r| ids::rule(&g.id, r.direction, &r.peer, r.port)),
+                );
+                ids
+            }
+            SuppressTarget::Resource(i) => vec![ids::resource(&stack.resources[*i].id)],
+            SuppressTarget::Nacl(i) => {
+                let n = &stack.nacls[*i];
+                let mut ids = vec![ids::nacl(&n.id)];
+                ids.extend(n.entries.iter().map(|e| ids::nacl_entry(&n.id, e.egress, e.number)));
+                ids
+            }
+            SuppressTarget::Subnets(vpc, groups) => {
+                let v = &stack.vpcs[*vpc];
+                groups
+                    .iter()
+                    .flat_map(|&g| {
+                        (0..v.layout.az_count).map(move |az| ids::subnet(&v.id, &v.layout.groups[g].name, az))
+                    })
+                    .collect()
+            }
+        };
+        let entry = Value::map().with("id", sup.check.as_str()).with("reason", sup.reason.as_str());
+        for id in covered {
+            let Some(res) = t.resources.get_mut(&id) else { continue };
+            let rf = res
+                .metadata
+                .entry("ringfence".to_owned())
+                .or_insert_with(|| Value::map().with("suppress", Value::List(Vec::new())));
+            if let Value::Map(m) = rf {
+                if let Some(Value::List(list)) = m.get_mut("suppress") {
+                    list.push(entry.clone());
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,176 @@
+//! What reviewers catch by eye: names, descriptions, the world-open mistakes, fake
+//! egress restriction, unused groups.
+
+use std::collections::HashSet;
+
+use crate::finding::Reporter;
+use crate::model::{Direction, Model, Proto, RulePeer};
+use crate::suite::Obj;
+
+/// Ports that must never be open to the world, with what usually listens there.
+pub const SENSITIVE_PORTS: &[(i64, &str)] = &[
+    (22, "SSH"),
+    (23, "Telnet"),
+    (445, "SMB"),
+    (1433, "SQL Server"),
+    (1521, "Oracle"),
+    (2375, "Docker"),
+    (2379, "etcd"),
+    (3306, "MySQL"),
+    (3389, "RDP"),
+    (5432, "PostgreSQL"),
+    (5601, "Kibana"),
+    (5900, "VNC"),
+    (5984, "CouchDB"),
+    (6379, "Redis"),
+    (9092, "Kafka"),
+    (9200, "Elasticsearch"),
+    (11211, "Memcached"),
+    (27017, "MongoDB"),
+];
+
+pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    names(m, r);
+    descriptions(m, r);
+    world_open(m, r);
+    fake_egress(m, r);
+    unused(m, r);
+}
+
+/// Words that say what a group allows rather than what it encloses.
+const RULE_WORDS: &[&str] = &["allow", "allowed", "permit", "open", "all", "any", "anywhere", "world"];
+
+fn names(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    for g in &m.groups {
+        for name in [&g.name, &g.tag_name].into_iter().flatten() {
+            let lower = name.to_ascii_lowercase();
+            let tokens: Vec<&str> =
+                lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()).collect();
+            let word = tokens.iter().find(|t| RULE_WORDS.contains(t));
+            let port = tokens.iter().find(|t| {
+                t.len() >= 2
+                    && t.chars().all(|c| c.is_ascii_digit())
+                    && t.parse::<u32>().is_ok_and(|p| (20..=65535).contains(&p))
+            });
+            let why = match (word, port) {
+                (Some(w), _) => format!("`{w}`"),
+                (None, Some(p)) => format!("the port number `{p}`"),
+                (None, None) => continue,
+            };
+            r.report(
+                "RF201",
+                &g.at,
+                format!("group name `{name}` contains {why}: it says what the group allows, not what it encloses"),
+                "name the group after the role of its members and the environment, e.g. `game-servers-production`; say what it allows in rule descriptions",
+            );
+            break;
+        }
+    }
+}
+
+fn descriptions(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    for g in &m.groups {
+        let generic = g.description.as_deref().map(|d| d.trim().to_ascii_lowercase());
+        if matches!(
+            generic.as_deref(),
+            None | Some("") | Some("managed by terraform") | Some("security group")
+        ) {
+            r.report(
+                "RF202",
+                &g.at,
+                "group has no description of what it encloses".into(),
+                "describe the role of its members and why they need the group",
+            );
+        }
+    }
+    for rule in &m.rules {
+        if rule.description.as_deref().is_none_or(|d| d.trim().is_empty()) && rule.peer != RulePeer::None {
+            r.report(
+                "RF202",
+                &rule.at,
+                "rule has no description saying why it exists".into(),
+                "add a Description; a rule nobody can explain is a rule nobody dares remove",
+            );
+        }
+    }
+}
+
+fn world_open(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    for rule in m.rules.iter().filter(|r| r.direction == Direction::Ingress && r.peer_is_world()) {
+        let every_port = rule.proto == Proto::All
+            || (rule.proto.has_ports()
+                && ((rule.from <= 0 && rule.to >= 65535) || (rule.from == -1 && rule.to == -1)));
+        if every_port {
+            r.report(
+                "RF302",
+                &rule.at,
+                "admits all traffic from the whole Internet".into(),
+                "admit only the ports the service listens on, from the peers that need them",
+            );
+            continue;
+        }
+        if !rule.proto.has_ports() {
+            continue;
+        }
+        let open: Vec<String> = SENSITIVE_PORTS
+            .iter()
+            .filter(|(p, _)| rule.covers_port(*p))
+            .map(|(p, what)| format!("{p} ({what})"))
+            .collect();
+        if !open.is_empty() {
+            r.report(
+                "RF301",
+                &rule.at,
+                format!("opens {} to the whole Internet", open.join(", ")),
+                "admit administration only from a bastion's group or an administration range, and data ports only from the groups of their clients",
+            );
+        }
+    }
+}
+
+fn fake_egress(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    for g in m.groups.iter().filter(|g| !g.inline_egress) {
+        let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
+        let standalone = m
+            .rules
+            .iter()
+            .filter(|rule| !rule.inline && rule.direction == Direction::Egress && rule.group == me)
+            .count();
+        if standalone > 0 {
+            r.report(
+                "RF303",
+                &g.at,
+                format!("has {standalone} standalone egress rule(s) but no inline SecurityGroupEgress, so EC2 keeps its allow-all egress rule and they restrict nothing"),
+                "give the group inline egress: its real rules, or a placeholder that matches no traffic (255.255.255.255/32, ICMP 252/86)",
+            );
+        }
+    }
+}
+
+fn unused(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    let mut used: HashSet<&Obj> = HashSet::new();
+    for w in &m.workloads {
+        used.extend(w.groups.iter());
+    }
+    for rule in &m.rules {
+        if let RulePeer::Group(o) = &rule.peer {
+            used.insert(o);
+        }
+    }
+    for g in &m.groups {
+        let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
+        let exported = m.resolver.suite().templates()[g.at.stack]
+            .template
+            .outputs
+            .values()
+            .any(|o| o.export.is_some() && o.value.references().iter().any(|id| **id == g.at.id));
+        if !used.contains(&me) && !exported {
+            r.report(
+                "RF603",
+                &g.at,
+                "no workload joins this group and no rule names it".into(),
+                "delete it, or attach it to the workload it was made for",
+            );
+        }
+    }
+}

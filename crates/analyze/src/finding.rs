@@ -1,0 +1,201 @@
+//! Findings: what a check reports, where, how bad, and what to do.
+
+use std::fmt;
+
+use ringfence_cfn::Value;
+use serde::Serialize;
+
+use crate::model::{props_get, Location, Model};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Probably a mistake.
+    Warning,
+    /// Breaks ring-fencing, least privilege or deployment.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// One check: a stable id, its default severity and what it looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable id, e.g. `RF101`.
+    pub id: &'static str,
+    /// Short name.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// What it looks for.
+    pub summary: &'static str,
+}
+
+/// Every check, by id.
+pub const CHECKS: &[Check] = &[
+    Check { id: "RF101", name: "foreign-group-rule", severity: Severity::Error, summary: "a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on" },
+    Check { id: "RF102", name: "foreign-network-change", severity: Severity::Error, summary: "a NACL entry, route or subnet association on an object the template does not create" },
+    Check { id: "RF103", name: "duplicate-rule", severity: Severity::Error, summary: "the same rule declared twice on one group: EC2 keeps one copy, so removing either declaration removes it for both" },
+    Check { id: "RF201", name: "rule-named-group", severity: Severity::Warning, summary: "a group named after what it allows (allow-…, a port number, open, all) instead of the role it encloses" },
+    Check { id: "RF202", name: "missing-description", severity: Severity::Warning, summary: "a group or rule without a description saying why it exists" },
+    Check { id: "RF301", name: "world-open-port", severity: Severity::Error, summary: "an administrative or data port open to 0.0.0.0/0 or ::/0" },
+    Check { id: "RF302", name: "world-open-all", severity: Severity::Error, summary: "all traffic (or every port) open to 0.0.0.0/0 or ::/0" },
+    Check { id: "RF303", name: "fake-egress-restriction", severity: Severity::Error, summary: "standalone egress rules on a group with no inline egress: EC2 keeps its allow-all egress rule" },
+    Check { id: "RF401", name: "rules-per-group", severity: Severity::Warning, summary: "more rules in one direction and address family than the default quota of 60" },
+    Check { id: "RF402", name: "groups-per-workload", severity: Severity::Warning, summary: "a workload in more groups than the default quota of 5 per interface (16 at most)" },
+    Check { id: "RF403", name: "template-limits", severity: Severity::Error, summary: "a template over CloudFormation's quotas: 500 resources, 200 outputs, 200 parameters, 51,200 bytes inline or 1 MB from S3" },
+    Check { id: "RF501", name: "nacl-no-return", severity: Severity::Warning, summary: "a flow a network ACL allows whose return traffic it does not allow (NACLs are stateless)" },
+    Check { id: "RF502", name: "nacl-shadowed-entry", severity: Severity::Warning, summary: "a network ACL entry that can never match: an earlier entry already decides all its traffic" },
+    Check { id: "RF503", name: "default-nacl", severity: Severity::Info, summary: "a subnet left on its VPC's default network ACL" },
+    Check { id: "RF601", name: "overlapping-subnets", severity: Severity::Error, summary: "two subnets of one VPC whose ranges overlap" },
+    Check { id: "RF602", name: "private-subnet-internet-route", severity: Severity::Error, summary: "a private or isolated subnet whose route table sends traffic to an internet gateway" },
+    Check { id: "RF603", name: "unused-group", severity: Severity::Info, summary: "a security group no workload joins and no rule names" },
+    Check { id: "RF900", name: "suppression-without-reason", severity: Severity::Warning, summary: "a suppression in Metadata that gives no reason, and so suppresses nothing" },
+];
+
+/// The check of an id.
+pub fn check(id: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.id == id)
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The check's id.
+    pub check: &'static str,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The template's stack name.
+    pub template: String,
+    /// Where the template came from.
+    pub source: String,
+    /// The resource.
+    pub logical_id: String,
+    /// The property path inside it.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+    /// The reason given for suppressing it, if it is suppressed. Suppressed findings
+    /// are still listed, never dropped.
+    pub suppressed: Option<String>,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}/{} {}: {}; {}",
+            self.severity, self.check, self.template, self.logical_id, self.path, self.message, self.hint
+        )?;
+        if let Some(reason) = &self.suppressed {
+            write!(f, " (suppressed: {reason})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds findings at a location, applying the suppressions of the resource's Metadata:
+/// `Metadata: { ringfence: { suppress: [ { id: RF301, reason: "…" } ] } }`.
+pub(crate) struct Reporter<'m, 'a> {
+    pub model: &'m Model<'a>,
+    pub findings: Vec<Finding>,
+}
+
+impl<'m, 'a> Reporter<'m, 'a> {
+    pub fn new(model: &'m Model<'a>) -> Self {
+        Reporter { model, findings: Vec::new() }
+    }
+
+    /// Reports check `id` at `at`, with its default severity.
+    pub fn report(&mut self, id: &'static str, at: &Location, message: String, hint: &str) {
+        let severity = check(id).map_or(Severity::Error, |c| c.severity);
+        self.report_as(id, severity, at, message, hint);
+    }
+
+    /// Reports about a whole template (no resource, no suppression).
+    pub fn report_template(
+        &mut self,
+        id: &'static str,
+        severity: Severity,
+        stack: usize,
+        message: String,
+        hint: &str,
+    ) {
+        let t = &self.model.resolver.suite().templates()[stack];
+        self.findings.push(Finding {
+            check: id,
+            severity,
+            template: t.stack.clone(),
+            source: t.source.clone(),
+            logical_id: String::new(),
+            path: String::new(),
+            message,
+            hint: hint.to_owned(),
+            suppressed: None,
+        });
+    }
+
+    /// Reports with a severity other than the check's default.
+    pub fn report_as(
+        &mut self,
+        id: &'static str,
+        severity: Severity,
+        at: &Location,
+        message: String,
+        hint: &str,
+    ) {
+        let t = &self.model.resolver.suite().templates()[at.stack];
+        let suppressed = suppression(t.template.resources.get(&at.id).map(|r| &r.metadata), id);
+        self.findings.push(Finding {
+            check: id,
+            severity,
+            template: t.stack.clone(),
+            source: t.source.clone(),
+            logical_id: at.id.to_string(),
+            path: at.path.clone(),
+            message,
+            hint: hint.to_owned(),
+            suppressed: suppressed.flatten(),
+        });
+    }
+}
+
+/// The suppressions of one resource: `(id, reason)`, reason `None` when missing.
+pub(crate) fn suppressions(metadata: &indexmap::IndexMap<String, Value>) -> Vec<(String, Option<String>)> {
+    let Some(rf) = metadata.get("ringfence") else { return Vec::new() };
+    let Some(Value::List(items)) = props_get(rf, "suppress") else { return Vec::new() };
+    items
+        .iter()
+        .filter_map(|item| {
+            let id = match props_get(item, "id") {
+                Some(Value::String(s)) => s.clone(),
+                _ => return None,
+            };
+            let reason = match props_get(item, "reason") {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+                _ => None,
+            };
+            Some((id, reason))
+        })
+        .collect()
+}
+
+/// `Some(Some(reason))` when suppressed with a reason, `Some(None)` when suppressed
+/// without one (which does not count), `None` when not suppressed.
+fn suppression(metadata: Option<&indexmap::IndexMap<String, Value>>, id: &str) -> Option<Option<String>> {
+    let s = suppressions(metadata?);
+    s.into_iter().find(|(i, _)| i == id).map(|(_, reason)| reason)
+}

@@ -1,0 +1,610 @@
+//! The network model of a suite: groups, rules (inline and standalone), workloads and
+//! the groups they join, subnets, network ACLs and their entries, route tables, routes
+//! and associations — each with the template that declares it.
+
+use std::collections::HashMap;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ringfence_cfn::{LogicalId, Value};
+
+use crate::suite::{Obj, Resolver, Suite};
+
+/// Where something is declared: a template, a resource, a property path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Location {
+    /// The template (an index into the suite).
+    pub stack: usize,
+    /// The resource.
+    pub id: LogicalId,
+    /// The property path inside it, e.g. `Properties.SecurityGroupIngress[2]`.
+    pub path: String,
+}
+
+/// An IP protocol as a rule or NACL entry names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Proto {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// ICMP.
+    Icmp,
+    /// ICMPv6.
+    Icmpv6,
+    /// Every protocol.
+    All,
+    /// Another protocol number.
+    Other(i64),
+}
+
+impl Proto {
+    /// Reads `IpProtocol`/`Protocol`: a name or a number.
+    pub fn parse(v: &str) -> Proto {
+        match v.to_ascii_lowercase().as_str() {
+            "tcp" | "6" => Proto::Tcp,
+            "udp" | "17" => Proto::Udp,
+            "icmp" | "1" => Proto::Icmp,
+            "icmpv6" | "58" => Proto::Icmpv6,
+            "-1" | "all" => Proto::All,
+            other => Proto::Other(other.parse().unwrap_or(-2)),
+        }
+    }
+
+    /// Whether ports (not ICMP type/code) apply.
+    pub fn has_ports(self) -> bool {
+        matches!(self, Proto::Tcp | Proto::Udp)
+    }
+}
+
+/// Ingress or egress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    /// Into the group or subnet.
+    Ingress,
+    /// Out of it.
+    Egress,
+}
+
+/// The other end of a security group rule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RulePeer {
+    /// An IPv4 range.
+    V4(Ipv4Net),
+    /// An IPv6 range.
+    V6(Ipv6Net),
+    /// A security group.
+    Group(Obj),
+    /// A managed prefix list.
+    PrefixList(Obj),
+    /// Nothing (a standalone egress rule with no destination creates no rule).
+    None,
+}
+
+/// A security group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Where it is declared.
+    pub at: Location,
+    /// `GroupName`, when known.
+    pub name: Option<String>,
+    /// The `Name` tag, when known.
+    pub tag_name: Option<String>,
+    /// `GroupDescription`, when known.
+    pub description: Option<String>,
+    /// Its VPC.
+    pub vpc: Obj,
+    /// Whether it declares inline `SecurityGroupEgress` (otherwise EC2 adds allow-all).
+    pub inline_egress: bool,
+}
+
+/// A security group rule, inline or standalone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Where it is declared (the group for inline rules).
+    pub at: Location,
+    /// Whether it is inline in its group.
+    pub inline: bool,
+    /// The group it is a rule of.
+    pub group: Obj,
+    /// Its direction.
+    pub direction: Direction,
+    /// Its protocol.
+    pub proto: Proto,
+    /// First port (ICMP type), -1 for all.
+    pub from: i64,
+    /// Last port (ICMP code), -1 for all.
+    pub to: i64,
+    /// The other end.
+    pub peer: RulePeer,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+impl Rule {
+    /// Whether the rule covers `port` (for protocols with ports).
+    pub fn covers_port(&self, port: i64) -> bool {
+        match self.proto {
+            Proto::All => true,
+            Proto::Tcp | Proto::Udp => {
+                (self.from == -1 && self.to == -1) || (self.from <= port && port <= self.to)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the peer is the whole IPv4 or IPv6 Internet.
+    pub fn peer_is_world(&self) -> bool {
+        match &self.peer {
+            RulePeer::V4(n) => n.prefix_len() == 0,
+            RulePeer::V6(n) => n.prefix_len() == 0,
+            _ => false,
+        }
+    }
+}
+
+/// A resource whose network interfaces join security groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Where it is declared.
+    pub at: Location,
+    /// Its resource type.
+    pub resource_type: String,
+    /// The groups its interfaces join.
+    pub groups: Vec<Obj>,
+    /// The subnets it runs in, when known.
+    pub subnets: Vec<Obj>,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subnet {
+    /// Where it is declared.
+    pub at: Location,
+    /// Its VPC.
+    pub vpc: Obj,
+    /// Its IPv4 range, when literal.
+    pub cidr: Option<Ipv4Net>,
+    /// `public`, `private` or `isolated`, from the `ringfence:subnet-kind` or
+    /// `aws-cdk:subnet-type` tag, or from its name.
+    pub kind: Option<String>,
+}
+
+/// A network ACL entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NaclEntry {
+    /// Where it is declared.
+    pub at: Location,
+    /// The NACL it is an entry of.
+    pub nacl: Obj,
+    /// Rule number.
+    pub number: i64,
+    /// Egress or ingress.
+    pub direction: Direction,
+    /// Allow (or deny).
+    pub allow: bool,
+    /// Protocol.
+    pub proto: Proto,
+    /// First port (or ICMP type), -1 for all.
+    pub from: i64,
+    /// Last port (or ICMP code), -1 for all.
+    pub to: i64,
+    /// The range it matches.
+    pub cidr: Option<IpNet>,
+}
+
+/// Which table a subnet association attaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssociationKind {
+    /// A network ACL.
+    Nacl,
+    /// A route table.
+    RouteTable,
+}
+
+/// A subnet association.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Association {
+    /// Where it is declared.
+    pub at: Location,
+    /// NACL or route table.
+    pub kind: AssociationKind,
+    /// The subnet.
+    pub subnet: Obj,
+    /// The NACL or route table.
+    pub target: Obj,
+}
+
+/// Where a route sends traffic.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RouteTarget {
+    /// An internet gateway.
+    InternetGateway(Obj),
+    /// A NAT gateway.
+    Nat(Obj),
+    /// An egress-only internet gateway.
+    EgressOnly(Obj),
+    /// Something else (peering, transit gateway, instance, endpoint…).
+    Other,
+}
+
+/// A route.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// Where it is declared.
+    pub at: Location,
+    /// Its route table.
+    pub table: Obj,
+    /// Destination range.
+    pub destination: Option<IpNet>,
+    /// Target.
+    pub target: RouteTarget,
+}
+
+/// Every object of a suite that the checks and reachability read.
+pub struct Model<'a> {
+    /// Reference resolution over the suite.
+    pub resolver: Resolver<'a>,
+    /// Security groups.
+    pub groups: Vec<Group>,
+    /// Security group rules.
+    pub rules: Vec<Rule>,
+    /// Workloads and their groups.
+    pub workloads: Vec<Workload>,
+    /// Subnets.
+    pub subnets: Vec<Subnet>,
+    /// Network ACLs (their locations).
+    pub nacls: Vec<Location>,
+    /// Network ACL entries.
+    pub nacl_entries: Vec<NaclEntry>,
+    /// Route tables (their locations).
+    pub route_tables: Vec<Location>,
+    /// Routes.
+    pub routes: Vec<Route>,
+    /// Subnet associations with NACLs and route tables.
+    pub associations: Vec<Association>,
+    group_index: HashMap<(usize, LogicalId), usize>,
+}
+
+/// Where each common workload type keeps its group and subnet lists.
+const WORKLOADS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "AWS::ECS::Service",
+        &["NetworkConfiguration.AwsvpcConfiguration.SecurityGroups"],
+        &["NetworkConfiguration.AwsvpcConfiguration.Subnets"],
+    ),
+    (
+        "AWS::EC2::Instance",
+        &["SecurityGroupIds", "SecurityGroups", "NetworkInterfaces[].GroupSet"],
+        &["SubnetId", "NetworkInterfaces[].SubnetId"],
+    ),
+    (
+        "AWS::EC2::LaunchTemplate",
+        &["LaunchTemplateData.SecurityGroupIds", "LaunchTemplateData.NetworkInterfaces[].Groups"],
+        &["LaunchTemplateData.NetworkInterfaces[].SubnetId"],
+    ),
+    ("AWS::EC2::NetworkInterface", &["GroupSet"], &["SubnetId"]),
+    ("AWS::Lambda::Function", &["VpcConfig.SecurityGroupIds"], &["VpcConfig.SubnetIds"]),
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        &["SecurityGroups"],
+        &["Subnets", "SubnetMappings[].SubnetId"],
+    ),
+    ("AWS::RDS::DBInstance", &["VPCSecurityGroups"], &[]),
+    ("AWS::RDS::DBCluster", &["VpcSecurityGroupIds"], &[]),
+    ("AWS::ElastiCache::ReplicationGroup", &["SecurityGroupIds"], &[]),
+    ("AWS::ElastiCache::CacheCluster", &["VpcSecurityGroupIds"], &[]),
+    ("AWS::EC2::VPCEndpoint", &["SecurityGroupIds"], &["SubnetIds"]),
+    ("AWS::EFS::MountTarget", &["SecurityGroups"], &["SubnetId"]),
+    ("AWS::AutoScaling::AutoScalingGroup", &[], &["VPCZoneIdentifier"]),
+    ("AWS::OpenSearchService::Domain", &["VPCOptions.SecurityGroupIds"], &["VPCOptions.SubnetIds"]),
+    ("AWS::MSK::Cluster", &["BrokerNodeGroupInfo.SecurityGroups"], &["BrokerNodeGroupInfo.ClientSubnets"]),
+    ("AWS::Batch::ComputeEnvironment", &["ComputeResources.SecurityGroupIds"], &["ComputeResources.Subnets"]),
+    ("AWS::CodeBuild::Project", &["VpcConfig.SecurityGroupIds"], &["VpcConfig.Subnets"]),
+];
+
+/// The values at a dotted path; `[]` descends into every item of a list.
+fn at_path<'v>(v: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut current = vec![v];
+    for part in path.split('.') {
+        let (key, each) = match part.strip_suffix("[]") {
+            Some(k) => (k, true),
+            None => (part, false),
+        };
+        let mut next = Vec::new();
+        for c in current {
+            if let Value::Map(m) = c {
+                if let Some(child) = m.get(key) {
+                    match (each, child) {
+                        (true, Value::List(items)) => next.extend(items.iter()),
+                        (true, _) => {}
+                        (false, c) => next.push(c),
+                    }
+                }
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+fn number(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Option<i64> {
+    r.text(stack, v?)?.trim().parse().ok()
+}
+
+impl<'a> Model<'a> {
+    /// Builds the model of a suite.
+    pub fn build(suite: &'a Suite) -> Model<'a> {
+        let resolver = Resolver::new(suite);
+        let mut m = Model {
+            resolver,
+            groups: Vec::new(),
+            rules: Vec::new(),
+            workloads: Vec::new(),
+            subnets: Vec::new(),
+            nacls: Vec::new(),
+            nacl_entries: Vec::new(),
+            route_tables: Vec::new(),
+            routes: Vec::new(),
+            associations: Vec::new(),
+            group_index: HashMap::new(),
+        };
+        for (stack, t) in suite.templates().iter().enumerate() {
+            for (id, res) in &t.template.resources {
+                let props = Value::Map(res.properties.clone());
+                let loc = |path: &str| Location { stack, id: id.clone(), path: path.to_owned() };
+                match res.resource_type.as_str() {
+                    "AWS::EC2::SecurityGroup" => m.add_group(stack, id, &props),
+                    "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+                        let direction = if res.resource_type.ends_with("Ingress") {
+                            Direction::Ingress
+                        } else {
+                            Direction::Egress
+                        };
+                        let group =
+                            match props_get(&props, "GroupId").or_else(|| props_get(&props, "GroupName")) {
+                                Some(v) => m.resolver.resolve(stack, v),
+                                None => Obj::Unknown("no GroupId".into()),
+                            };
+                        let rule = m.rule(stack, loc("Properties"), false, group, direction, &props);
+                        m.rules.push(rule);
+                    }
+                    "AWS::EC2::Subnet" => {
+                        let kind = subnet_kind(&m.resolver, stack, id, &props);
+                        let cidr = props_get(&props, "CidrBlock")
+                            .and_then(|v| m.resolver.text(stack, v))
+                            .and_then(|c| c.parse().ok());
+                        let vpc = props_get(&props, "VpcId")
+                            .map_or(Obj::Unknown("no VpcId".into()), |v| m.resolver.resolve(stack, v));
+                        m.subnets.push(Subnet { at: loc("Properties"), vpc, cidr, kind });
+                    }
+                    "AWS::EC2::NetworkAcl" => m.nacls.push(loc("Properties")),
+                    "AWS::EC2::RouteTable" => m.route_tables.push(loc("Properties")),
+                    "AWS::EC2::NetworkAclEntry" => {
+                        let r = &m.resolver;
+                        let nacl = props_get(&props, "NetworkAclId")
+                            .map_or(Obj::Unknown("no NetworkAclId".into()), |v| r.resolve(stack, v));
+                        let proto = props_get(&props, "Protocol")
+                            .and_then(|v| r.text(stack, v))
+                            .map_or(Proto::All, |p| Proto::parse(&p));
+                        let (from, to) = match proto {
+                            Proto::Icmp | Proto::Icmpv6 => {
+                                let icmp = props_get(&props, "Icmp");
+                                (
+                                    number(r, stack, icmp.and_then(|i| props_get(i, "Type"))).unwrap_or(-1),
+                                    number(r, stack, icmp.and_then(|i| props_get(i, "Code"))).unwrap_or(-1),
+                                )
+                            }
+                            _ => {
+                                let range = props_get(&props, "PortRange");
+                                (
+                                    number(r, stack, range.and_then(|i| props_get(i, "From"))).unwrap_or(-1),
+                                    number(r, stack, range.and_then(|i| props_get(i, "To"))).unwrap_or(-1),
+                                )
+                            }
+                        };
+                        let cidr = ["CidrBlock", "Ipv6CidrBlock"]
+                            .iter()
+                            .find_map(|k| props_get(&props, k))
+                            .and_then(|v| r.text(stack, v))
+                            .and_then(|c| c.parse().ok());
+                        let egress = props_get(&props, "Egress")
+                            .and_then(|v| r.text(stack, v))
+                            .is_some_and(|t| t == "true");
+                        let allow = props_get(&props, "RuleAction")
+                            .and_then(|v| r.text(stack, v))
+                            .is_some_and(|t| t.eq_ignore_ascii_case("allow"));
+                        let entry = NaclEntry {
+                            at: loc("Properties"),
+                            nacl,
+                            number: number(r, stack, props_get(&props, "RuleNumber")).unwrap_or(-1),
+                            direction: if egress { Direction::Egress } else { Direction::Ingress },
+                            allow,
+                            proto,
+                            from,
+                            to,
+                            cidr,
+                        };
+                        m.nacl_entries.push(entry);
+                    }
+                    "AWS::EC2::SubnetNetworkAclAssociation" | "AWS::EC2::SubnetRouteTableAssociation" => {
+                        let (kind, key) = if res.resource_type.contains("NetworkAcl") {
+                            (AssociationKind::Nacl, "NetworkAclId")
+                        } else {
+                            (AssociationKind::RouteTable, "RouteTableId")
+                        };
+                        let r = &m.resolver;
+                        let subnet = props_get(&props, "SubnetId")
+                            .map_or(Obj::Unknown("no SubnetId".into()), |v| r.resolve(stack, v));
+                        let target = props_get(&props, key)
+                            .map_or(Obj::Unknown(format!("no {key}")), |v| r.resolve(stack, v));
+                        m.associations.push(Association { at: loc("Properties"), kind, subnet, target });
+                    }
+                    "AWS::EC2::Route" => {
+                        let r = &m.resolver;
+                        let table = props_get(&props, "RouteTableId")
+                            .map_or(Obj::Unknown("no RouteTableId".into()), |v| r.resolve(stack, v));
+                        let destination = ["DestinationCidrBlock", "DestinationIpv6CidrBlock"]
+                            .iter()
+                            .find_map(|k| props_get(&props, k))
+                            .and_then(|v| r.text(stack, v))
+                            .and_then(|c| c.parse().ok());
+                        let target = if let Some(v) = props_get(&props, "GatewayId") {
+                            RouteTarget::InternetGateway(r.resolve(stack, v))
+                        } else if let Some(v) = props_get(&props, "NatGatewayId") {
+                            RouteTarget::Nat(r.resolve(stack, v))
+                        } else if let Some(v) = props_get(&props, "EgressOnlyInternetGatewayId") {
+                            RouteTarget::EgressOnly(r.resolve(stack, v))
+                        } else {
+                            RouteTarget::Other
+                        };
+                        m.routes.push(Route { at: loc("Properties"), table, destination, target });
+                    }
+                    _ => {}
+                }
+                if let Some((_, groups, subnets)) = WORKLOADS.iter().find(|(t, _, _)| *t == res.resource_type)
+                {
+                    let collect = |paths: &[&str]| -> Vec<Obj> {
+                        let mut out = Vec::new();
+                        for p in paths {
+                            for v in at_path(&props, p) {
+                                match v {
+                                    Value::List(items) => {
+                                        out.extend(items.iter().map(|i| m.resolver.resolve(stack, i)))
+                                    }
+                                    other => out.push(m.resolver.resolve(stack, other)),
+                                }
+                            }
+                        }
+                        out
+                    };
+                    let workload = Workload {
+                        at: loc("Properties"),
+                        resource_type: res.resource_type.clone(),
+                        groups: collect(groups),
+                        subnets: collect(subnets),
+                    };
+                    m.workloads.push(workload);
+                }
+            }
+        }
+        m
+    }
+
+    fn add_group(&mut self, stack: usize, id: &LogicalId, props: &Value) {
+        let r = &self.resolver;
+        let text = |k: &str| props_get(props, k).and_then(|v| r.text(stack, v));
+        let tag_name = match props_get(props, "Tags") {
+            Some(Value::List(tags)) => tags.iter().find_map(|t| {
+                (props_get(t, "Key").and_then(|k| r.text(stack, k)).as_deref() == Some("Name"))
+                    .then(|| props_get(t, "Value").and_then(|v| r.text(stack, v)))
+                    .flatten()
+            }),
+            _ => None,
+        };
+        let vpc =
+            props_get(props, "VpcId").map_or(Obj::Unknown("default VPC".into()), |v| r.resolve(stack, v));
+        let egress = props_get(props, "SecurityGroupEgress");
+        let group = Group {
+            at: Location { stack, id: id.clone(), path: "Properties".into() },
+            name: text("GroupName"),
+            tag_name,
+            description: text("GroupDescription"),
+            vpc,
+            inline_egress: matches!(egress, Some(Value::List(l)) if !l.is_empty()),
+        };
+        self.group_index.insert((stack, id.clone()), self.groups.len());
+        self.groups.push(group);
+        let me = Obj::Local { stack, id: id.clone() };
+        for (key, direction) in
+            [("SecurityGroupIngress", Direction::Ingress), ("SecurityGroupEgress", Direction::Egress)]
+        {
+            if let Some(Value::List(items)) = props_get(props, key) {
+                for (i, item) in items.iter().enumerate() {
+                    let at = Location { stack, id: id.clone(), path: format!("Properties.{key}[{i}]") };
+                    let rule = self.rule(stack, at, true, me.clone(), direction, item);
+                    self.rules.push(rule);
+                }
+            }
+        }
+    }
+
+    fn rule(
+        &self,
+        stack: usize,
+        at: Location,
+        inline: bool,
+        group: Obj,
+        direction: Direction,
+        props: &Value,
+    ) -> Rule {
+        let r = &self.resolver;
+        let proto = props_get(props, "IpProtocol")
+            .and_then(|v| r.text(stack, v))
+            .map_or(Proto::All, |p| Proto::parse(&p));
+        let from = number(r, stack, props_get(props, "FromPort")).unwrap_or(-1);
+        let to = number(r, stack, props_get(props, "ToPort")).unwrap_or(-1);
+        let (group_key, prefix_key) = match direction {
+            Direction::Ingress => ("SourceSecurityGroupId", "SourcePrefixListId"),
+            Direction::Egress => ("DestinationSecurityGroupId", "DestinationPrefixListId"),
+        };
+        let peer = if let Some(c) = props_get(props, "CidrIp").and_then(|v| r.text(stack, v)) {
+            c.parse().map_or(RulePeer::None, RulePeer::V4)
+        } else if let Some(c) = props_get(props, "CidrIpv6").and_then(|v| r.text(stack, v)) {
+            c.parse().map_or(RulePeer::None, RulePeer::V6)
+        } else if let Some(v) =
+            props_get(props, group_key).or_else(|| props_get(props, "SourceSecurityGroupName"))
+        {
+            RulePeer::Group(r.resolve(stack, v))
+        } else if let Some(v) = props_get(props, prefix_key) {
+            RulePeer::PrefixList(r.resolve(stack, v))
+        } else {
+            RulePeer::None
+        };
+        let description = props_get(props, "Description").and_then(|v| r.text(stack, v));
+        Rule { at, inline, group, direction, proto, from, to, peer, description }
+    }
+
+    /// The group an object names, if the suite creates it.
+    pub fn group(&self, obj: &Obj) -> Option<&Group> {
+        match obj {
+            Obj::Local { stack, id } => self.group_index.get(&(*stack, id.clone())).map(|&i| &self.groups[i]),
+            _ => None,
+        }
+    }
+
+    /// The name to show for a template.
+    pub fn stack_name(&self, stack: usize) -> &str {
+        &self.resolver.suite().templates()[stack].stack
+    }
+
+    /// A readable name for an object.
+    pub fn describe(&self, obj: &Obj) -> String {
+        match obj {
+            Obj::Local { stack, id } => format!("{}/{id}", self.stack_name(*stack)),
+            Obj::External(id) => id.clone(),
+            Obj::Parameter { stack, name } => format!("parameter {name} of {}", self.stack_name(*stack)),
+            Obj::Unknown(what) => format!("({what})"),
+        }
+    }
+}
+
+/// A key of a map value.
+pub(crate) fn props_get<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    match v {
+        Value::Map(m) => m.get(key),
+        _ => None,
+    }
+}
+
+fn subnet_kind(r: &Resolver<'_>, stack: usize, id: &LogicalId, props: &Value) -> Option<String> {
+    if let Some(Value::List(tags)) = props_get(props, "Tags") {
+        for t in tags {
+            let key = props_get(t, "Key").and_then(|k| r.text(stack, k));
+            if matches!(key.as_deref(), Some("ringfence:subnet-kind" | "aws-cdk:subnet-type")) {
+                return props_get(t, "Value").and_then(|v| r.text(stack, v)).map(|v| v.to_ascii_lowercase());
+            }
+        }
+    }
+    let name = id.as_str().to_ascii_lowercase();
+    ["public", "private", "isolated"].iter().find(|k| name.contains(**k)).map(|k| (*k).to_owned())
+}

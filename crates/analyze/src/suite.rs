@@ -1,0 +1,287 @@
+//! A suite: the templates that are deployed together, read as one. Exports are matched
+//! to imports across it, parameters resolve to given values or defaults, and every
+//! reference resolves to the object it names: created by one of the templates, or
+//! outside the suite.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use ringfence_cfn::{LogicalId, Pseudo, RefTarget, Template, Value};
+
+/// One template of a suite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuiteTemplate {
+    /// The stack name it is deployed as (export names may depend on it).
+    pub stack: String,
+    /// Where it came from (a file path, or the stack name), for findings.
+    pub source: String,
+    /// The template.
+    pub template: Template,
+    /// Parameter values given for the deployment; others take their defaults.
+    pub parameters: IndexMap<String, String>,
+}
+
+/// The templates of one deployment, read as one.
+///
+/// ```
+/// use ringfence_analyze::Suite;
+/// use ringfence_cfn::Template;
+/// let mut suite = Suite::new();
+/// suite.add("network", "network.yaml", Template::from_yaml("Resources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: shared\nOutputs:\n  G:\n    Value: !Ref G\n    Export:\n      Name: !Sub ${AWS::StackName}-G\n")?);
+/// assert_eq!(suite.templates().len(), 1);
+/// # Ok::<(), ringfence_cfn::ReadError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Suite {
+    templates: Vec<SuiteTemplate>,
+}
+
+/// What a reference names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Obj {
+    /// A resource that template `stack` (an index into the suite) creates.
+    Local {
+        /// The template.
+        stack: usize,
+        /// Its logical id there.
+        id: LogicalId,
+    },
+    /// An object outside the suite, by literal id (`sg-…`, `vpc-…`).
+    External(String),
+    /// A parameter of template `stack` with no known value.
+    Parameter {
+        /// The template.
+        stack: usize,
+        /// The parameter.
+        name: LogicalId,
+    },
+    /// Something that could not be resolved (a condition, an unknown import, …).
+    Unknown(String),
+}
+
+impl Obj {
+    /// Whether `stack` creates this object.
+    pub fn created_by(&self, stack: usize) -> bool {
+        matches!(self, Obj::Local { stack: s, .. } if *s == stack)
+    }
+}
+
+impl Suite {
+    /// An empty suite.
+    pub fn new() -> Suite {
+        Suite::default()
+    }
+
+    /// Adds a template deployed as `stack`.
+    pub fn add(&mut self, stack: &str, source: &str, template: Template) -> &mut SuiteTemplate {
+        self.templates.push(SuiteTemplate {
+            stack: stack.to_owned(),
+            source: source.to_owned(),
+            template,
+            parameters: IndexMap::new(),
+        });
+        let last = self.templates.len() - 1;
+        &mut self.templates[last]
+    }
+
+    /// The templates, in the order added.
+    pub fn templates(&self) -> &[SuiteTemplate] {
+        &self.templates
+    }
+
+    /// Mutable access, e.g. to give parameter values.
+    pub fn templates_mut(&mut self) -> &mut [SuiteTemplate] {
+        &mut self.templates
+    }
+}
+
+/// Resolves references across a suite; built once per analysis.
+pub struct Resolver<'a> {
+    suite: &'a Suite,
+    /// Export name -> (template, output value).
+    exports: HashMap<String, (usize, &'a Value)>,
+}
+
+impl<'a> Resolver<'a> {
+    /// Indexes the suite's exports.
+    pub fn new(suite: &'a Suite) -> Resolver<'a> {
+        let mut r = Resolver { suite, exports: HashMap::new() };
+        for (i, t) in suite.templates.iter().enumerate() {
+            for out in t.template.outputs.values() {
+                if let Some(name) = out.export.as_ref().and_then(|e| r.text(i, e)) {
+                    r.exports.entry(name).or_insert((i, &out.value));
+                }
+            }
+        }
+        r
+    }
+
+    /// Every export name with the template that declares it.
+    pub fn exports(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.exports.iter().map(|(k, (s, _))| (k.as_str(), *s))
+    }
+
+    /// The template that exports `name`, if any.
+    pub fn exporter(&self, name: &str) -> Option<usize> {
+        self.exports.get(name).map(|(s, _)| *s)
+    }
+
+    fn parameter_value(&self, stack: usize, name: &LogicalId) -> Option<String> {
+        let t = &self.suite.templates[stack];
+        if let Some(v) = t.parameters.get(name.as_str()) {
+            return Some(v.clone());
+        }
+        let p = t.template.parameters.get(name)?;
+        // SSM-typed parameters hold a parameter *name* as default, not the value.
+        if p.parameter_type.starts_with("AWS::SSM::Parameter::Value") {
+            return None;
+        }
+        match &p.default {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The text a value evaluates to in template `stack`, when it can be known before
+    /// deployment (literals, `Ref` of parameters and `AWS::StackName`, `Fn::Sub` and
+    /// `Fn::Join` of those).
+    pub fn text(&self, stack: usize, v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Ref(RefTarget::Pseudo(Pseudo::StackName)) => {
+                Some(self.suite.templates[stack].stack.clone())
+            }
+            Value::Ref(RefTarget::Logical(id)) => self.parameter_value(stack, id),
+            Value::Join(d, parts) => {
+                let parts: Option<Vec<String>> = parts.iter().map(|p| self.text(stack, p)).collect();
+                Some(parts?.join(d))
+            }
+            Value::Sub(text, vars) => {
+                let mut out = String::new();
+                let mut rest = text.as_str();
+                while let Some(start) = rest.find("${") {
+                    out.push_str(&rest[..start]);
+                    let after = &rest[start + 2..];
+                    let end = after.find('}')?;
+                    let name = &after[..end];
+                    let value = if let Some(v) = vars.get(name) {
+                        self.text(stack, v)?
+                    } else if name == "AWS::StackName" {
+                        self.suite.templates[stack].stack.clone()
+                    } else if let Some(literal) = name.strip_prefix('!') {
+                        format!("${{{literal}}}")
+                    } else {
+                        self.parameter_value(stack, &LogicalId::new(name).ok()?)?
+                    };
+                    out.push_str(&value);
+                    rest = &after[end + 1..];
+                }
+                out.push_str(rest);
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// What a reference in template `stack` names.
+    pub fn resolve(&self, stack: usize, v: &Value) -> Obj {
+        self.resolve_depth(stack, v, 0)
+    }
+
+    fn resolve_depth(&self, stack: usize, v: &Value, depth: usize) -> Obj {
+        if depth > 16 {
+            return Obj::Unknown("import chain too long".into());
+        }
+        let t = &self.suite.templates[stack].template;
+        match v {
+            Value::Ref(RefTarget::Logical(id)) | Value::GetAtt(id, _) if t.resources.contains_key(id) => {
+                Obj::Local { stack, id: id.clone() }
+            }
+            Value::Ref(RefTarget::Logical(id)) if t.parameters.contains_key(id) => {
+                match self.parameter_value(stack, id) {
+                    Some(value) => Obj::External(value),
+                    None => Obj::Parameter { stack, name: id.clone() },
+                }
+            }
+            Value::ImportValue(name) => match self.text(stack, name) {
+                Some(name) => match self.exports.get(&name) {
+                    Some((owner, value)) => self.resolve_depth(*owner, value, depth + 1),
+                    None => {
+                        Obj::Unknown(format!("import of `{name}`, which no template of the suite exports"))
+                    }
+                },
+                None => Obj::Unknown("import of a computed name".into()),
+            },
+            Value::String(s) => Obj::External(s.clone()),
+            other => Obj::Unknown(serde_json::to_string(&other.to_json()).unwrap_or_default()),
+        }
+    }
+
+    /// The suite.
+    pub fn suite(&self) -> &'a Suite {
+        self.suite
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suite() -> Suite {
+        let mut s = Suite::new();
+        s.add(
+            "net",
+            "net.yaml",
+            Template::from_yaml(
+                "Parameters:\n  Env:\n    Type: String\n    Default: prod\nResources:\n  G:\n    Type: AWS::EC2::SecurityGroup\nOutputs:\n  G:\n    Value: !GetAtt G.GroupId\n    Export:\n      Name: !Sub ${AWS::StackName}-${Env}-G\n",
+            )
+            .unwrap(),
+        );
+        s.add(
+            "bot",
+            "bot.yaml",
+            Template::from_yaml(
+                "Parameters:\n  Shared:\n    Type: AWS::EC2::SecurityGroup::Id\n  Legacy:\n    Type: String\n    Default: sg-0123abcd\nResources:\n  R:\n    Type: AWS::EC2::SecurityGroupIngress\n",
+            )
+            .unwrap(),
+        );
+        s
+    }
+
+    #[test]
+    fn references_resolve_across_the_suite() {
+        let s = suite();
+        let r = Resolver::new(&s);
+        assert_eq!(r.exporter("net-prod-G"), Some(0));
+        let import = Template::from_yaml(
+            "Resources:\n  X:\n    Type: A::B::C\n    Properties:\n      P: !ImportValue net-prod-G\n",
+        )
+        .unwrap();
+        let p = &import.resources[0].properties["P"];
+        assert_eq!(r.resolve(1, p), Obj::Local { stack: 0, id: LogicalId::new("G").unwrap() });
+        let shared = Value::reference(&LogicalId::new("Shared").unwrap());
+        assert_eq!(
+            r.resolve(1, &shared),
+            Obj::Parameter { stack: 1, name: LogicalId::new("Shared").unwrap() }
+        );
+        let legacy = Value::reference(&LogicalId::new("Legacy").unwrap());
+        assert_eq!(r.resolve(1, &legacy), Obj::External("sg-0123abcd".into()));
+        assert_eq!(r.resolve(1, &Value::from("sg-9")), Obj::External("sg-9".into()));
+        assert!(matches!(
+            r.resolve(1, &Value::import(&ringfence_cfn::ExportName::new("nope").unwrap())),
+            Obj::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn given_parameters_win_over_defaults() {
+        let mut s = suite();
+        s.templates_mut()[0].parameters.insert("Env".into(), "dev".into());
+        let r = Resolver::new(&s);
+        assert_eq!(r.exporter("net-dev-G"), Some(0));
+        assert_eq!(r.exporter("net-prod-G"), None);
+    }
+}
