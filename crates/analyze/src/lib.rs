@@ -42,8 +42,10 @@
 #![forbid(unsafe_code)]
 
 mod checks;
+pub mod diagram;
 mod finding;
 mod model;
+pub mod reach;
 mod suite;
 
 pub use finding::{check, Check, Finding, Severity, CHECKS};

@@ -1,0 +1,1 @@
+//! Reachability: can one workload reach another on a protocol and port?
