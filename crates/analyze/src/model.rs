@@ -164,6 +164,8 @@ pub struct Subnet {
     pub vpc: Obj,
     /// Its IPv4 range, when literal.
     pub cidr: Option<Ipv4Net>,
+    /// The `Name` tag, when known.
+    pub name: Option<String>,
     /// `public`, `private` or `isolated`, from the `ringfence:subnet-kind` or
     /// `aws-cdk:subnet-type` tag, or from its name.
     pub kind: Option<String>,
@@ -375,7 +377,8 @@ impl<'a> Model<'a> {
                             .and_then(|c| c.parse().ok());
                         let vpc = props_get(&props, "VpcId")
                             .map_or(Obj::Unknown("no VpcId".into()), |v| m.resolver.resolve(stack, v));
-                        m.subnets.push(Subnet { at: loc("Properties"), vpc, cidr, kind });
+                        let name = name_tag(&m.resolver, stack, &props);
+                        m.subnets.push(Subnet { at: loc("Properties"), vpc, cidr, name, kind });
                     }
                     "AWS::EC2::NetworkAcl" => m.nacls.push(loc("Properties")),
                     "AWS::EC2::RouteTable" => m.route_tables.push(loc("Properties")),
@@ -493,14 +496,7 @@ impl<'a> Model<'a> {
     fn add_group(&mut self, stack: usize, id: &LogicalId, props: &Value) {
         let r = &self.resolver;
         let text = |k: &str| props_get(props, k).and_then(|v| r.text(stack, v));
-        let tag_name = match props_get(props, "Tags") {
-            Some(Value::List(tags)) => tags.iter().find_map(|t| {
-                (props_get(t, "Key").and_then(|k| r.text(stack, k)).as_deref() == Some("Name"))
-                    .then(|| props_get(t, "Value").and_then(|v| r.text(stack, v)))
-                    .flatten()
-            }),
-            _ => None,
-        };
+        let tag_name = name_tag(r, stack, props);
         let vpc =
             props_get(props, "VpcId").map_or(Obj::Unknown("default VPC".into()), |v| r.resolve(stack, v));
         let egress = props_get(props, "SecurityGroupEgress");
@@ -572,6 +568,22 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// A group of the suite by `GroupName` or `Name` tag.
+    pub fn find_group(&self, name: &str) -> Option<Obj> {
+        self.groups
+            .iter()
+            .find(|g| g.name.as_deref() == Some(name) || g.tag_name.as_deref() == Some(name))
+            .map(|g| Obj::Local { stack: g.at.stack, id: g.at.id.clone() })
+    }
+
+    /// A subnet of the suite by its `Name` tag.
+    pub fn find_subnet(&self, name: &str) -> Option<Obj> {
+        self.subnets
+            .iter()
+            .find(|s| s.name.as_deref() == Some(name))
+            .map(|s| Obj::Local { stack: s.at.stack, id: s.at.id.clone() })
+    }
+
     /// The name to show for a template.
     pub fn stack_name(&self, stack: usize) -> &str {
         &self.resolver.suite().templates()[stack].stack
@@ -592,6 +604,17 @@ impl<'a> Model<'a> {
 pub(crate) fn props_get<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
     match v {
         Value::Map(m) => m.get(key),
+        _ => None,
+    }
+}
+
+fn name_tag(r: &Resolver<'_>, stack: usize, props: &Value) -> Option<String> {
+    match props_get(props, "Tags") {
+        Some(Value::List(tags)) => tags.iter().find_map(|t| {
+            (props_get(t, "Key").and_then(|k| r.text(stack, k)).as_deref() == Some("Name"))
+                .then(|| props_get(t, "Value").and_then(|v| r.text(stack, v)))
+                .flatten()
+        }),
         _ => None,
     }
 }

@@ -119,7 +119,8 @@ pub(crate) fn render_vpc(vpc: &VpcState, tag: &str, path: &str, ids: &mut Ids<'_
                     .property("AssignIpv6AddressOnCreation", true);
                 res.depends_on.push(block.clone());
             }
-            res = res.property("Tags", name_tag(&format!("{tag}/{}-{}", g.name, az + 1)));
+            let kind_tag = [("ringfence:subnet-kind".to_owned(), kind.name().to_owned())];
+            res = res.property("Tags", tags(&format!("{tag}/{}-{}", g.name, az + 1), &kind_tag));
             let id = ids.claim(ids::subnet(v, &g.name, az), format!("{gpath}/{}", az + 1));
             t.resources.insert(id, res);
         }
