@@ -27,8 +27,8 @@
 use std::process::ExitCode;
 
 use ringfence::{
-    App, Error, FlowLogs, GroupSet, ParameterHandle, Peer, Port, Props, ResourceHandle, Stack, Subnet,
-    SubnetGroup, VpcSpec,
+    App, Attributes, Error, FlowLogs, GroupSet, ParameterHandle, Peer, Port, Props, ResourceHandle, Stack,
+    Subnet, SubnetGroup, VpcSpec,
 };
 use ringfence_examples::run;
 use serde_json::json;
@@ -147,10 +147,13 @@ pub fn build(env: &str) -> Result<App, Error> {
         },
         Some(WEB_USER_DATA),
     )?;
-    stack.resource(
+    // AWS asks that an Elastic IP in a VPC of the same template wait for the internet
+    // gateway's attachment.
+    stack.resource_with(
         "web-address",
         "AWS::EC2::EIP",
         Props::new().set("Domain", "vpc").set("InstanceId", server.reference()),
+        Attributes::new().after_internet_gateway(&vpc),
     )?;
 
     let bastion_groups = stack.group_set("bastion-members", [&bastion])?;

@@ -166,6 +166,7 @@ plain!(&str, String, &String, bool, i32, i64, u16, u32, u64);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Attributes {
     pub(crate) depends_on: Vec<crate::ResourceHandle>,
+    pub(crate) after_internet_gateway: Vec<crate::Vpc>,
     pub(crate) update_policy: Option<Value>,
     pub(crate) creation_policy: Option<Value>,
     pub(crate) deletion_policy: Option<Policy>,
@@ -182,6 +183,14 @@ impl Attributes {
     #[must_use]
     pub fn depends_on(mut self, other: &crate::ResourceHandle) -> Attributes {
         self.depends_on.push(other.clone());
+        self
+    }
+
+    /// Waits for the internet gateway of a VPC this stack creates to be attached — what
+    /// AWS asks of an Elastic IP or a public instance in a VPC of the same template.
+    #[must_use]
+    pub fn after_internet_gateway(mut self, vpc: &crate::Vpc) -> Attributes {
+        self.after_internet_gateway.push(vpc.clone());
         self
     }
 

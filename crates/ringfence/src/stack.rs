@@ -362,6 +362,29 @@ impl Stack {
         props: Props,
         attributes: Attributes,
     ) -> Result<ResourceHandle, Error> {
+        for vpc in &attributes.after_internet_gateway {
+            let crate::network::handles::VpcTarget::Owned { key, path: vpc_path, layout } = &vpc.target
+            else {
+                return Err(Error::InvalidVpc {
+                    construct: self.path(id),
+                    problem: format!(
+                        "waits for the internet gateway of {}, which is outside the app",
+                        vpc.path()
+                    ),
+                    hint: "DependsOn names resources of the same template".into(),
+                });
+            };
+            self.check_own(*key, vpc_path, "wait for the internet gateway of", || {
+                "DependsOn names resources of the same template".into()
+            })?;
+            if !layout.has(crate::SubnetKind::Public) {
+                return Err(Error::InvalidVpc {
+                    construct: self.path(id),
+                    problem: format!("waits for the internet gateway of {vpc_path}, which has none"),
+                    hint: "a VPC gets an internet gateway when it has public subnets".into(),
+                });
+            }
+        }
         for other in &attributes.depends_on {
             self.check_own(other.key, other.path(), "wait for", || {
                 "DependsOn names resources of the same stack; a stack that imports from another is already deployed after it".into()

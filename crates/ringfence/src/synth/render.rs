@@ -121,6 +121,10 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
                 let a = &raw.attributes;
                 res.depends_on =
                     a.depends_on.iter().map(|h| ids::resource(&stack.resources[h.key.index].id)).collect();
+                for vpc in &a.after_internet_gateway {
+                    let name = vpc.path().rsplit('/').next().unwrap_or_default();
+                    res.depends_on.push(ids::vpc_part(name, "GatewayAttachment"));
+                }
                 res.update_policy = a.update_policy.clone();
                 res.creation_policy = a.creation_policy.clone();
                 res.deletion_policy = a.deletion_policy;
