@@ -426,14 +426,37 @@ fn waiting_for_the_internet_gateway() {
     use ringfence::{Attributes, SubnetGroup};
     let app = App::new("w");
     let mut s = app.stack("web").unwrap();
-    let public = s.vpc("main", VpcSpec::new("10.0.0.0/16").unwrap().subnets(SubnetGroup::public("public", 24))).unwrap();
-    let private = s.vpc("closed", VpcSpec::new("10.1.0.0/16").unwrap().subnets(SubnetGroup::isolated("data", 24))).unwrap();
-    s.resource_with("ip", "AWS::EC2::EIP", Props::new().set("Domain", "vpc"), Attributes::new().after_internet_gateway(&public))
+    let public = s
+        .vpc("main", VpcSpec::new("10.0.0.0/16").unwrap().subnets(SubnetGroup::public("public", 24)))
         .unwrap();
-    let e = s.resource_with("ip2", "AWS::EC2::EIP", Props::new(), Attributes::new().after_internet_gateway(&private)).unwrap_err();
+    let private = s
+        .vpc("closed", VpcSpec::new("10.1.0.0/16").unwrap().subnets(SubnetGroup::isolated("data", 24)))
+        .unwrap();
+    s.resource_with(
+        "ip",
+        "AWS::EC2::EIP",
+        Props::new().set("Domain", "vpc"),
+        Attributes::new().after_internet_gateway(&public),
+    )
+    .unwrap();
+    let e = s
+        .resource_with(
+            "ip2",
+            "AWS::EC2::EIP",
+            Props::new(),
+            Attributes::new().after_internet_gateway(&private),
+        )
+        .unwrap_err();
     assert!(matches!(e, Error::InvalidVpc { .. }), "{e}");
     let mut other = app.stack("other").unwrap();
-    let e = other.resource_with("ip3", "AWS::EC2::EIP", Props::new(), Attributes::new().after_internet_gateway(&public)).unwrap_err();
+    let e = other
+        .resource_with(
+            "ip3",
+            "AWS::EC2::EIP",
+            Props::new(),
+            Attributes::new().after_internet_gateway(&public),
+        )
+        .unwrap_err();
     assert!(matches!(e, Error::ForeignObject { .. }), "{e}");
     let json = app.synth().unwrap().stacks()[0].template.to_json();
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
