@@ -1,6 +1,6 @@
 //! Helpers shared by the example apps: their command line and the summary they print.
 //!
-//! Each example builds an [`App`](ringfence::App) in a `build` function (which the
+//! Each example builds an [`App`] in a `build` function (which the
 //! tests call too) and, in `main`, synthesizes it into `--out` and prints a summary.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
