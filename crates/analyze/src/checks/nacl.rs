@@ -50,8 +50,9 @@ fn covers(outer: &NaclEntry, inner: &NaclEntry) -> bool {
 fn no_return(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     for e in m.nacl_entries.iter().filter(|e| e.allow && e.proto.has_ports()) {
         let (from, to) = ports(e);
-        // An entry on the ephemeral range is itself the return path of some flow.
-        if from >= EPHEMERAL.0 - 1 && to - from > 1000 {
+        // An entry that reaches up to the top of the ephemeral range (1024-65535,
+        // 32768-65535, 49152-65535) is itself the return path of some flow.
+        if from >= EPHEMERAL.0 && to == EPHEMERAL.1 {
             continue;
         }
         let back = match e.direction {

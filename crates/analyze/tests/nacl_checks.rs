@@ -1,0 +1,61 @@
+//! NACL checks on small hand-written templates.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use ringfence_analyze::{analyze, Suite};
+use ringfence_cfn::Template;
+
+fn findings(yaml: &str, check: &str) -> Vec<String> {
+    let mut suite = Suite::new();
+    suite.add("net", "net.yaml", Template::from_yaml(yaml).unwrap());
+    analyze(&suite).of(check).iter().map(|f| f.logical_id.clone()).collect()
+}
+
+const BASE: &str = "
+Resources:
+  Vpc: { Type: AWS::EC2::VPC, Properties: { CidrBlock: 10.0.0.0/16 } }
+  Acl: { Type: AWS::EC2::NetworkAcl, Properties: { VpcId: !Ref Vpc } }
+";
+
+fn entry(name: &str, number: u32, egress: bool, from: u32, to: u32, cidr: &str) -> String {
+    format!(
+        "  {name}:\n    Type: AWS::EC2::NetworkAclEntry\n    Properties: {{ NetworkAclId: !Ref Acl, RuleNumber: {number}, Egress: {egress}, RuleAction: allow, Protocol: 6, CidrBlock: {cidr}, PortRange: {{ From: {from}, To: {to} }} }}\n"
+    )
+}
+
+#[test]
+fn a_service_port_range_needs_its_return_traffic() {
+    // Kubernetes node ports: a service range, not a reply range.
+    let yaml = format!("{BASE}{}", entry("NodePorts", 100, false, 30000, 32767, "10.0.0.0/24"));
+    assert_eq!(findings(&yaml, "RF501"), ["NodePorts"]);
+    let fixed = format!("{yaml}{}", entry("Replies", 100, true, 1024, 65535, "10.0.0.0/24"));
+    assert!(findings(&fixed, "RF501").is_empty());
+}
+
+#[test]
+fn reply_ranges_are_not_flows_of_their_own() {
+    for (from, to) in [(1024, 65535), (32768, 65535), (49152, 65535)] {
+        let yaml = format!("{BASE}{}", entry("Replies", 100, false, from, to, "0.0.0.0/0"));
+        assert!(findings(&yaml, "RF501").is_empty(), "{from}-{to}");
+    }
+}
+
+#[test]
+fn a_return_range_too_narrow_for_every_client_is_reported() {
+    let yaml = format!(
+        "{BASE}{}{}",
+        entry("Postgres", 100, false, 5432, 5432, "10.0.1.0/24"),
+        entry("Replies", 100, true, 32768, 65535, "10.0.1.0/24")
+    );
+    assert_eq!(findings(&yaml, "RF501"), ["Postgres"]);
+}
+
+#[test]
+fn shadowed_entries_are_reported() {
+    let yaml = format!(
+        "{BASE}{}{}",
+        entry("Wide", 100, false, 0, 65535, "10.0.0.0/16"),
+        entry("Narrow", 200, false, 443, 443, "10.0.1.0/24")
+    );
+    assert_eq!(findings(&yaml, "RF502"), ["Narrow"]);
+}
