@@ -126,3 +126,23 @@ fn bots_reach_only_what_they_declare() {
     assert!(trivia.contains("chat-db:GroupId"));
     assert!(!trivia.contains("cache:GroupId"));
 }
+
+#[test]
+fn diagram_of_the_groups() {
+    let suite = synth("production", &BOTS).suite();
+    let model = ringfence::analyze::Model::build(&suite);
+    let mermaid = ringfence::analyze::diagram::mermaid(&model);
+    // Bots reach the shared services through their own groups' egress; dice keeps no
+    // chat history, so no edge leaves it for the database.
+    let dice_to_db = mermaid.lines().filter(|l| l.contains("s2_BotDice") && l.contains("ChatDb")).count();
+    assert_eq!(dice_to_db, 0, "{mermaid}");
+    assert_eq!(
+        mermaid.lines().filter(|l| l.contains("-.->") && l.contains("ChatDb")).count(),
+        2,
+        "{mermaid}"
+    );
+    insta::with_settings!({ snapshot_path => "../snapshots/chat_bots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!("production.groups.mmd", mermaid);
+        insta::assert_snapshot!("production.groups.dot", ringfence::analyze::diagram::dot(&model));
+    });
+}
