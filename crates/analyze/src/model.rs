@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use indexmap::IndexMap;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use ringfence_cfn::{LogicalId, Value};
 
@@ -305,9 +306,18 @@ const WORKLOADS: &[(&str, &[&str], &[&str])] = &[
 ];
 
 /// The values at a dotted path; `[]` descends into every item of a list.
-fn at_path<'v>(v: &'v Value, path: &str) -> Vec<&'v Value> {
-    let mut current = vec![v];
-    for part in path.split('.') {
+fn at_path<'v>(root: &'v IndexMap<String, Value>, path: &str) -> Vec<&'v Value> {
+    let (first, rest) = path.split_once('.').map_or((path, None), |(a, b)| (a, Some(b)));
+    let (key, each) = match first.strip_suffix("[]") {
+        Some(k) => (k, true),
+        None => (first, false),
+    };
+    let mut current: Vec<&Value> = match (root.get(key), each) {
+        (Some(Value::List(items)), true) => items.iter().collect(),
+        (Some(_), true) | (None, _) => Vec::new(),
+        (Some(v), false) => vec![v],
+    };
+    for part in rest.into_iter().flat_map(|r| r.split('.')) {
         let (key, each) = match part.strip_suffix("[]") {
             Some(k) => (k, true),
             None => (part, false),
@@ -352,10 +362,10 @@ impl<'a> Model<'a> {
         };
         for (stack, t) in suite.templates().iter().enumerate() {
             for (id, res) in &t.template.resources {
-                let props = Value::Map(res.properties.clone());
+                let props = &res.properties;
                 let loc = |path: &str| Location { stack, id: id.clone(), path: path.to_owned() };
                 match res.resource_type.as_str() {
-                    "AWS::EC2::SecurityGroup" => m.add_group(stack, id, &props),
+                    "AWS::EC2::SecurityGroup" => m.add_group(stack, id, props),
                     "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
                         let direction = if res.resource_type.ends_with("Ingress") {
                             Direction::Ingress
@@ -363,42 +373,42 @@ impl<'a> Model<'a> {
                             Direction::Egress
                         };
                         let group =
-                            match props_get(&props, "GroupId").or_else(|| props_get(&props, "GroupName")) {
+                            match props_get(props, "GroupId").or_else(|| props_get(props, "GroupName")) {
                                 Some(v) => m.resolver.resolve(stack, v),
                                 None => Obj::Unknown("no GroupId".into()),
                             };
-                        let rule = m.rule(stack, loc("Properties"), false, group, direction, &props);
+                        let rule = m.rule(stack, loc("Properties"), false, group, direction, props);
                         m.rules.push(rule);
                     }
                     "AWS::EC2::Subnet" => {
-                        let kind = subnet_kind(&m.resolver, stack, id, &props);
-                        let cidr = props_get(&props, "CidrBlock")
+                        let kind = subnet_kind(&m.resolver, stack, id, props);
+                        let cidr = props_get(props, "CidrBlock")
                             .and_then(|v| m.resolver.text(stack, v))
                             .and_then(|c| c.parse().ok());
-                        let vpc = props_get(&props, "VpcId")
+                        let vpc = props_get(props, "VpcId")
                             .map_or(Obj::Unknown("no VpcId".into()), |v| m.resolver.resolve(stack, v));
-                        let name = name_tag(&m.resolver, stack, &props);
+                        let name = name_tag(&m.resolver, stack, props);
                         m.subnets.push(Subnet { at: loc("Properties"), vpc, cidr, name, kind });
                     }
                     "AWS::EC2::NetworkAcl" => m.nacls.push(loc("Properties")),
                     "AWS::EC2::RouteTable" => m.route_tables.push(loc("Properties")),
                     "AWS::EC2::NetworkAclEntry" => {
                         let r = &m.resolver;
-                        let nacl = props_get(&props, "NetworkAclId")
+                        let nacl = props_get(props, "NetworkAclId")
                             .map_or(Obj::Unknown("no NetworkAclId".into()), |v| r.resolve(stack, v));
-                        let proto = props_get(&props, "Protocol")
+                        let proto = props_get(props, "Protocol")
                             .and_then(|v| r.text(stack, v))
                             .map_or(Proto::All, |p| Proto::parse(&p));
                         let (from, to) = match proto {
                             Proto::Icmp | Proto::Icmpv6 => {
-                                let icmp = props_get(&props, "Icmp");
+                                let icmp = props_get(props, "Icmp");
                                 (
                                     number(r, stack, icmp.and_then(|i| props_get(i, "Type"))).unwrap_or(-1),
                                     number(r, stack, icmp.and_then(|i| props_get(i, "Code"))).unwrap_or(-1),
                                 )
                             }
                             _ => {
-                                let range = props_get(&props, "PortRange");
+                                let range = props_get(props, "PortRange");
                                 (
                                     number(r, stack, range.and_then(|i| props_get(i, "From"))).unwrap_or(-1),
                                     number(r, stack, range.and_then(|i| props_get(i, "To"))).unwrap_or(-1),
@@ -407,19 +417,19 @@ impl<'a> Model<'a> {
                         };
                         let cidr = ["CidrBlock", "Ipv6CidrBlock"]
                             .iter()
-                            .find_map(|k| props_get(&props, k))
+                            .find_map(|k| props_get(props, k))
                             .and_then(|v| r.text(stack, v))
                             .and_then(|c| c.parse().ok());
-                        let egress = props_get(&props, "Egress")
+                        let egress = props_get(props, "Egress")
                             .and_then(|v| r.text(stack, v))
                             .is_some_and(|t| t == "true");
-                        let allow = props_get(&props, "RuleAction")
+                        let allow = props_get(props, "RuleAction")
                             .and_then(|v| r.text(stack, v))
                             .is_some_and(|t| t.eq_ignore_ascii_case("allow"));
                         let entry = NaclEntry {
                             at: loc("Properties"),
                             nacl,
-                            number: number(r, stack, props_get(&props, "RuleNumber")).unwrap_or(-1),
+                            number: number(r, stack, props_get(props, "RuleNumber")).unwrap_or(-1),
                             direction: if egress { Direction::Egress } else { Direction::Ingress },
                             allow,
                             proto,
@@ -436,26 +446,26 @@ impl<'a> Model<'a> {
                             (AssociationKind::RouteTable, "RouteTableId")
                         };
                         let r = &m.resolver;
-                        let subnet = props_get(&props, "SubnetId")
+                        let subnet = props_get(props, "SubnetId")
                             .map_or(Obj::Unknown("no SubnetId".into()), |v| r.resolve(stack, v));
-                        let target = props_get(&props, key)
+                        let target = props_get(props, key)
                             .map_or(Obj::Unknown(format!("no {key}")), |v| r.resolve(stack, v));
                         m.associations.push(Association { at: loc("Properties"), kind, subnet, target });
                     }
                     "AWS::EC2::Route" => {
                         let r = &m.resolver;
-                        let table = props_get(&props, "RouteTableId")
+                        let table = props_get(props, "RouteTableId")
                             .map_or(Obj::Unknown("no RouteTableId".into()), |v| r.resolve(stack, v));
                         let destination = ["DestinationCidrBlock", "DestinationIpv6CidrBlock"]
                             .iter()
-                            .find_map(|k| props_get(&props, k))
+                            .find_map(|k| props_get(props, k))
                             .and_then(|v| r.text(stack, v))
                             .and_then(|c| c.parse().ok());
-                        let target = if let Some(v) = props_get(&props, "GatewayId") {
+                        let target = if let Some(v) = props_get(props, "GatewayId") {
                             RouteTarget::InternetGateway(r.resolve(stack, v))
-                        } else if let Some(v) = props_get(&props, "NatGatewayId") {
+                        } else if let Some(v) = props_get(props, "NatGatewayId") {
                             RouteTarget::Nat(r.resolve(stack, v))
-                        } else if let Some(v) = props_get(&props, "EgressOnlyInternetGatewayId") {
+                        } else if let Some(v) = props_get(props, "EgressOnlyInternetGatewayId") {
                             RouteTarget::EgressOnly(r.resolve(stack, v))
                         } else {
                             RouteTarget::Other
@@ -469,7 +479,7 @@ impl<'a> Model<'a> {
                     let collect = |paths: &[&str]| -> Vec<Obj> {
                         let mut out = Vec::new();
                         for p in paths {
-                            for v in at_path(&props, p) {
+                            for v in at_path(props, p) {
                                 match v {
                                     Value::List(items) => {
                                         out.extend(items.iter().map(|i| m.resolver.resolve(stack, i)))
@@ -493,7 +503,7 @@ impl<'a> Model<'a> {
         m
     }
 
-    fn add_group(&mut self, stack: usize, id: &LogicalId, props: &Value) {
+    fn add_group(&mut self, stack: usize, id: &LogicalId, props: &IndexMap<String, Value>) {
         let r = &self.resolver;
         let text = |k: &str| props_get(props, k).and_then(|v| r.text(stack, v));
         let tag_name = name_tag(r, stack, props);
@@ -531,7 +541,7 @@ impl<'a> Model<'a> {
         inline: bool,
         group: Obj,
         direction: Direction,
-        props: &Value,
+        props: &(impl Props + ?Sized),
     ) -> Rule {
         let r = &self.resolver;
         let proto = props_get(props, "IpProtocol")
@@ -601,14 +611,33 @@ impl<'a> Model<'a> {
 }
 
 /// A key of a map value.
-pub(crate) fn props_get<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
-    match v {
-        Value::Map(m) => m.get(key),
-        _ => None,
+/// What property lookups read: a value (a map, or anything else that has no keys) or
+/// a resource's properties.
+pub(crate) trait Props {
+    fn key(&self, key: &str) -> Option<&Value>;
+}
+
+impl Props for Value {
+    fn key(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Map(m) => m.get(key),
+            _ => None,
+        }
     }
 }
 
-fn name_tag(r: &Resolver<'_>, stack: usize, props: &Value) -> Option<String> {
+impl Props for IndexMap<String, Value> {
+    fn key(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+/// A key of a map value or of a resource's properties.
+pub(crate) fn props_get<'v>(v: &'v (impl Props + ?Sized), key: &str) -> Option<&'v Value> {
+    v.key(key)
+}
+
+fn name_tag(r: &Resolver<'_>, stack: usize, props: &(impl Props + ?Sized)) -> Option<String> {
     match props_get(props, "Tags") {
         Some(Value::List(tags)) => tags.iter().find_map(|t| {
             (props_get(t, "Key").and_then(|k| r.text(stack, k)).as_deref() == Some("Name"))
@@ -619,7 +648,12 @@ fn name_tag(r: &Resolver<'_>, stack: usize, props: &Value) -> Option<String> {
     }
 }
 
-fn subnet_kind(r: &Resolver<'_>, stack: usize, id: &LogicalId, props: &Value) -> Option<String> {
+fn subnet_kind(
+    r: &Resolver<'_>,
+    stack: usize,
+    id: &LogicalId,
+    props: &(impl Props + ?Sized),
+) -> Option<String> {
     if let Some(Value::List(tags)) = props_get(props, "Tags") {
         for t in tags {
             let key = props_get(t, "Key").and_then(|k| r.text(stack, k));

@@ -4,6 +4,7 @@
 //! outside the suite.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use ringfence_cfn::{LogicalId, Pseudo, RefTarget, Template, Value};
@@ -15,8 +16,8 @@ pub struct SuiteTemplate {
     pub stack: String,
     /// Where it came from (a file path, or the stack name), for findings.
     pub source: String,
-    /// The template.
-    pub template: Template,
+    /// The template (shared, so a suite over an assembly copies nothing).
+    pub template: Arc<Template>,
     /// Parameter values given for the deployment; others take their defaults.
     pub parameters: IndexMap<String, String>,
 }
@@ -74,6 +75,11 @@ impl Suite {
 
     /// Adds a template deployed as `stack`.
     pub fn add(&mut self, stack: &str, source: &str, template: Template) -> &mut SuiteTemplate {
+        self.add_shared(stack, source, Arc::new(template))
+    }
+
+    /// Adds a template shared with its owner (no copy).
+    pub fn add_shared(&mut self, stack: &str, source: &str, template: Arc<Template>) -> &mut SuiteTemplate {
         self.templates.push(SuiteTemplate {
             stack: stack.to_owned(),
             source: source.to_owned(),

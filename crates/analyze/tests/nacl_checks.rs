@@ -59,3 +59,16 @@ fn shadowed_entries_are_reported() {
     );
     assert_eq!(findings(&yaml, "RF502"), ["Narrow"]);
 }
+
+#[test]
+fn numbers_in_group_names_are_port_names_only_when_the_rules_use_them() {
+    let group = |name: &str, port: u32| {
+        format!(
+            "Resources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupName: {name}\n      GroupDescription: d\n      SecurityGroupIngress:\n        - {{ IpProtocol: tcp, FromPort: {port}, ToPort: {port}, CidrIp: 10.0.0.0/8, Description: d }}\n"
+        )
+    };
+    assert_eq!(findings(&group("web-8443", 8443), "RF201"), ["G"]);
+    assert!(findings(&group("bot-42", 8443), "RF201").is_empty(), "a sequence number");
+    assert!(findings(&group("bot-00443", 443), "RF201").is_empty(), "zero-padded: a sequence number");
+    assert_eq!(findings(&group("allow-web", 443), "RF201"), ["G"]);
+}

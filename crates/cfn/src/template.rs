@@ -295,6 +295,28 @@ impl Template {
         out.push(b'\n');
     }
 
+    /// The size in bytes of [`to_json`](Template::to_json)'s output, counted without
+    /// building it (for CloudFormation's template size quotas).
+    pub fn json_len(&self) -> usize {
+        struct Count(usize);
+        impl std::io::Write for Count {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0 += buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut count = Count(0);
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut count,
+            serde_json::ser::PrettyFormatter::with_indent(b"  "),
+        );
+        let _ = self.serialize(&mut ser);
+        count.0 + 1
+    }
+
     /// The template as YAML, intrinsics in long form (`Fn::GetAtt:`), which
     /// CloudFormation reads as it reads the JSON.
     pub fn to_yaml(&self) -> String {
@@ -360,6 +382,11 @@ Outputs:
       Name: s:vpc:VpcId
 ";
         assert_eq!(sample().to_yaml(), expected);
+    }
+
+    #[test]
+    fn json_len_counts_what_to_json_writes() {
+        assert_eq!(sample().json_len(), sample().to_json().len());
     }
 
     #[test]

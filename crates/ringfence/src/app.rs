@@ -52,6 +52,8 @@ impl App {
             name: name.into(),
             environment: None,
             stacks: Vec::new(),
+            stack_names: std::collections::HashSet::new(),
+            group_names: std::collections::HashMap::new(),
         };
         App { state: Rc::new(RefCell::new(state)) }
     }
@@ -84,9 +86,11 @@ impl App {
             name: full,
             source,
         })?;
-        if app.stacks.iter().any(|s| s.name == name || s.id == id) {
+        if app.stack_names.contains(name.as_str()) || app.stack_names.contains(&format!("id:{id}")) {
             return Err(Error::DuplicateStack { app: app_name, name: name.to_string() });
         }
+        app.stack_names.insert(name.to_string());
+        app.stack_names.insert(format!("id:{id}"));
         app.stacks.push(StackState {
             id: id.to_owned(),
             name,

@@ -15,6 +15,11 @@ pub(crate) struct AppState {
     pub name: String,
     pub environment: Option<String>,
     pub stacks: Vec<StackState>,
+    /// Stack names and ids in use, for duplicate checks without scanning.
+    pub stack_names: std::collections::HashSet<String>,
+    /// Group names in use per VPC (its path), with the group's path: names are unique
+    /// per VPC in EC2.
+    pub group_names: std::collections::HashMap<(String, String), String>,
 }
 
 pub(crate) struct StackState {

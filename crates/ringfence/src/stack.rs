@@ -111,15 +111,12 @@ impl Stack {
         self.check_app_vpc(vpc)?;
         {
             let app = self.app.borrow();
-            let clash = app.stacks.iter().find_map(|s| {
-                let g = s.groups.iter().find(|g| g.name == name && &g.vpc == vpc)?;
-                Some(format!("{}/{}", s.id, g.id))
-            });
-            if let Some(existing) = clash {
-                return Err(Error::DuplicateGroupName { construct: path, name, existing });
+            if let Some(existing) = app.group_names.get(&(vpc_key(vpc), name.clone())) {
+                return Err(Error::DuplicateGroupName { construct: path, name, existing: existing.clone() });
             }
         }
         let index = self.add_construct(&role.name, |s| Construct::Group(s.groups.len()))?;
+        self.app.borrow_mut().group_names.insert((vpc_key(vpc), name.clone()), path.clone());
         self.with_state(|s| {
             s.groups.push(GroupState {
                 id: role.name.clone(),
@@ -558,6 +555,14 @@ impl Stack {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// A VPC's identity for the group-name index: its path in the app, or its id.
+fn vpc_key(vpc: &Vpc) -> String {
+    match &vpc.target {
+        VpcTarget::Owned { key, .. } => format!("{}/{}/{}", key.app, key.stack, key.index),
+        VpcTarget::External(id) => id.to_string(),
     }
 }
 

@@ -41,16 +41,27 @@ pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
 const RULE_WORDS: &[&str] = &["allow", "allowed", "permit", "open", "all", "any", "anywhere", "world"];
 
 fn names(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    // Ports each group's rules name: a number in a group name is a port name only if
+    // the group's rules use that port (`web-8443` with a rule on 8443), not a
+    // sequence number (`bot-00042`).
+    let mut ports: std::collections::HashMap<&Obj, HashSet<i64>> = std::collections::HashMap::new();
+    for rule in m.rules.iter().filter(|r| r.proto.has_ports()) {
+        let set = ports.entry(&rule.group).or_default();
+        set.insert(rule.from);
+        set.insert(rule.to);
+    }
     for g in &m.groups {
+        let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
+        let used = ports.get(&me);
         for name in [&g.name, &g.tag_name].into_iter().flatten() {
             let lower = name.to_ascii_lowercase();
             let tokens: Vec<&str> =
                 lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()).collect();
             let word = tokens.iter().find(|t| RULE_WORDS.contains(t));
             let port = tokens.iter().find(|t| {
-                t.len() >= 2
-                    && t.chars().all(|c| c.is_ascii_digit())
-                    && t.parse::<u32>().is_ok_and(|p| (20..=65535).contains(&p))
+                t.chars().all(|c| c.is_ascii_digit())
+                    && !t.starts_with('0')
+                    && t.parse::<i64>().is_ok_and(|p| used.is_some_and(|u| u.contains(&p)))
             });
             let why = match (word, port) {
                 (Some(w), _) => format!("`{w}`"),

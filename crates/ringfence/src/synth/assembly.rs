@@ -18,8 +18,8 @@ pub const MANIFEST_VERSION: &str = "36.0.0";
 pub struct StackArtifact {
     /// The CloudFormation stack name, also the artifact id in the manifest.
     pub name: StackName,
-    /// The template.
-    pub template: Template,
+    /// The template (shared with the suites made from the assembly).
+    pub template: std::sync::Arc<Template>,
     /// The stacks this one imports from, deployed before it.
     pub dependencies: Vec<StackName>,
     /// The names this stack exports (what it shares).
@@ -78,7 +78,7 @@ impl Assembly {
     pub fn suite(&self) -> ringfence_analyze::Suite {
         let mut suite = ringfence_analyze::Suite::new();
         for s in &self.stacks {
-            suite.add(s.name.as_str(), &s.template_file(), s.template.clone());
+            suite.add_shared(s.name.as_str(), &s.template_file(), std::sync::Arc::clone(&s.template));
         }
         suite
     }
@@ -115,27 +115,61 @@ impl Assembly {
     /// this assembly.
     pub fn write(&self, dir: &Path, yaml: bool) -> Result<(), Error> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+        let mut keep: std::collections::HashSet<String> =
+            self.stacks.iter().map(StackArtifact::template_file).collect();
+        if yaml {
+            keep.extend(self.stacks.iter().map(|s| format!("{}.template.yaml", s.name)));
+        }
         let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.ends_with(".template.json") || name.ends_with(".template.yaml") {
+            let ours = name.ends_with(".template.json") || name.ends_with(".template.yaml");
+            // Files this assembly writes again are overwritten, not removed first.
+            if ours && !keep.contains(name.as_ref()) {
                 fs::remove_file(entry.path()).map_err(|e| Error::io(&entry.path(), &e))?;
             }
         }
-        let mut buf = Vec::with_capacity(64 * 1024);
-        for s in &self.stacks {
-            buf.clear();
-            s.template.write_json(&mut buf);
-            let path = dir.join(s.template_file());
-            fs::write(&path, &buf).map_err(|e| Error::io(&path, &e))?;
-            if yaml {
-                let path = dir.join(format!("{}.template.yaml", s.name));
-                fs::write(&path, s.template.to_yaml()).map_err(|e| Error::io(&path, &e))?;
-            }
-        }
+        // Serializing and writing dominate at scale: split the stacks over the cores.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let chunk = self.stacks.len().div_ceil(workers).max(1);
+        let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .stacks
+                .chunks(chunk)
+                .map(|stacks| scope.spawn(move || write_stacks(dir, stacks, yaml)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::Io {
+                            path: dir.display().to_string(),
+                            message: "a writer thread failed".into(),
+                        })
+                    })
+                })
+                .collect()
+        });
+        results.into_iter().collect::<Result<(), Error>>()?;
         let path = dir.join("manifest.json");
         fs::write(&path, self.manifest()).map_err(|e| Error::io(&path, &e))?;
         Ok(())
     }
+}
+
+/// Writes the templates of `stacks` into `dir`.
+fn write_stacks(dir: &Path, stacks: &[StackArtifact], yaml: bool) -> Result<(), Error> {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for s in stacks {
+        buf.clear();
+        s.template.write_json(&mut buf);
+        let path = dir.join(s.template_file());
+        fs::write(&path, &buf).map_err(|e| Error::io(&path, &e))?;
+        if yaml {
+            let path = dir.join(format!("{}.template.yaml", s.name));
+            fs::write(&path, s.template.to_yaml()).map_err(|e| Error::io(&path, &e))?;
+        }
+    }
+    Ok(())
 }

@@ -48,7 +48,7 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
                 dependencies: r.deps.keys().map(|&d| app.stacks[d].name.clone()).collect(),
                 exports: r.exports,
                 imports: r.imports.into_iter().collect(),
-                template: r.template,
+                template: std::sync::Arc::new(r.template),
             })
         })
         .collect();

@@ -1,0 +1,143 @@
+//! # bench
+//!
+//! Figures for synthesis and analysis at scale, with the machine's floor beside them:
+//! for N = 100, 1,000 and 10,000 bot stacks (the `scale` layout), the best of `--runs`
+//! runs of build + synth (with the checks) + write, microseconds per stack, and the
+//! time serde_json alone takes to write the same documents already in memory; then
+//! an audit of the written N=1,000 folder (read every file, build the model, run the
+//! checks) and one reachability query over it.
+//!
+//! ```text
+//! cargo run --release --example bench -- --runs 5
+//! ```
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use ringfence::analyze::reach::{reach, Endpoint};
+use ringfence::analyze::{analyze, Model, Proto, Suite};
+use ringfence::cfn::Template;
+
+#[path = "scale.rs"]
+#[allow(dead_code)]
+mod scale;
+
+/// Command line of the benchmark.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Runs per figure; the best is reported.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Sizes to measure.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
+    bots: Vec<usize>,
+}
+
+fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    (0..runs).map(|_| f()).min().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn audit(dir: &Path) -> (usize, Duration, Suite) {
+    let t = Instant::now();
+    let mut suite = Suite::new();
+    let mut files: Vec<_> =
+        std::fs::read_dir(dir).expect("assembly folder").flatten().map(|e| e.path()).collect();
+    files.sort();
+    for path in files.iter().filter(|p| p.to_string_lossy().ends_with(".template.json")) {
+        let text = std::fs::read_to_string(path).expect("readable template");
+        let stack = path
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_end_matches(".template.json").to_owned())
+            .unwrap_or_default();
+        suite.add(&stack, &path.display().to_string(), Template::parse(&text).expect("valid template"));
+    }
+    let findings = analyze(&suite).findings.len();
+    (findings, t.elapsed(), suite)
+}
+
+fn main() {
+    let args = Args::parse();
+    let dir = std::env::temp_dir().join(format!("ringfence-bench-{}", std::process::id()));
+    println!(
+        "{:>7} {:>10} {:>12} {:>14} {:>10} {:>8}",
+        "stacks", "total ms", "us/stack", "serde floor ms", "ratio", "MB out"
+    );
+    for &n in &args.bots {
+        let mut bytes = 0u64;
+        let total = best(args.runs, || {
+            let t = Instant::now();
+            let app = scale::build(n).expect("the layout builds");
+            let assembly = app.synth().expect("the layout synthesizes");
+            assembly.write(&dir, false).expect("writable temp dir");
+            let d = t.elapsed();
+            bytes = assembly.stacks().iter().map(|s| s.template.json_len() as u64).sum();
+            d
+        });
+        let assembly = scale::build(n).expect("builds").synth().expect("synthesizes");
+        let floor = best(args.runs, || {
+            let t = Instant::now();
+            let mut out = 0usize;
+            for s in assembly.stacks() {
+                let mut buf = Vec::with_capacity(4096);
+                let mut ser = serde_json::Serializer::with_formatter(
+                    &mut buf,
+                    serde_json::ser::PrettyFormatter::with_indent(b"  "),
+                );
+                serde::Serialize::serialize(&*s.template, &mut ser).expect("serializable");
+                out += buf.len();
+            }
+            std::hint::black_box(out);
+            t.elapsed()
+        });
+        let stacks = n + 1;
+        println!(
+            "{stacks:>7} {:>10.1} {:>12.1} {:>14.1} {:>10.1} {:>8.1}",
+            ms(total),
+            total.as_secs_f64() * 1e6 / stacks as f64,
+            ms(floor),
+            total.as_secs_f64() / floor.as_secs_f64(),
+            bytes as f64 / 1e6
+        );
+    }
+
+    // Audit and reachability over the N=1,000 folder, as a team would run them.
+    let _ = std::fs::remove_dir_all(&dir);
+    scale::build(1000).expect("builds").synth_to(&dir, false).expect("writes");
+    let mut last = None;
+    let audit_time = best(args.runs, || {
+        let (findings, d, suite) = audit(&dir);
+        last = Some((findings, suite));
+        d
+    });
+    let (findings, suite) = last.expect("at least one run");
+    let templates = suite.templates().len();
+    println!(
+        "audit of {templates} templates: {:.1} ms ({:.0} templates/s, {findings} findings)",
+        ms(audit_time),
+        templates as f64 / audit_time.as_secs_f64()
+    );
+    let model = Model::build(&suite);
+    let from =
+        model.workloads.iter().find(|w| w.resource_type == "AWS::ECS::Service").expect("a bot service");
+    let from =
+        Endpoint::workload(&model, model.stack_name(from.at.stack), from.at.id.as_str()).expect("endpoint");
+    let db = model.find_group("chat-db-production").expect("the database group");
+    let subnet = model.find_subnet("chat-main-production/data-1").expect("a data subnet");
+    let to = Endpoint::in_subnet(&model, vec![db], subnet);
+    let mut allowed = false;
+    let query = best(args.runs * 20, || {
+        let t = Instant::now();
+        allowed = reach(&model, &from, &to, Proto::Tcp, 5432).allowed;
+        t.elapsed()
+    });
+    println!(
+        "reach bot -> chat-db tcp/5432 over {templates} templates: {:.3} ms (allowed: {allowed})",
+        ms(query)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
