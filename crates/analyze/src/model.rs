@@ -516,7 +516,13 @@ impl<'a> Model<'a> {
             tag_name,
             description: text("GroupDescription"),
             vpc,
-            inline_egress: matches!(egress, Some(Value::List(l)) if !l.is_empty()),
+            // An egress list computed by an intrinsic (Fn::If, …) counts as present: the
+            // model cannot tell, and assuming allow-all would be the worse mistake.
+            inline_egress: match egress {
+                None | Some(Value::Null) => false,
+                Some(Value::List(l)) => !l.is_empty(),
+                Some(_) => true,
+            },
         };
         self.group_index.insert((stack, id.clone()), self.groups.len());
         self.groups.push(group);

@@ -72,6 +72,22 @@ fn subnet_address(model: &Model<'_>, subnet: &Obj) -> Option<IpAddr> {
     Some(IpAddr::V4(std::net::Ipv4Addr::from(u32::from(net.network()).checked_add(4)?)))
 }
 
+impl Layer {
+    /// A short stable name: `groups-out`, `groups-in`, `source-nacl-out`,
+    /// `source-nacl-return`, `destination-nacl-in`, `destination-nacl-return`, `route`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::GroupsOut => "groups-out",
+            Layer::GroupsIn => "groups-in",
+            Layer::SourceNaclOut => "source-nacl-out",
+            Layer::SourceNaclReturn => "source-nacl-return",
+            Layer::DestinationNaclIn => "destination-nacl-in",
+            Layer::DestinationNaclReturn => "destination-nacl-return",
+            Layer::Route => "route",
+        }
+    }
+}
+
 /// Which layer a step is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
@@ -193,9 +209,19 @@ fn groups_in(m: &Model<'_>, from: &Endpoint, to: &Endpoint, proto: Proto, port: 
 }
 
 fn explain(m: &Model<'_>, rule: &Rule) -> String {
-    let dir = if rule.direction == Direction::Ingress { "admits" } else { "lets out" };
+    let peer = match &rule.peer {
+        RulePeer::V4(n) => n.to_string(),
+        RulePeer::V6(n) => n.to_string(),
+        RulePeer::Group(g) | RulePeer::PrefixList(g) => m.describe(g),
+        RulePeer::None => "nothing".into(),
+    };
+    let how = if rule.direction == Direction::Ingress {
+        format!("admits it from {peer}")
+    } else {
+        format!("lets it out to {peer}")
+    };
     let why = rule.description.as_deref().unwrap_or("no description");
-    format!("{} {dir} it ({why})", m.describe(&rule.group))
+    format!("{} {how} ({why})", m.describe(&rule.group))
 }
 
 /// The NACL of a subnet, `None` for the default NACL.

@@ -37,7 +37,7 @@ fn foreign_rules(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
             "RF101",
             &rule.at,
             format!("adds {dir} rule to {}: deploying, rolling back or deleting this stack changes traffic that other stacks rely on", whose(m, &rule.group)),
-            "create a group in this template for its workloads and put the rule there (egress to the shared group); the owner of the shared group admits a role group that the workloads join",
+            "create a group in this template that its workloads join and put the rule on it: if they serve, an ingress rule on their own group; if they call the shared group, an egress rule on their own group, with the owner admitting a role group they join",
         );
     }
 }
@@ -100,7 +100,13 @@ fn duplicates(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
             RulePeer::PrefixList(o) => format!("prefix list {o:?}"),
             RulePeer::None => continue,
         };
-        let key = (rule.group.clone(), rule.direction, rule.proto, rule.from, rule.to, peer);
+        // EC2's view of a rule: all protocols have no ports, and -1/-1 is every port.
+        let (from, to) = match rule.proto {
+            Proto::All => (-1, -1),
+            Proto::Tcp | Proto::Udp if (rule.from, rule.to) == (-1, -1) => (0, 65535),
+            _ => (rule.from, rule.to),
+        };
+        let key = (rule.group.clone(), rule.direction, rule.proto, from, to, peer);
         match seen.get(&key) {
             None => {
                 seen.insert(key, i);

@@ -1,4 +1,4 @@
-//! NACL checks on small hand-written templates.
+//! Checks on small hand-written templates.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -71,4 +71,35 @@ fn numbers_in_group_names_are_port_names_only_when_the_rules_use_them() {
     assert!(findings(&group("bot-42", 8443), "RF201").is_empty(), "a sequence number");
     assert!(findings(&group("bot-00443", 443), "RF201").is_empty(), "zero-padded: a sequence number");
     assert_eq!(findings(&group("allow-web", 443), "RF201"), ["G"]);
+}
+
+#[test]
+fn rules_ec2_treats_as_one_are_duplicates() {
+    let rule = |name: &str, ports: &str| {
+        format!("  {name}:\n    Type: AWS::EC2::SecurityGroupIngress\n    Properties: {{ GroupId: !Ref G, IpProtocol: tcp, {ports} CidrIp: 10.0.0.0/8, Description: d }}\n")
+    };
+    let yaml = format!(
+        "Resources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties: {{ GroupDescription: d }}\n{}{}",
+        rule("Every", "FromPort: 0, ToPort: 65535,"),
+        rule("Unset", "")
+    );
+    assert_eq!(findings(&yaml, "RF103"), ["Unset"]);
+}
+
+#[test]
+fn egress_computed_by_an_intrinsic_is_not_taken_for_none() {
+    let yaml = "
+Conditions:
+  Open: !Equals [a, b]
+Resources:
+  G:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: d
+      SecurityGroupEgress: !If [Open, [{ IpProtocol: '-1', CidrIp: 0.0.0.0/0 }], !Ref AWS::NoValue]
+  Out:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties: { GroupId: !Ref G, IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8, Description: d }
+";
+    assert!(findings(yaml, "RF303").is_empty());
 }

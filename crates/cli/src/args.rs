@@ -1,0 +1,330 @@
+//! The command line: subcommands, options, and the parsers of their values.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ringfence_analyze::Proto;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  clean (audit: no finding at or above --fail-on; other commands: answer computed)
+  1  audit found findings at or above --fail-on (default: error)
+  2  usage or I/O error (unknown option, stack or group; unreadable path)";
+
+const MAIN_HELP: &str = "\
+Examples:
+  ringfence audit cdk.out
+  ringfence audit legacy/ --param '*.SharedBotsSecurityGroup=sg-0b7a1c2d3e4f50617' --format sarif > ringfence.sarif
+  ringfence audit --plan legacy/
+  ringfence reach --from bot-trivia-production,bots-production --to chat-db-production --port tcp/5432 cdk.out
+  ringfence impact --remove chat-network-production cdk.out
+  ringfence graph cdk.out --format mermaid
+
+Exit codes:
+  0  clean (audit: no finding at or above --fail-on; other commands: answer computed)
+  1  audit found findings at or above --fail-on (default: error)
+  2  usage or I/O error (unknown option, stack or group; unreadable path)";
+
+const AUDIT_HELP: &str = "\
+Examples:
+  ringfence audit cdk.out
+  ringfence audit legacy/chat-platform --param '*.SharedBotsSecurityGroup=sg-0b7a1c2d3e4f50617'
+  ringfence audit templates/ --format json --fail-on warning
+  ringfence audit templates/ --format sarif > ringfence.sarif
+  ringfence audit --plan legacy/chat-platform
+  ringfence audit web.yaml --stack-name web.yaml=shop-web-production
+
+A file that cannot be parsed is reported as an error finding RF000 (unreadable
+template) with its line and column, and the audit goes on with the other files.";
+
+const REACH_HELP: &str = "\
+Examples:
+  ringfence reach --from bot-trivia-production,bots-production --to chat-db-production --port tcp/5432 cdk.out
+  ringfence reach --from internet:203.0.113.7 --to web-production --port tcp/443 cdk.out
+  ringfence reach --from app-production --from-subnet app-a --to internet:198.51.100.1 --port tcp/443 cdk.out
+  ringfence reach --from workload:chat-bot-dice-production/ServiceF2ACD6CA --to cache-production --port tcp/6379 cdk.out --format json
+
+Groups are named by logical id, STACK/LOGICALID, GroupName or Name tag, or sg-… for a
+group outside the suite; subnets by Name tag, logical id or STACK/LOGICALID.
+Exit code 0 whether the flow is allowed or not; 2 on an unknown group or subnet.";
+
+const IMPACT_HELP: &str = "\
+Examples:
+  ringfence impact --remove chat-bot-trivia-production cdk.out
+  ringfence impact --remove bot-dice legacy/chat-platform --param '*.SharedBotsSecurityGroup=sg-0b7a1c2d3e4f50617'
+  ringfence impact --remove network legacy/chat-platform --format json
+
+Lists, for every other stack, the rules it declares or relies on that change when STACK
+is deleted or rolled back: identical rules (EC2 keeps one copy), rules on or naming
+STACK's groups, workloads in STACK's groups, imports of STACK's exports.";
+
+const GRAPH_HELP: &str = "\
+Examples:
+  ringfence graph cdk.out --format mermaid > groups.mmd
+  ringfence graph cdk.out --format dot | dot -Tsvg > groups.svg";
+
+/// ringfence: audits ring-fencing, least privilege and hygiene of CloudFormation
+/// network templates, and answers questions about them.
+#[derive(Debug, Parser)]
+#[command(name = "ringfence", version, after_help = MAIN_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every check over a suite of templates: findings as text, JSON or SARIF.
+    #[command(after_help = format!("{AUDIT_HELP}\n\n{EXIT_CODES}"))]
+    Audit(AuditArgs),
+    /// Can one endpoint reach another on a protocol and port? The verdict and its steps.
+    #[command(after_help = format!("{REACH_HELP}\n\n{EXIT_CODES}"))]
+    Reach(ReachArgs),
+    /// What deleting or rolling back one stack does to every other stack.
+    #[command(after_help = format!("{IMPACT_HELP}\n\n{EXIT_CODES}"))]
+    Impact(ImpactArgs),
+    /// Diagram of the security groups and their rules (Graphviz DOT or Mermaid).
+    #[command(after_help = format!("{GRAPH_HELP}\n\n{EXIT_CODES}"))]
+    Graph(GraphArgs),
+}
+
+/// The templates to read, as one suite.
+#[derive(Debug, Args)]
+pub struct Inputs {
+    /// Template files, or folders searched recursively for .json, .yaml, .yml and
+    /// .template files (manifest.json of a cloud assembly and files that are not
+    /// templates are skipped; X.template.yaml is skipped beside X.template.json).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// A parameter value for one deployment: STACK.NAME=VALUE, or *.NAME=VALUE for every
+    /// template that declares NAME. Repeatable.
+    #[arg(long = "param", value_name = "STACK.NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<Param>,
+    /// The stack name of a file (default: the file stem, NAME for NAME.template.json).
+    /// Repeatable.
+    #[arg(long = "stack-name", value_name = "FILE=NAME", value_parser = parse_stack_name)]
+    pub stack_names: Vec<StackName>,
+}
+
+/// `--param STACK.NAME=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    /// The stack, `*` for every stack that declares the parameter.
+    pub stack: String,
+    /// The parameter's logical id.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// `--stack-name FILE=NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackName {
+    /// The file, as given or as its last path components.
+    pub file: PathBuf,
+    /// The stack name.
+    pub name: String,
+}
+
+fn parse_param(s: &str) -> Result<Param, String> {
+    let (key, value) = s.split_once('=').ok_or("expected STACK.NAME=VALUE")?;
+    // Parameter names have no dots; stack names taken from file names may.
+    let (stack, name) = key.rsplit_once('.').ok_or("expected STACK.NAME=VALUE (no `.` before `=`)")?;
+    if stack.is_empty() || name.is_empty() {
+        return Err("expected STACK.NAME=VALUE with a stack and a parameter name".into());
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(format!("`{name}` is not a parameter name (letters and digits only)"));
+    }
+    Ok(Param { stack: stack.to_owned(), name: name.to_owned(), value: value.to_owned() })
+}
+
+fn parse_stack_name(s: &str) -> Result<StackName, String> {
+    let (file, name) = s.rsplit_once('=').ok_or("expected FILE=NAME")?;
+    if file.is_empty() || name.is_empty() {
+        return Err("expected FILE=NAME with a file and a stack name".into());
+    }
+    Ok(StackName { file: PathBuf::from(file), name: name.to_owned() })
+}
+
+/// Output of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AuditFormat {
+    /// Findings grouped by template, and a summary line.
+    #[default]
+    Text,
+    /// `{"findings": […], "summary": {…}}`.
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
+/// The lowest severity that fails the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    /// Exit 1 on any active error finding.
+    #[default]
+    Error,
+    /// Exit 1 on any active error or warning finding.
+    Warning,
+    /// Always exit 0 once the audit ran.
+    Never,
+}
+
+/// `ringfence audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The templates.
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Output format (--plan: text or json).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: AuditFormat,
+    /// Exit 1 when an active finding is at least this severe.
+    #[arg(long, value_enum, default_value_t)]
+    pub fail_on: FailOn,
+    /// Instead of the findings, print for every RF101 finding the ring-fenced layout that
+    /// replaces it, in words and as ringfence code.
+    #[arg(long)]
+    pub plan: bool,
+}
+
+/// Output of `reach` and `impact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TextOrJson {
+    /// For people.
+    #[default]
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// A protocol and port (or ICMP type) of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowPort {
+    /// The protocol.
+    pub proto: Proto,
+    /// The port (ICMP: the type).
+    pub port: i64,
+}
+
+fn parse_port(s: &str) -> Result<FlowPort, String> {
+    let usage = "expected tcp/PORT, udp/PORT, icmp/TYPE or icmpv6/TYPE";
+    let (proto, port) = s.split_once('/').ok_or(usage)?;
+    let (proto, max) = match proto.to_ascii_lowercase().as_str() {
+        "tcp" => (Proto::Tcp, 65535),
+        "udp" => (Proto::Udp, 65535),
+        "icmp" => (Proto::Icmp, 255),
+        "icmpv6" => (Proto::Icmpv6, 255),
+        _ => return Err(usage.into()),
+    };
+    let port: i64 = port.parse().map_err(|_| format!("`{port}` is not a number; {usage}"))?;
+    if !(0..=max).contains(&port) {
+        return Err(format!("{port} is out of range 0-{max}"));
+    }
+    Ok(FlowPort { proto, port })
+}
+
+/// `ringfence reach`.
+#[derive(Debug, Args)]
+pub struct ReachArgs {
+    /// The templates.
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// The source: security groups (comma separated), internet:ADDRESS, or
+    /// workload:STACK/LOGICALID.
+    #[arg(long, value_name = "GROUP[,GROUP...]")]
+    pub from: Option<String>,
+    /// The destination: security groups (comma separated), internet:ADDRESS, or
+    /// workload:STACK/LOGICALID.
+    #[arg(long, value_name = "GROUP[,GROUP...]")]
+    pub to: Option<String>,
+    /// The source's subnet (Name tag, logical id or STACK/LOGICALID): NACLs and routes
+    /// apply.
+    #[arg(long, value_name = "SUBNET")]
+    pub from_subnet: Option<String>,
+    /// The destination's subnet.
+    #[arg(long, value_name = "SUBNET")]
+    pub to_subnet: Option<String>,
+    /// The source's address (default: the fifth address of its subnet), for CIDR rules
+    /// and NACL entries.
+    #[arg(long, value_name = "IP")]
+    pub from_address: Option<IpAddr>,
+    /// The destination's address.
+    #[arg(long, value_name = "IP")]
+    pub to_address: Option<IpAddr>,
+    /// The flow: tcp/PORT, udp/PORT, icmp/TYPE or icmpv6/TYPE.
+    #[arg(long, value_name = "PROTO/PORT", value_parser = parse_port)]
+    pub port: FlowPort,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
+}
+
+/// `ringfence impact`.
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// The templates.
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// The stack deleted or rolled back (its stack name, or its file).
+    #[arg(long, value_name = "STACK")]
+    pub remove: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
+}
+
+/// Output of `graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum GraphFormat {
+    /// Mermaid flowchart (renders in GitHub and GitLab Markdown).
+    #[default]
+    Mermaid,
+    /// Graphviz DOT digraph.
+    Dot,
+}
+
+/// `ringfence graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The templates.
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: GraphFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn values_parse_or_say_what_is_expected() {
+        assert_eq!(
+            parse_param("bot-dice.Shared=sg-1"),
+            Ok(Param { stack: "bot-dice".into(), name: "Shared".into(), value: "sg-1".into() })
+        );
+        assert_eq!(parse_param("a.b.P=x=y").map(|p| (p.stack, p.value)), Ok(("a.b".into(), "x=y".into())));
+        assert!(parse_param("Shared=sg-1").is_err());
+        assert!(parse_param("bot.=x").is_err());
+        assert!(parse_param("nothing").is_err());
+        assert_eq!(parse_port("tcp/5432"), Ok(FlowPort { proto: Proto::Tcp, port: 5432 }));
+        assert_eq!(parse_port("ICMP/8"), Ok(FlowPort { proto: Proto::Icmp, port: 8 }));
+        assert!(parse_port("tcp/70000").is_err());
+        assert!(parse_port("5432").is_err());
+        assert!(parse_port("sctp/1").is_err());
+        assert_eq!(parse_stack_name("a/b.yaml=web").map(|s| s.name), Ok("web".into()));
+        assert!(parse_stack_name("a.yaml").is_err());
+    }
+}

@@ -1,0 +1,332 @@
+//! `ringfence impact --remove STACK`: what deleting or rolling back one stack does to the
+//! others.
+//!
+//! EC2 keeps one copy of identical rules: a rule is its group, direction, protocol,
+//! ports and peer (not its description), however many templates declare it, and removing
+//! any declaration removes the rule for all. So, with STACK's declarations and groups
+//! removed, for every other stack:
+//!
+//! - `identical-rule`: a rule it declares that disappears because STACK declares the
+//!   identical rule;
+//! - `rule-on-removed-group`: a rule it declares on a group STACK creates;
+//! - `rule-naming-removed-group`: a rule it declares that names a group STACK creates;
+//! - `member-of-removed-group`: a workload of it that joins a group STACK creates;
+//! - `rule-removed-from-group`: a rule STACK declares on a group it does not create,
+//!   which this stack creates or which one of its workloads joins (directly or as the
+//!   rule's peer);
+//! - `import`: a resource that imports one of STACK's exports (when not listed already).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use ringfence_analyze::{Direction, Model, Obj, Proto, Rule, RulePeer};
+use ringfence_cfn::Value;
+use serde_json::json;
+
+use crate::args::{ImpactArgs, TextOrJson};
+use crate::audit::pretty;
+use crate::load::{self, Loaded};
+use crate::{text, Outcome, Usage};
+
+/// The identity of an EC2 rule: what EC2 compares when it refuses a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleKey {
+    group: Obj,
+    direction: Direction,
+    proto: Proto,
+    from: i64,
+    to: i64,
+    peer: String,
+}
+
+/// The EC2 identity of a rule; `None` for rules with no peer or an unresolved group.
+pub fn key(rule: &Rule) -> Option<RuleKey> {
+    if matches!(rule.group, Obj::Unknown(_)) {
+        return None;
+    }
+    let (from, to) = match rule.proto {
+        Proto::All => (-1, -1),
+        Proto::Tcp | Proto::Udp if rule.from == -1 && rule.to == -1 => (0, 65535),
+        _ => (rule.from, rule.to),
+    };
+    let peer = match &rule.peer {
+        RulePeer::V4(n) => n.trunc().to_string(),
+        RulePeer::V6(n) => n.trunc().to_string(),
+        RulePeer::Group(o) => format!("group {o:?}"),
+        RulePeer::PrefixList(o) => format!("prefix list {o:?}"),
+        RulePeer::None => return None,
+    };
+    Some(RuleKey { group: rule.group.clone(), direction: rule.direction, proto: rule.proto, from, to, peer })
+}
+
+/// One thing another stack loses or is blocked by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Affected {
+    /// The other stack (suite index).
+    pub stack: usize,
+    /// The logical id of its rule, workload or importing resource.
+    pub resource: String,
+    /// The group involved, when one is.
+    pub group: Option<String>,
+    /// The rule involved, in words, when one is.
+    pub rule: Option<String>,
+    /// Which kind of impact (see the module documentation).
+    pub kind: &'static str,
+    /// What happens, in words.
+    pub message: String,
+}
+
+/// What removing stack `s` does to the other stacks of the model.
+pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
+    let name = |i: usize| m.stack_name(i).to_owned();
+    let removed = name(s);
+    let mut out: Vec<Affected> = Vec::new();
+    let created_by_s = |o: &Obj| o.created_by(s);
+
+    let mut by_key: HashMap<RuleKey, Vec<&Rule>> = HashMap::new();
+    for r in &m.rules {
+        if let Some(k) = key(r) {
+            by_key.entry(k).or_default().push(r);
+        }
+    }
+
+    for r in m.rules.iter().filter(|r| r.at.stack != s) {
+        let group = Some(text::group(m, &r.group));
+        let rule = Some(text::rule_on_group(m, r));
+        let resource = r.at.id.to_string();
+        if created_by_s(&r.group) {
+            out.push(Affected {
+                stack: r.at.stack,
+                resource,
+                group,
+                rule,
+                kind: "rule-on-removed-group",
+                message: format!(
+                    "the rule is on {}, which {removed} creates: it goes with the group",
+                    text::group(m, &r.group)
+                ),
+            });
+            continue;
+        }
+        if let RulePeer::Group(p) = &r.peer {
+            if created_by_s(p) {
+                out.push(Affected {
+                    stack: r.at.stack,
+                    resource,
+                    group,
+                    rule,
+                    kind: "rule-naming-removed-group",
+                    message: format!(
+                        "the rule names {}, which {removed} creates: the traffic it allows goes with that group, and EC2 refuses to delete a group that other groups' rules name, so deleting {removed} fails while this rule exists",
+                        text::group(m, p)
+                    ),
+                });
+                continue;
+            }
+        }
+        let twin = key(r).and_then(|k| by_key.get(&k)).and_then(|rs| rs.iter().find(|o| o.at.stack == s));
+        if let Some(twin) = twin {
+            out.push(Affected {
+                stack: r.at.stack,
+                resource,
+                group,
+                rule,
+                kind: "identical-rule",
+                message: format!(
+                    "{removed}/{} declares the identical rule and EC2 keeps one copy: deleting or rolling back {removed} removes this rule too, although {} still declares it",
+                    twin.at.id,
+                    name(r.at.stack)
+                ),
+            });
+        }
+    }
+
+    for w in m.workloads.iter().filter(|w| w.at.stack != s) {
+        for g in w.groups.iter().filter(|g| created_by_s(g)) {
+            out.push(Affected {
+                stack: w.at.stack,
+                resource: w.at.id.to_string(),
+                group: Some(text::group(m, g)),
+                rule: None,
+                kind: "member-of-removed-group",
+                message: format!(
+                    "{} {} joins {}, which {removed} creates: the traffic its rules allow goes with the group, and the group cannot be deleted while the workload uses it",
+                    w.resource_type,
+                    w.at.id,
+                    text::group(m, g)
+                ),
+            });
+        }
+    }
+
+    // Rules STACK declares on groups it does not create (RF101): their owners and
+    // members lose them.
+    for r in m.rules.iter().filter(|r| r.at.stack == s && !r.group.created_by(s)) {
+        let rule = text::rule_on_group(m, r);
+        if let Obj::Local { stack: owner, id } = &r.group {
+            out.push(Affected {
+                stack: *owner,
+                resource: id.to_string(),
+                group: Some(text::group(m, &r.group)),
+                rule: Some(rule.clone()),
+                kind: "rule-removed-from-group",
+                message: format!(
+                    "{removed}/{} declares this rule on {}, which {} creates: deleting or rolling back {removed} removes it from the group",
+                    r.at.id,
+                    text::group(m, &r.group),
+                    name(*owner)
+                ),
+            });
+        }
+        let peer = match &r.peer {
+            RulePeer::Group(p) if *p != r.group => Some(p),
+            _ => None,
+        };
+        for w in m.workloads.iter().filter(|w| w.at.stack != s) {
+            let via = if w.groups.contains(&r.group) {
+                &r.group
+            } else if let Some(p) = peer.filter(|p| w.groups.contains(p)) {
+                p
+            } else {
+                continue;
+            };
+            let role = if *via == r.group { "the rule's group" } else { "the rule's peer" };
+            out.push(Affected {
+                stack: w.at.stack,
+                resource: w.at.id.to_string(),
+                group: Some(text::group(m, via)),
+                rule: Some(rule.clone()),
+                kind: "rule-removed-from-group",
+                message: format!(
+                    "{} {} joins {} ({role}); {removed}/{} declares the rule: deleting or rolling back {removed} removes it for this workload",
+                    w.resource_type,
+                    w.at.id,
+                    text::group(m, via),
+                    r.at.id
+                ),
+            });
+        }
+    }
+
+    imports(m, s, &mut out);
+    out.sort_by_key(|a| a.stack);
+    out
+}
+
+/// Resources of other stacks that import STACK's exports, when not listed already.
+fn imports(m: &Model<'_>, s: usize, out: &mut Vec<Affected>) {
+    let removed = m.stack_name(s).to_owned();
+    let suite = m.resolver.suite();
+    for (t, st) in suite.templates().iter().enumerate().filter(|(t, _)| *t != s) {
+        let mut found: Vec<(String, String, Obj)> = Vec::new();
+        let mut visit = |owner: String, v: &Value| {
+            v.walk(&mut |v| {
+                if let Value::ImportValue(name) = v {
+                    let Some(export) = m.resolver.text(t, name) else { return };
+                    if m.resolver.exporter(&export) == Some(s) {
+                        found.push((owner.clone(), export, m.resolver.resolve(t, v)));
+                    }
+                }
+            })
+        };
+        for (id, res) in &st.template.resources {
+            visit(id.to_string(), &Value::Map(res.properties.clone()));
+        }
+        for (id, o) in &st.template.outputs {
+            visit(id.to_string(), &o.value);
+        }
+        // One entry per resource, naming every export it imports.
+        let mut resources: Vec<(String, Vec<String>, Option<String>)> = Vec::new();
+        for (resource, export, obj) in found {
+            if out.iter().any(|a| a.stack == t && a.resource == resource) {
+                continue;
+            }
+            let group = m.group(&obj).map(|_| text::group(m, &obj));
+            match resources.iter_mut().find(|(r, _, _)| *r == resource) {
+                Some((_, exports, g)) => {
+                    if !exports.contains(&export) {
+                        exports.push(export);
+                    }
+                    if g.is_none() {
+                        *g = group;
+                    }
+                }
+                None => resources.push((resource, vec![export], group)),
+            }
+        }
+        for (resource, exports, group) in resources {
+            let names: Vec<String> = exports.iter().map(|e| format!("`{e}`")).collect();
+            out.push(Affected {
+                stack: t,
+                resource,
+                group,
+                rule: None,
+                kind: "import",
+                message: format!(
+                    "imports {}, which {removed} exports: CloudFormation refuses to delete {removed} (or a rollback that drops the export) while {} imports it",
+                    names.join(", "),
+                    m.stack_name(t)
+                ),
+            });
+        }
+    }
+}
+
+/// Runs the command.
+pub fn run(args: &ImpactArgs) -> Result<Outcome, Usage> {
+    let loaded = load::load(&args.inputs)?;
+    loaded.warn_unreadable();
+    let s = loaded.stack_index(&args.remove)?;
+    let model = Model::build(&loaded.suite);
+    let affected = impact(&model, s);
+    let removed = model.stack_name(s);
+    Ok(Outcome::ok(match args.format {
+        TextOrJson::Text => render_text(&loaded, &model, s, &affected),
+        TextOrJson::Json => {
+            let rows: Vec<serde_json::Value> = affected
+                .iter()
+                .map(|a| {
+                    json!({
+                        "stack": model.stack_name(a.stack),
+                        "resource": a.resource,
+                        "group": a.group,
+                        "rule": a.rule,
+                        "kind": a.kind,
+                        "message": a.message,
+                    })
+                })
+                .collect();
+            pretty(&json!({ "removed": removed, "affected": rows }))
+        }
+    }))
+}
+
+fn render_text(loaded: &Loaded, m: &Model<'_>, s: usize, affected: &[Affected]) -> String {
+    let removed = m.stack_name(s);
+    let mut stacks: Vec<usize> = affected.iter().map(|a| a.stack).collect();
+    stacks.dedup();
+    let mut out = String::new();
+    if affected.is_empty() {
+        let _ = writeln!(
+            out,
+            "Removing {removed} affects no other stack: no other stack declares, joins or imports anything it removes."
+        );
+        return out;
+    }
+    let _ = writeln!(out, "Removing {removed} affects {} other stack(s):", stacks.len());
+    for t in stacks {
+        let _ = writeln!(out, "\n{} ({})", m.stack_name(t), loaded.path_of(m.stack_name(t)));
+        for a in affected.iter().filter(|a| a.stack == t) {
+            let what = a.rule.clone().or_else(|| a.group.as_ref().map(|g| format!("group {g}")));
+            let _ = writeln!(
+                out,
+                "  {} [{}]{}",
+                a.resource,
+                a.kind,
+                what.map(|w| format!(": {w}")).unwrap_or_default()
+            );
+            let _ = writeln!(out, "      {}", a.message);
+        }
+    }
+    out
+}

@@ -1,0 +1,399 @@
+//! Finding the template files under the given paths and reading them as one suite.
+//!
+//! - A file given by name is read if its extension is one of a template's, or if it
+//!   looks like a template whatever its extension (not a cloud assembly's
+//!   `manifest.json`).
+//! - A folder is searched recursively, in name order, skipping hidden entries, for files
+//!   ending in `.json`, `.yaml`, `.yml` or `.template` that look like templates (they
+//!   declare `Resources` or `AWSTemplateFormatVersion`); `manifest.json` is skipped.
+//! - The stack name is the file stem (`NAME` for `NAME.template.json`), unless
+//!   `--stack-name FILE=NAME` says otherwise; `X.template.yaml` is skipped when
+//!   `X.template.json` is read too (ringfence writes both with `--yaml`).
+//! - A file that cannot be parsed is kept as unreadable, with the parser's line and
+//!   column; a path that cannot be read at all is a usage error.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use ringfence_analyze::Suite;
+use ringfence_cfn::{ReadError, Template};
+
+use crate::args::Inputs;
+use crate::Usage;
+
+/// Why a template file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// 1-based line, when the parser knows it.
+    pub line: Option<usize>,
+    /// 1-based column, when the parser knows it.
+    pub column: Option<usize>,
+    /// The section or entry of the wrong shape (`Resources.Web.Type`), for shape errors.
+    pub section: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One template file.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    /// The path as given (folder as given, joined with the path found under it).
+    pub path: String,
+    /// Its stack name.
+    pub stack: String,
+    /// Its text (empty when not UTF-8).
+    pub text: String,
+    /// Its index in the suite, `None` when unreadable.
+    pub index: Option<usize>,
+    /// Why it could not be read.
+    pub unreadable: Option<Unreadable>,
+}
+
+/// The suite and the files it was read from.
+pub struct Loaded {
+    /// Templates that could be read, in file order.
+    pub suite: Suite,
+    /// Every template file, readable or not, in order.
+    pub files: Vec<TemplateFile>,
+}
+
+impl Loaded {
+    /// The file of a suite template.
+    pub fn file(&self, index: usize) -> Option<&TemplateFile> {
+        self.files.iter().find(|f| f.index == Some(index))
+    }
+
+    /// The file path of the template deployed as `stack` (the stack name if unknown).
+    pub fn path_of(&self, stack: &str) -> String {
+        self.files.iter().find(|f| f.stack == stack).map_or_else(|| stack.to_owned(), |f| f.path.clone())
+    }
+
+    /// The files that could not be read.
+    pub fn unreadable(&self) -> impl Iterator<Item = (&TemplateFile, &Unreadable)> {
+        self.files.iter().filter_map(|f| f.unreadable.as_ref().map(|u| (f, u)))
+    }
+
+    /// Warns on standard error about files that could not be read (for the commands
+    /// other than `audit`, which reports them as findings).
+    pub fn warn_unreadable(&self) {
+        for (f, u) in self.unreadable() {
+            eprintln!("warning: {} left out: {}", f.path, describe(u));
+        }
+    }
+
+    /// The suite index of a stack given by stack name or file path.
+    pub fn stack_index(&self, name: &str) -> Result<usize, Usage> {
+        let by_name = self.files.iter().find(|f| f.stack == name);
+        let by_path = || self.files.iter().find(|f| same_file(Path::new(&f.path), Path::new(name)));
+        match by_name.or_else(by_path) {
+            Some(TemplateFile { index: Some(i), .. }) => Ok(*i),
+            Some(f) => Err(Usage(format!("template {} ({}) could not be read", f.stack, f.path))),
+            None => Err(Usage(format!(
+                "no stack `{name}` among the templates; stacks: {}",
+                self.files.iter().map(|f| f.stack.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+}
+
+/// `line L, column C: message`, or `SECTION: message`.
+pub fn describe(u: &Unreadable) -> String {
+    match (u.line, u.column, &u.section) {
+        (Some(l), Some(c), _) => format!("line {l}, column {c}: {}", u.message),
+        (Some(l), None, _) => format!("line {l}: {}", u.message),
+        (_, _, Some(s)) => format!("{s}: {}", u.message),
+        _ => u.message.clone(),
+    }
+}
+
+const EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template"];
+const MANIFEST: &str = "manifest.json";
+
+/// A file to read, before reading.
+struct Candidate {
+    path: PathBuf,
+    stack: String,
+}
+
+/// Reads the inputs as one suite. Usage errors: a path that does not exist or cannot be
+/// read, no template at all, two files with the same stack name, a `--stack-name` or
+/// `--param` that names nothing.
+pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
+    let mut candidates = discover(&inputs.paths)?;
+    name_stacks(&mut candidates, inputs)?;
+    let mut suite = Suite::new();
+    let mut files = Vec::new();
+    for c in candidates {
+        let bytes =
+            std::fs::read(&c.path).map_err(|e| Usage(format!("cannot read {}: {e}", c.path.display())))?;
+        let path = c.path.display().to_string();
+        let (text, parsed) = match String::from_utf8(bytes) {
+            Ok(text) => {
+                let parsed = Template::parse(&text).map_err(unreadable);
+                (text, parsed)
+            }
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+                let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+                let u = Unreadable {
+                    line: Some(line),
+                    column: Some(column),
+                    section: None,
+                    message: "not UTF-8 text".into(),
+                };
+                (String::new(), Err(u))
+            }
+        };
+        match parsed {
+            Ok(template) => {
+                let index = suite.templates().len();
+                suite.add(&c.stack, &path, template);
+                files.push(TemplateFile { path, stack: c.stack, text, index: Some(index), unreadable: None });
+            }
+            Err(u) => {
+                files.push(TemplateFile { path, stack: c.stack, text, index: None, unreadable: Some(u) })
+            }
+        }
+    }
+    apply_params(&mut suite, &files, inputs)?;
+    Ok(Loaded { suite, files })
+}
+
+fn unreadable(e: ReadError) -> Unreadable {
+    match e {
+        ReadError::Syntax { line, column, message } => Unreadable {
+            line: (line > 0).then_some(line),
+            column: (column > 0).then_some(column),
+            section: None,
+            // The parsers repeat the position in their message.
+            message: message.replacen(&format!(" at line {line} column {column}"), "", 1),
+        },
+        ReadError::Shape { path, message } => {
+            Unreadable { line: None, column: None, section: Some(path), message }
+        }
+        other => Unreadable { line: None, column: None, section: None, message: other.to_string() },
+    }
+}
+
+/// Every file to read, in order, with its default stack name.
+fn discover(paths: &[PathBuf]) -> Result<Vec<Candidate>, Usage> {
+    let mut found = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?;
+        if meta.is_dir() {
+            walk(p, &mut found)?;
+        } else if p.file_name().and_then(|n| n.to_str()) != Some(MANIFEST) {
+            // Named explicitly: a template whatever its extension, unless it is plainly
+            // something else (`ringfence audit dir/*` names the README too).
+            if !has_template_extension(p) {
+                let bytes =
+                    std::fs::read(p).map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?;
+                if !looks_like_template(&String::from_utf8_lossy(&bytes)) {
+                    eprintln!("note: skipping {}: not a CloudFormation template (no Resources)", p.display());
+                    continue;
+                }
+            }
+            found.push(p.clone());
+        }
+    }
+    // Both X.template.json and X.template.yaml: the same stack, read the JSON.
+    let jsons: Vec<PathBuf> = found
+        .iter()
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".template.json")))
+        .cloned()
+        .collect();
+    found.retain(|p| {
+        let Some(name) = p.file_name().and_then(|n| n.to_str()) else { return true };
+        let stem = name.strip_suffix(".template.yaml").or_else(|| name.strip_suffix(".template.yml"));
+        !stem.is_some_and(|s| jsons.contains(&p.with_file_name(format!("{s}.template.json"))))
+    });
+    // The same file given twice (a folder and a file in it) is read once.
+    let mut seen = Vec::new();
+    found.retain(|p| {
+        let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
+    if found.is_empty() {
+        let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Usage(format!("no template found in {}", given.join(", "))));
+    }
+    Ok(found.into_iter().map(|path| Candidate { stack: default_stack(&path), path }).collect())
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Usage> {
+    let read = |e: std::io::Error| Usage(format!("cannot read {}: {e}", dir.display()));
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(read)?;
+    entries.sort();
+    for path in entries {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, found)?;
+            continue;
+        }
+        if name == MANIFEST || !has_template_extension(&path) {
+            continue;
+        }
+        // Other JSON and YAML (package.json, CI configuration…) is not ours to report.
+        match std::fs::read(&path) {
+            Ok(bytes) if !looks_like_template(&String::from_utf8_lossy(&bytes)) => {
+                eprintln!("note: skipping {}: not a CloudFormation template (no Resources)", path.display());
+            }
+            _ => found.push(path),
+        }
+    }
+    Ok(())
+}
+
+fn has_template_extension(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    ext.is_some_and(|e| EXTENSIONS.contains(&e.as_str()))
+}
+
+/// Whether a text declares `Resources` (as a JSON or YAML key) or a template format
+/// version: true of every template, even one with a syntax error elsewhere.
+fn looks_like_template(text: &str) -> bool {
+    if text.contains("AWSTemplateFormatVersion") {
+        return true;
+    }
+    text.match_indices("Resources").any(|(i, _)| {
+        let rest = text[i + "Resources".len()..].trim_start_matches(['"', '\'']).trim_start();
+        rest.starts_with(':')
+    })
+}
+
+fn default_stack(path: &Path) -> String {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    for suffix in [".template.json", ".template.yaml", ".template.yml"] {
+        if let Some(stem) = name.strip_suffix(suffix) {
+            return stem.to_owned();
+        }
+    }
+    path.file_stem().and_then(|s| s.to_str()).map_or_else(|| path.display().to_string(), str::to_owned)
+}
+
+/// Whether `given` names `path`: the same path, or its last components.
+fn same_file(path: &Path, given: &Path) -> bool {
+    let clean = |p: &Path| -> PathBuf { p.components().filter(|c| c.as_os_str() != ".").collect() };
+    let (path, given) = (clean(path), clean(given));
+    path == given || (given.components().count() > 0 && path.ends_with(&given))
+}
+
+fn name_stacks(candidates: &mut [Candidate], inputs: &Inputs) -> Result<(), Usage> {
+    for s in &inputs.stack_names {
+        let matching: Vec<usize> =
+            (0..candidates.len()).filter(|&i| same_file(&candidates[i].path, &s.file)).collect();
+        match matching.as_slice() {
+            [i] => candidates[*i].stack = s.name.clone(),
+            [] => {
+                return Err(Usage(format!(
+                    "--stack-name {}={}: no template file {} among the inputs",
+                    s.file.display(),
+                    s.name,
+                    s.file.display()
+                )))
+            }
+            many => {
+                let paths: Vec<String> =
+                    many.iter().map(|&i| candidates[i].path.display().to_string()).collect();
+                return Err(Usage(format!(
+                    "--stack-name {}={}: names several files ({}); give more of the path",
+                    s.file.display(),
+                    s.name,
+                    paths.join(", ")
+                )));
+            }
+        }
+    }
+    let mut by_stack: HashMap<&str, &Path> = HashMap::new();
+    for c in candidates.iter() {
+        if let Some(other) = by_stack.insert(&c.stack, &c.path) {
+            return Err(Usage(format!(
+                "{} and {} are both stack `{}`; name one with --stack-name FILE=NAME",
+                other.display(),
+                c.path.display(),
+                c.stack
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn apply_params(suite: &mut Suite, files: &[TemplateFile], inputs: &Inputs) -> Result<(), Usage> {
+    for p in &inputs.params {
+        let arg = format!("--param {}.{}={}", p.stack, p.name, p.value);
+        let mut applied = false;
+        for t in suite.templates_mut() {
+            if p.stack != "*" && t.stack != p.stack {
+                continue;
+            }
+            let declared = t.template.parameters.keys().any(|k| k.as_str() == p.name);
+            if declared {
+                t.parameters.insert(p.name.clone(), p.value.clone());
+                applied = true;
+            } else if p.stack != "*" {
+                let names: Vec<&str> = t.template.parameters.keys().map(|k| k.as_str()).collect();
+                return Err(Usage(format!(
+                    "{arg}: template {} declares no parameter {}; its parameters: {}",
+                    t.stack,
+                    p.name,
+                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                )));
+            }
+        }
+        if applied {
+            continue;
+        }
+        if let Some(f) = files.iter().find(|f| f.stack == p.stack && f.unreadable.is_some()) {
+            eprintln!("warning: {arg}: template {} could not be read", f.path);
+        } else if p.stack == "*" {
+            return Err(Usage(format!("{arg}: no template declares parameter {}", p.name)));
+        } else {
+            let stacks: Vec<&str> = files.iter().map(|f| f.stack.as_str()).collect();
+            return Err(Usage(format!("{arg}: no stack `{}`; stacks: {}", p.stack, stacks.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_names_come_from_file_names() {
+        assert_eq!(
+            default_stack(Path::new("out/chat-network-production.template.json")),
+            "chat-network-production"
+        );
+        assert_eq!(default_stack(Path::new("out/web.template.yml")), "web");
+        assert_eq!(default_stack(Path::new("legacy/bot-dice.yaml")), "bot-dice");
+        assert_eq!(default_stack(Path::new("old/vpc.template")), "vpc");
+    }
+
+    #[test]
+    fn templates_are_told_from_other_documents() {
+        assert!(looks_like_template("Resources:\n  A: {}\n"));
+        assert!(looks_like_template("{\"Resources\" : {}}"));
+        assert!(looks_like_template("AWSTemplateFormatVersion: '2010-09-09'\n"));
+        assert!(!looks_like_template("{\"name\": \"package\", \"dependencies\": {}}"));
+        assert!(!looks_like_template("Resources are listed below\n"));
+    }
+
+    #[test]
+    fn files_are_named_by_their_last_components() {
+        assert!(same_file(Path::new("a/b/c.yaml"), Path::new("c.yaml")));
+        assert!(same_file(Path::new("a/b/c.yaml"), Path::new("b/c.yaml")));
+        assert!(same_file(Path::new("./a/c.yaml"), Path::new("a/c.yaml")));
+        assert!(!same_file(Path::new("a/b/xc.yaml"), Path::new("c.yaml")));
+    }
+}

@@ -1,0 +1,132 @@
+//! Words for the model's objects, shared by the commands.
+
+use ringfence_analyze::{Direction, Model, Obj, Proto, Rule, RulePeer};
+
+/// Ports as the console shows them: `tcp/5432`, `tcp/8000-8080`, `tcp/all`, `udp/53`,
+/// `icmp/8/0`, `icmp/3`, `icmp/all`, `all`, `proto/50`.
+pub fn ports(proto: Proto, from: i64, to: i64) -> String {
+    let name = match proto {
+        Proto::Tcp => "tcp",
+        Proto::Udp => "udp",
+        Proto::Icmp => "icmp",
+        Proto::Icmpv6 => "icmpv6",
+        Proto::All => return "all".into(),
+        Proto::Other(n) => return format!("proto/{n}"),
+    };
+    match proto {
+        Proto::Icmp | Proto::Icmpv6 => match (from, to) {
+            (-1, _) => format!("{name}/all"),
+            (t, -1) => format!("{name}/{t}"),
+            (t, c) => format!("{name}/{t}/{c}"),
+        },
+        _ if (from == -1 && to == -1) || (from == 0 && to == 65535) => format!("{name}/all"),
+        _ if from == to => format!("{name}/{from}"),
+        _ => format!("{name}/{from}-{to}"),
+    }
+}
+
+/// The ports of a rule.
+pub fn rule_ports(rule: &Rule) -> String {
+    ports(rule.proto, rule.from, rule.to)
+}
+
+/// A group by the name people know it by: `GroupName`, else its `Name` tag, else
+/// `stack/LogicalId` (or the literal id, or the parameter).
+pub fn group(m: &Model<'_>, obj: &Obj) -> String {
+    match m.group(obj) {
+        Some(g) => g.name.clone().or_else(|| g.tag_name.clone()).unwrap_or_else(|| m.describe(obj)),
+        None => m.describe(obj),
+    }
+}
+
+/// The other end of a rule, in words.
+pub fn peer(m: &Model<'_>, peer: &RulePeer) -> String {
+    match peer {
+        RulePeer::V4(n) if n.prefix_len() == 0 => "0.0.0.0/0 (the Internet)".into(),
+        RulePeer::V6(n) if n.prefix_len() == 0 => "::/0 (the Internet)".into(),
+        RulePeer::V4(n) => n.to_string(),
+        RulePeer::V6(n) => n.to_string(),
+        RulePeer::Group(g) => format!("group {}", group(m, g)),
+        RulePeer::PrefixList(p) => format!("prefix list {}", m.describe(p)),
+        RulePeer::None => "nothing".into(),
+    }
+}
+
+/// `ingress tcp/5432 from group bots-production` / `egress tcp/443 to 0.0.0.0/0 (the Internet)`.
+pub fn rule(m: &Model<'_>, r: &Rule) -> String {
+    let (dir, prep) = match r.direction {
+        Direction::Ingress => ("ingress", "from"),
+        Direction::Egress => ("egress", "to"),
+    };
+    format!("{dir} {} {prep} {}", rule_ports(r), peer(m, &r.peer))
+}
+
+/// The rule with its group: `ingress tcp/5432 from group bots on chat-db`.
+pub fn rule_on_group(m: &Model<'_>, r: &Rule) -> String {
+    format!("{} on {}", rule(m, r), group(m, &r.group))
+}
+
+/// A Rust identifier (snake case) for a name: `bot-trivia` → `bot_trivia`,
+/// `SharedBotsSG` → `shared_bots_sg`.
+pub fn ident(name: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            let prev = i.checked_sub(1).map(|p| chars[p]);
+            let next = chars.get(i + 1);
+            let boundary = c.is_ascii_uppercase()
+                && prev.is_some_and(|p| {
+                    p.is_ascii_lowercase()
+                        || p.is_ascii_digit()
+                        || (p.is_ascii_uppercase() && next.is_some_and(char::is_ascii_lowercase))
+                });
+            if boundary && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    match out.chars().next() {
+        None => "group".into(),
+        Some(c) if c.is_ascii_digit() => format!("g_{out}"),
+        Some(_) => out,
+    }
+}
+
+/// A Rust string literal.
+pub fn literal(s: &str) -> String {
+    format!("{s:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_read_like_the_console() {
+        assert_eq!(ports(Proto::Tcp, 5432, 5432), "tcp/5432");
+        assert_eq!(ports(Proto::Tcp, 8000, 8080), "tcp/8000-8080");
+        assert_eq!(ports(Proto::Tcp, -1, -1), "tcp/all");
+        assert_eq!(ports(Proto::Udp, 0, 65535), "udp/all");
+        assert_eq!(ports(Proto::Icmp, 8, 0), "icmp/8/0");
+        assert_eq!(ports(Proto::Icmp, 3, -1), "icmp/3");
+        assert_eq!(ports(Proto::Icmpv6, -1, -1), "icmpv6/all");
+        assert_eq!(ports(Proto::All, -1, -1), "all");
+        assert_eq!(ports(Proto::Other(50), -1, -1), "proto/50");
+    }
+
+    #[test]
+    fn identifiers_are_snake_case() {
+        assert_eq!(ident("bot-trivia"), "bot_trivia");
+        assert_eq!(ident("SharedBotsSG"), "shared_bots_sg");
+        assert_eq!(ident("DatabaseSG"), "database_sg");
+        assert_eq!(ident("chat-db-production"), "chat_db_production");
+        assert_eq!(ident("sg-0b7a"), "sg_0b7a");
+        assert_eq!(ident("8443"), "g_8443");
+        assert_eq!(ident("--"), "group");
+    }
+}
