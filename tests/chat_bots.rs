@@ -11,18 +11,21 @@ use chat_bots::{build, Bot, BOTS, POLL};
 use ringfence::Assembly;
 
 fn synth(env: &str, bots: &[Bot]) -> Assembly {
-    build(env, bots).expect("the example builds").synth().expect("the example synthesizes")
+    support::synthesized(build(env, bots))
 }
 
 #[test]
 fn snapshots_of_every_template() {
     for env in ["production", "staging"] {
         let assembly = synth(env, &BOTS);
-        insta::with_settings!({ snapshot_path => "../snapshots/chat_bots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        support::with_snapshots_in!("chat_bots", {
             for stack in assembly.stacks() {
                 insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
                 if env == "production" {
-                    insta::assert_snapshot!(format!("{}.template.yaml", stack.name), stack.template.to_yaml());
+                    insta::assert_snapshot!(
+                        format!("{}.template.yaml", stack.name),
+                        stack.template.to_yaml()
+                    );
                 }
             }
             insta::assert_snapshot!(format!("{env}.manifest.json"), assembly.manifest());
@@ -34,8 +37,7 @@ fn snapshots_of_every_template() {
 fn every_template_keeps_the_invariants() {
     for env in ["production", "staging"] {
         let assembly = synth(env, &BOTS);
-        let violations = support::assembly_violations(&assembly);
-        assert!(violations.is_empty(), "{violations:#?}");
+        support::assert_invariants(&assembly);
     }
 }
 
@@ -65,13 +67,11 @@ fn the_checker_catches_a_planted_violation() {
 
 #[test]
 fn two_runs_write_byte_identical_folders() {
-    let a = tempfile::tempdir().unwrap();
-    let b = tempfile::tempdir().unwrap();
-    build("production", &BOTS).unwrap().synth_to(a.path(), true).unwrap();
-    build("production", &BOTS).unwrap().synth_to(b.path(), true).unwrap();
-    let (fa, fb) = (support::read_dir(a.path()), support::read_dir(b.path()));
-    assert_eq!(fa.len(), 9, "manifest + 4 JSON + 4 YAML");
-    assert_eq!(fa, fb);
+    support::assert_two_runs_write_byte_identical_folders(
+        || build("production", &BOTS).unwrap(),
+        9,
+        "manifest + 4 JSON + 4 YAML",
+    );
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn diagram_of_the_groups() {
         2,
         "{mermaid}"
     );
-    insta::with_settings!({ snapshot_path => "../snapshots/chat_bots", prepend_module_to_snapshot => false, omit_expression => true }, {
+    support::with_snapshots_in!("chat_bots", {
         insta::assert_snapshot!("production.groups.mmd", mermaid);
         insta::assert_snapshot!("production.groups.dot", ringfence::analyze::diagram::dot(&model));
     });

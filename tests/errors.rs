@@ -463,3 +463,13 @@ fn waiting_for_the_internet_gateway() {
     let eip = doc["Resources"].as_object().unwrap().iter().find(|(k, _)| k.starts_with("Ip")).unwrap().1;
     assert!(eip["DependsOn"][0].as_str().unwrap().starts_with("MainGatewayAttachment"));
 }
+
+#[test]
+fn parameter_ids_that_would_collide_are_refused_at_the_call() {
+    let app = App::new("p");
+    let mut s = app.stack("s").unwrap();
+    s.group_parameter("n", "One group").unwrap();
+    let e = s.group_from_ssm("n-", "/x/y", "Another group").unwrap_err();
+    assert!(matches!(&e, Error::LogicalIdCollision { logical_id, .. } if logical_id == "N"), "{e}");
+    assert!(app.synth().is_ok());
+}

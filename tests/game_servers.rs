@@ -15,7 +15,7 @@ use ringfence::Assembly;
 use serde_json::Value;
 
 fn synth(env: &str) -> Assembly {
-    build(env).expect("the example builds").synth().expect("the example synthesizes")
+    support::synthesized(build(env))
 }
 
 /// Every security group of every template: `GroupName` → (stack, logical id, resource).
@@ -35,65 +35,33 @@ fn groups_by_name(docs: &BTreeMap<String, Value>) -> BTreeMap<String, (String, S
 /// Every ingress rule of the app, inline or standalone, as (logical id of its group,
 /// rule properties).
 fn ingress_rules(docs: &BTreeMap<String, Value>) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    for doc in docs.values() {
-        for (id, r) in doc["Resources"].as_object().unwrap() {
-            let props = &r["Properties"];
-            match r["Type"].as_str().unwrap() {
-                "AWS::EC2::SecurityGroup" => {
-                    for rule in props["SecurityGroupIngress"].as_array().into_iter().flatten() {
-                        out.push((id.clone(), rule.clone()));
-                    }
-                }
-                "AWS::EC2::SecurityGroupIngress" => {
-                    let group = props["GroupId"]["Fn::GetAtt"][0].as_str().unwrap().to_owned();
-                    out.push((group, props.clone()));
-                }
-                _ => {}
-            }
-        }
-    }
-    out
+    docs.values().flat_map(support::ingress_rules_by_group).collect()
 }
 
 #[test]
 fn snapshots_of_every_template() {
-    let assembly = synth("production");
-    insta::with_settings!({ snapshot_path => "../snapshots/game_servers", prepend_module_to_snapshot => false, omit_expression => true }, {
-        for stack in assembly.stacks() {
-            insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
-        }
-        insta::assert_snapshot!("production.manifest.json", assembly.manifest());
-    });
+    support::assert_assembly_snapshots!("game_servers", synth("production"));
 }
 
 #[test]
 fn every_template_keeps_the_invariants() {
-    for env in ["production", "staging"] {
-        let assembly = synth(env);
-        let violations = support::assembly_violations(&assembly);
-        assert!(violations.is_empty(), "{violations:#?}");
-        assert_eq!(
-            assembly.deployment_order(),
-            [
-                format!("arena-network-{env}"),
-                format!("arena-edge-{env}"),
-                format!("arena-game-{env}"),
-                format!("arena-monitoring-{env}")
-            ]
-        );
-    }
+    support::assert_invariants_and_order(synth, |env| {
+        vec![
+            format!("arena-network-{env}"),
+            format!("arena-edge-{env}"),
+            format!("arena-game-{env}"),
+            format!("arena-monitoring-{env}"),
+        ]
+    });
 }
 
 #[test]
 fn two_runs_write_byte_identical_folders() {
-    let a = tempfile::tempdir().unwrap();
-    let b = tempfile::tempdir().unwrap();
-    build("production").unwrap().synth_to(a.path(), true).unwrap();
-    build("production").unwrap().synth_to(b.path(), true).unwrap();
-    let (fa, fb) = (support::read_dir(a.path()), support::read_dir(b.path()));
-    assert_eq!(fa.len(), 9, "manifest + 4 JSON + 4 YAML");
-    assert_eq!(fa, fb);
+    support::assert_two_runs_write_byte_identical_folders(
+        || build("production").unwrap(),
+        9,
+        "manifest + 4 JSON + 4 YAML",
+    );
 }
 
 #[test]
@@ -185,13 +153,8 @@ fn game_servers_admit_the_load_balancer_and_monitoring_only() {
 #[test]
 fn the_load_balancer_forwards_tcp_8443_to_ip_targets() {
     let docs = support::documents(&synth("production"));
-    let edge = docs["arena-edge-production"]["Resources"].as_object().unwrap();
-    let of_type = |ty: &str| -> &Value {
-        let mut hits = edge.values().filter(|r| r["Type"] == ty);
-        let hit = hits.next().unwrap_or_else(|| panic!("no {ty}"));
-        assert!(hits.next().is_none(), "several {ty}");
-        &hit["Properties"]
-    };
+    let edge = &docs["arena-edge-production"];
+    let of_type = |ty: &str| -> &Value { &support::only_resource(edge, ty)["Properties"] };
     let lb = of_type("AWS::ElasticLoadBalancingV2::LoadBalancer");
     assert_eq!(lb["SecurityGroups"][0]["Fn::ImportValue"], "arena-network-production:lb-game:GroupId");
     let tg = of_type("AWS::ElasticLoadBalancingV2::TargetGroup");

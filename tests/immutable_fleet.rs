@@ -14,42 +14,14 @@ use std::collections::BTreeMap;
 use immutable_fleet::{build, IMAGE_PARAMETER, MAX_INSTANCE_LIFETIME, STAGES};
 use ringfence::Assembly;
 use serde_json::{json, Value};
+use support::{ingress_rules, only_resource, resources_of_type};
 
 fn synth(env: &str) -> Assembly {
-    build(env).expect("the example builds").synth().expect("the example synthesizes")
+    support::synthesized(build(env))
 }
 
 fn docs() -> BTreeMap<String, Value> {
     support::documents(&synth("production"))
-}
-
-fn resources<'a>(doc: &'a Value, ty: &'a str) -> impl Iterator<Item = (&'a String, &'a Value)> + 'a {
-    doc["Resources"].as_object().unwrap().iter().filter(move |(_, r)| r["Type"] == ty)
-}
-
-/// The one resource of type `ty` in `doc`.
-fn only<'a>(doc: &'a Value, ty: &'a str) -> &'a Value {
-    let mut hits = resources(doc, ty);
-    let (_, r) = hits.next().unwrap_or_else(|| panic!("no {ty}"));
-    assert!(hits.next().is_none(), "several {ty}");
-    r
-}
-
-/// Every ingress rule of a template, inline or standalone, as (where, rule properties).
-fn ingress_rules(doc: &Value) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    for (id, r) in doc["Resources"].as_object().unwrap() {
-        match r["Type"].as_str().unwrap() {
-            "AWS::EC2::SecurityGroup" => {
-                for rule in r["Properties"]["SecurityGroupIngress"].as_array().into_iter().flatten() {
-                    out.push((id.clone(), rule.clone()));
-                }
-            }
-            "AWS::EC2::SecurityGroupIngress" => out.push((id.clone(), r["Properties"].clone())),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Ingress rules that admit SSH, RDP or all traffic: what an immutable fleet never needs.
@@ -79,26 +51,14 @@ fn administrative_ingress(doc: &Value) -> Vec<String> {
 
 #[test]
 fn snapshots_of_every_template() {
-    let assembly = synth("production");
-    insta::with_settings!({ snapshot_path => "../snapshots/immutable_fleet", prepend_module_to_snapshot => false, omit_expression => true }, {
-        for stack in assembly.stacks() {
-            insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
-        }
-        insta::assert_snapshot!("production.manifest.json", assembly.manifest());
-    });
+    support::assert_assembly_snapshots!("immutable_fleet", synth("production"));
 }
 
 #[test]
 fn every_template_keeps_the_invariants() {
-    for env in ["production", "staging"] {
-        let assembly = synth(env);
-        let violations = support::assembly_violations(&assembly);
-        assert!(violations.is_empty(), "{violations:#?}");
-        assert_eq!(
-            assembly.deployment_order(),
-            ["render-network", "render-fleet-alpha", "render-fleet-beta", "render-fleet-production"]
-        );
-    }
+    support::assert_invariants_and_order(synth, |_| {
+        vec!["render-network", "render-fleet-alpha", "render-fleet-beta", "render-fleet-production"]
+    });
 }
 
 #[test]
@@ -112,13 +72,11 @@ fn the_environment_changes_nothing() {
 
 #[test]
 fn two_runs_write_byte_identical_folders() {
-    let a = tempfile::tempdir().unwrap();
-    let b = tempfile::tempdir().unwrap();
-    build("production").unwrap().synth_to(a.path(), true).unwrap();
-    build("production").unwrap().synth_to(b.path(), true).unwrap();
-    let (fa, fb) = (support::read_dir(a.path()), support::read_dir(b.path()));
-    assert_eq!(fa.len(), 9, "manifest + 4 JSON + 4 YAML");
-    assert_eq!(fa, fb);
+    support::assert_two_runs_write_byte_identical_folders(
+        || build("production").unwrap(),
+        9,
+        "manifest + 4 JSON + 4 YAML",
+    );
 }
 
 #[test]
@@ -134,7 +92,7 @@ fn no_rule_admits_ssh_rdp_or_all_traffic() {
     // Every stage's group exists, and its only way out is HTTPS.
     for stage in &STAGES {
         let doc = &docs[&format!("render-fleet-{}", stage.name)];
-        let group = &only(doc, "AWS::EC2::SecurityGroup")["Properties"];
+        let group = &only_resource(doc, "AWS::EC2::SecurityGroup")["Properties"];
         assert_eq!(group["GroupName"], format!("fleet-{}", stage.name));
         assert_eq!(group.get("SecurityGroupIngress"), None);
         let egress = group["SecurityGroupEgress"].as_array().unwrap();
@@ -143,7 +101,7 @@ fn no_rule_admits_ssh_rdp_or_all_traffic() {
             (&egress[0]["IpProtocol"], &egress[0]["FromPort"], &egress[0]["ToPort"]),
             (&json!("tcp"), &json!(443), &json!(443))
         );
-        assert_eq!(resources(doc, "AWS::EC2::SecurityGroupEgress").count(), 0);
+        assert_eq!(resources_of_type(doc, "AWS::EC2::SecurityGroupEgress").count(), 0);
     }
 }
 
@@ -152,7 +110,7 @@ fn the_administrative_ingress_check_catches_planted_rules() {
     // The check above must be able to fail: plant what it looks for.
     let docs = docs();
     let mut doc = docs["render-fleet-beta"].clone();
-    let (id, _) = resources(&doc, "AWS::EC2::SecurityGroup").next().unwrap();
+    let (id, _) = resources_of_type(&doc, "AWS::EC2::SecurityGroup").next().unwrap();
     let id = id.clone();
     doc["Resources"][&id]["Properties"]["SecurityGroupIngress"] = json!([
         {"IpProtocol": "tcp", "FromPort": 20, "ToPort": 25, "CidrIp": "10.0.0.0/8", "Description": "x"}
@@ -177,7 +135,7 @@ fn the_administrative_ingress_check_catches_planted_rules() {
 /// A stage's template with its name replaced by `STAGE` and its sizes masked.
 fn normalized(doc: &Value, stage: &str) -> Value {
     let mut doc: Value = serde_json::from_str(&doc.to_string().replace(stage, "STAGE")).unwrap();
-    let id = resources(&doc, "AWS::AutoScaling::AutoScalingGroup").next().unwrap().0.clone();
+    let id = resources_of_type(&doc, "AWS::AutoScaling::AutoScalingGroup").next().unwrap().0.clone();
     for size in ["MinSize", "MaxSize", "DesiredCapacity"] {
         let props = &mut doc["Resources"][&id]["Properties"];
         assert!(props[size].is_string(), "{size} is set");
@@ -207,7 +165,7 @@ fn stages_differ_only_in_names_and_sizes() {
     assert_eq!(of("alpha"), of("production"));
     // And the sizes really are what differs.
     let sizes = |stage: &str| {
-        let asg = &only(doc(stage), "AWS::AutoScaling::AutoScalingGroup");
+        let asg = &only_resource(doc(stage), "AWS::AutoScaling::AutoScalingGroup");
         let (props, rolling) = (&asg["Properties"], &asg["UpdatePolicy"]["AutoScalingRollingUpdate"]);
         (
             props["MinSize"].clone(),
@@ -226,14 +184,14 @@ fn the_image_comes_from_an_ssm_parameter() {
     let docs = docs();
     for stage in &STAGES {
         let doc = &docs[&format!("render-fleet-{}", stage.name)];
-        let data = &only(doc, "AWS::EC2::LaunchTemplate")["Properties"]["LaunchTemplateData"];
+        let data = &only_resource(doc, "AWS::EC2::LaunchTemplate")["Properties"]["LaunchTemplateData"];
         let param = data["ImageId"]["Ref"].as_str().expect("ImageId is a Ref");
         let param = &doc["Parameters"][param];
         assert_eq!(param["Type"], "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>");
         assert_eq!(param["Default"], IMAGE_PARAMETER);
         // The auto scaling group launches that template, in the private subnets.
-        let asg = &only(doc, "AWS::AutoScaling::AutoScalingGroup")["Properties"];
-        let template = resources(doc, "AWS::EC2::LaunchTemplate").next().unwrap().0;
+        let asg = &only_resource(doc, "AWS::AutoScaling::AutoScalingGroup")["Properties"];
+        let template = resources_of_type(doc, "AWS::EC2::LaunchTemplate").next().unwrap().0;
         assert_eq!(asg["LaunchTemplate"]["LaunchTemplateId"]["Ref"], template.as_str());
         assert_eq!(
             asg["VPCZoneIdentifier"],
@@ -250,8 +208,8 @@ fn a_deployment_rolls_the_new_image_out_to_every_instance() {
     let docs = docs();
     for stage in &STAGES {
         let doc = &docs[&format!("render-fleet-{}", stage.name)];
-        let asg = only(doc, "AWS::AutoScaling::AutoScalingGroup");
-        let template = resources(doc, "AWS::EC2::LaunchTemplate").next().unwrap().0;
+        let asg = only_resource(doc, "AWS::AutoScaling::AutoScalingGroup");
+        let template = resources_of_type(doc, "AWS::EC2::LaunchTemplate").next().unwrap().0;
         // A new image makes a new launch template version, which the group launches...
         assert_eq!(
             asg["Properties"]["LaunchTemplate"]["Version"],

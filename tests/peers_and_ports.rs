@@ -23,19 +23,13 @@ fn resource<'a>(doc: &'a Value, prefix: &str) -> &'a Value {
 #[test]
 fn snapshots_of_every_template() {
     let assembly = peers_and_ports::build("production").unwrap().synth().unwrap();
-    insta::with_settings!({ snapshot_path => "../snapshots/peers_and_ports", prepend_module_to_snapshot => false, omit_expression => true }, {
-        for stack in assembly.stacks() {
-            insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
-        }
-        insta::assert_snapshot!("production.manifest.json", assembly.manifest());
-    });
+    support::assert_assembly_snapshots!("peers_and_ports", assembly);
 }
 
 #[test]
 fn every_template_keeps_the_invariants() {
     let assembly = peers_and_ports::build("staging").unwrap().synth().unwrap();
-    let v = support::assembly_violations(&assembly);
-    assert!(v.is_empty(), "{v:#?}");
+    support::assert_invariants(&assembly);
 }
 
 #[test]

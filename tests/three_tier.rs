@@ -10,29 +10,19 @@ mod support;
 #[path = "../examples/three_tier.rs"]
 mod three_tier;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use ringfence::Assembly;
 use serde_json::{json, Value};
+use support::{group_id, of_type, rule, tcp, Rule};
 use three_tier::{build, APP_MIN};
 
 fn synth(env: &str) -> Assembly {
-    build(env).expect("the example builds").synth().expect("the example synthesizes")
+    support::synthesized(build(env))
 }
 
 fn network() -> Value {
     support::documents(&synth("production")).remove("store-network-production").expect("network stack")
-}
-
-/// The resources of a template of one type, by logical id.
-fn of_type<'a>(doc: &'a Value, ty: &str) -> BTreeMap<&'a str, &'a Value> {
-    doc["Resources"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, r)| r["Type"] == ty)
-        .map(|(id, r)| (id.as_str(), &r["Properties"]))
-        .collect()
 }
 
 /// The one resource of type `ty` in a template (the whole resource, attributes and all),
@@ -49,36 +39,9 @@ fn only<'a>(doc: &'a Value, ty: &str) -> (&'a str, &'a Value) {
     found[0]
 }
 
-/// The logical id of the security group named `name`.
-fn group_id(doc: &Value, name: &str) -> String {
-    let found: Vec<&str> = of_type(doc, "AWS::EC2::SecurityGroup")
-        .into_iter()
-        .filter(|(_, p)| p["GroupName"] == name)
-        .map(|(id, _)| id)
-        .collect();
-    assert_eq!(found.len(), 1, "one group named {name}");
-    found[0].to_owned()
-}
-
-/// A rule as (protocol, from, to, peer): the peer is a CIDR or `sg:<logical id>`.
-type Rule = (String, i64, i64, String);
-
-fn rule(p: &Value) -> Rule {
-    let peer = ["CidrIp", "CidrIpv6", "SourceSecurityGroupId", "DestinationSecurityGroupId"]
-        .iter()
-        .find_map(|k| p.get(*k))
-        .map(|v| match v.as_str() {
-            Some(cidr) => cidr.to_owned(),
-            None => format!("sg:{}", v["Fn::GetAtt"][0].as_str().expect("a group of this template")),
-        })
-        .expect("a peer");
-    (
-        p["IpProtocol"].as_str().unwrap().to_owned(),
-        p["FromPort"].as_i64().unwrap(),
-        p["ToPort"].as_i64().unwrap(),
-        peer,
-    )
-}
+/// The keys a rule of this app may name its peer with (no prefix lists: a rule with one
+/// fails the test).
+const PEERS: [&str; 4] = ["CidrIp", "CidrIpv6", "SourceSecurityGroupId", "DestinationSecurityGroupId"];
 
 /// Every rule of one group in one direction (`Ingress` or `Egress`), inline or
 /// standalone, without EC2's no-traffic placeholder.
@@ -92,13 +55,9 @@ fn rules(doc: &Value, group: &str, direction: &str) -> BTreeSet<Rule> {
     inline
         .iter()
         .chain(standalone.collect::<Vec<_>>().iter())
-        .map(rule)
+        .map(|p| rule(p, &PEERS))
         .filter(|r| r.3 != "255.255.255.255/32")
         .collect()
-}
-
-fn tcp(port: i64, peer: &str) -> Rule {
-    ("tcp".into(), port, port, peer.to_owned())
 }
 
 /// The CIDRs of the subnets whose `Name` tag is `<vpc tag>/<group>-<n>`.
@@ -115,37 +74,23 @@ fn subnet_cidrs(doc: &Value, group: &str) -> BTreeSet<String> {
 
 #[test]
 fn snapshots_of_every_template() {
-    let assembly = synth("production");
-    insta::with_settings!({ snapshot_path => "../snapshots/three_tier", prepend_module_to_snapshot => false, omit_expression => true }, {
-        for stack in assembly.stacks() {
-            insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
-        }
-        insta::assert_snapshot!("production.manifest.json", assembly.manifest());
-    });
+    support::assert_assembly_snapshots!("three_tier", synth("production"));
 }
 
 #[test]
 fn every_template_keeps_the_invariants() {
-    for env in ["production", "staging"] {
-        let assembly = synth(env);
-        let violations = support::assembly_violations(&assembly);
-        assert!(violations.is_empty(), "{violations:#?}");
-        assert_eq!(
-            assembly.deployment_order(),
-            [format!("store-network-{env}"), format!("store-data-{env}"), format!("store-web-{env}")]
-        );
-    }
+    support::assert_invariants_and_order(synth, |env| {
+        vec![format!("store-network-{env}"), format!("store-data-{env}"), format!("store-web-{env}")]
+    });
 }
 
 #[test]
 fn two_runs_write_byte_identical_folders() {
-    let a = tempfile::tempdir().unwrap();
-    let b = tempfile::tempdir().unwrap();
-    build("production").unwrap().synth_to(a.path(), true).unwrap();
-    build("production").unwrap().synth_to(b.path(), true).unwrap();
-    let (fa, fb) = (support::read_dir(a.path()), support::read_dir(b.path()));
-    assert_eq!(fa.len(), 7, "manifest + 3 JSON + 3 YAML");
-    assert_eq!(fa, fb);
+    support::assert_two_runs_write_byte_identical_folders(
+        || build("production").unwrap(),
+        7,
+        "manifest + 3 JSON + 3 YAML",
+    );
 }
 
 #[test]

@@ -8,62 +8,24 @@ mod support;
 #[path = "../examples/web_server.rs"]
 mod web_server;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use ringfence::Assembly;
 use serde_json::{json, Value};
+use support::{group_id, of_type, rule, tcp, Rule};
 use web_server::{build, ADMIN_CIDR};
 
 fn synth(env: &str) -> Assembly {
-    build(env).expect("the example builds").synth().expect("the example synthesizes")
+    support::synthesized(build(env))
 }
 
 fn template() -> Value {
     support::documents(&synth("production")).remove("site-web-production").expect("the web stack")
 }
 
-/// The resources of a template of one type, by logical id.
-fn of_type<'a>(doc: &'a Value, ty: &str) -> BTreeMap<&'a str, &'a Value> {
-    doc["Resources"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, r)| r["Type"] == ty)
-        .map(|(id, r)| (id.as_str(), &r["Properties"]))
-        .collect()
-}
-
-/// The logical id of the security group named `name`.
-fn group_id(doc: &Value, name: &str) -> String {
-    let found: Vec<&str> = of_type(doc, "AWS::EC2::SecurityGroup")
-        .into_iter()
-        .filter(|(_, p)| p["GroupName"] == name)
-        .map(|(id, _)| id)
-        .collect();
-    assert_eq!(found.len(), 1, "one group named {name}");
-    found[0].to_owned()
-}
-
-/// A rule as (protocol, from, to, peer): the peer is a CIDR or `sg:<logical id>`.
-type Rule = (String, i64, i64, String);
-
-fn rule(p: &Value) -> Rule {
-    let peer =
-        ["CidrIp", "CidrIpv6", "SourceSecurityGroupId", "DestinationSecurityGroupId", "SourcePrefixListId"]
-            .iter()
-            .find_map(|k| p.get(*k))
-            .map(|v| match v.as_str() {
-                Some(cidr) => cidr.to_owned(),
-                None => format!("sg:{}", v["Fn::GetAtt"][0].as_str().expect("a group of this template")),
-            })
-            .expect("a peer");
-    (
-        p["IpProtocol"].as_str().unwrap().to_owned(),
-        p["FromPort"].as_i64().unwrap(),
-        p["ToPort"].as_i64().unwrap(),
-        peer,
-    )
-}
+/// The keys a rule of this app may name its peer with.
+const PEERS: [&str; 5] =
+    ["CidrIp", "CidrIpv6", "SourceSecurityGroupId", "DestinationSecurityGroupId", "SourcePrefixListId"];
 
 /// Every rule of the template in one direction (`Ingress` or `Egress`), inline or
 /// standalone, by the logical id of its group.
@@ -71,12 +33,12 @@ fn all_rules(doc: &Value, direction: &str) -> Vec<(String, Rule)> {
     let mut out = Vec::new();
     for (id, p) in of_type(doc, "AWS::EC2::SecurityGroup") {
         for r in p[format!("SecurityGroup{direction}")].as_array().into_iter().flatten() {
-            out.push((id.to_owned(), rule(r)));
+            out.push((id.to_owned(), rule(r, &PEERS)));
         }
     }
     for p in of_type(doc, &format!("AWS::EC2::SecurityGroup{direction}")).into_values() {
         let group = p["GroupId"]["Fn::GetAtt"][0].as_str().expect("a group of this template");
-        out.push((group.to_owned(), rule(p)));
+        out.push((group.to_owned(), rule(p, &PEERS)));
     }
     out
 }
@@ -86,40 +48,23 @@ fn rules(doc: &Value, group: &str, direction: &str) -> BTreeSet<Rule> {
     all_rules(doc, direction).into_iter().filter(|(g, _)| g == group).map(|(_, r)| r).collect()
 }
 
-fn tcp(port: i64, peer: &str) -> Rule {
-    ("tcp".into(), port, port, peer.to_owned())
-}
-
 #[test]
 fn snapshots_of_every_template() {
-    let assembly = synth("production");
-    insta::with_settings!({ snapshot_path => "../snapshots/web_server", prepend_module_to_snapshot => false, omit_expression => true }, {
-        for stack in assembly.stacks() {
-            insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
-        }
-        insta::assert_snapshot!("production.manifest.json", assembly.manifest());
-    });
+    support::assert_assembly_snapshots!("web_server", synth("production"));
 }
 
 #[test]
 fn every_template_keeps_the_invariants() {
-    for env in ["production", "staging"] {
-        let assembly = synth(env);
-        let violations = support::assembly_violations(&assembly);
-        assert!(violations.is_empty(), "{violations:#?}");
-        assert_eq!(assembly.deployment_order(), [format!("site-web-{env}")]);
-    }
+    support::assert_invariants_and_order(synth, |env| vec![format!("site-web-{env}")]);
 }
 
 #[test]
 fn two_runs_write_byte_identical_folders() {
-    let a = tempfile::tempdir().unwrap();
-    let b = tempfile::tempdir().unwrap();
-    build("production").unwrap().synth_to(a.path(), true).unwrap();
-    build("production").unwrap().synth_to(b.path(), true).unwrap();
-    let (fa, fb) = (support::read_dir(a.path()), support::read_dir(b.path()));
-    assert_eq!(fa.len(), 3, "manifest + 1 JSON + 1 YAML");
-    assert_eq!(fa, fb);
+    support::assert_two_runs_write_byte_identical_folders(
+        || build("production").unwrap(),
+        3,
+        "manifest + 1 JSON + 1 YAML",
+    );
 }
 
 #[test]

@@ -241,3 +241,188 @@ pub fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         })
         .collect()
 }
+
+// Helpers shared by the tests of the example apps (tests/<example>.rs).
+
+/// The assembly of an example app, built and synthesized, failing the test if either fails.
+pub fn synthesized<E: std::fmt::Debug>(app: Result<ringfence::App, E>) -> Assembly {
+    app.expect("the example builds").synth().expect("the example synthesizes")
+}
+
+/// Runs `$body` with insta writing to and reading from `snapshots/$folder` (a literal),
+/// taking snapshot names as they are (no module prefix) and recording no expression.
+///
+/// A macro, not a function: insta resolves `snapshot_path` from the file that invokes
+/// its macros and records that file as the snapshot's `source`, so both stay the test
+/// file's own (`../snapshots/…` from `tests/`).
+#[allow(unused_macros)] // each test file uses a part
+macro_rules! with_snapshots_in {
+    ($folder:literal, $body:block) => {
+        insta::with_settings!({
+            snapshot_path => concat!("../snapshots/", $folder),
+            prepend_module_to_snapshot => false,
+            omit_expression => true
+        }, $body)
+    };
+}
+#[allow(unused_imports)] // each test file uses a part
+pub(crate) use with_snapshots_in;
+
+/// Snapshots every template of `$assembly` as `<stack>.template.json` and its manifest as
+/// `production.manifest.json`, in `snapshots/$folder` (see `with_snapshots_in!`).
+#[allow(unused_macros)] // each test file uses a part
+macro_rules! assert_assembly_snapshots {
+    ($folder:literal, $assembly:expr) => {{
+        let assembly: &ringfence::Assembly = &$assembly;
+        $crate::support::with_snapshots_in!($folder, {
+            for stack in assembly.stacks() {
+                insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
+            }
+            insta::assert_snapshot!("production.manifest.json", assembly.manifest());
+        })
+    }};
+}
+#[allow(unused_imports)] // each test file uses a part
+pub(crate) use assert_assembly_snapshots;
+
+/// Asserts that `assembly` keeps every invariant (see `assembly_violations`).
+#[track_caller] // failures point at the test
+pub fn assert_invariants(assembly: &Assembly) {
+    let violations = assembly_violations(assembly);
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+/// For production and staging: asserts that the assembly `synth` gives keeps every
+/// invariant and deploys its stacks in the order `order` gives for the environment.
+#[track_caller] // failures point at the test
+pub fn assert_invariants_and_order<S>(synth: impl Fn(&str) -> Assembly, order: impl Fn(&str) -> Vec<S>)
+where
+    for<'a> &'a str: PartialEq<S>,
+    S: std::fmt::Debug,
+{
+    for env in ["production", "staging"] {
+        let assembly = synth(env);
+        assert_invariants(&assembly);
+        assert_eq!(assembly.deployment_order(), order(env));
+    }
+}
+
+/// Asserts that two apps from `build`, each written with YAML into a fresh folder, write
+/// the same `files` files (`what` says which), byte for byte.
+#[track_caller] // failures point at the test
+pub fn assert_two_runs_write_byte_identical_folders(
+    build: impl Fn() -> ringfence::App,
+    files: usize,
+    what: &str,
+) {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    build().synth_to(a.path(), true).unwrap();
+    build().synth_to(b.path(), true).unwrap();
+    let (fa, fb) = (read_dir(a.path()), read_dir(b.path()));
+    assert_eq!(fa.len(), files, "{what}");
+    assert_eq!(fa, fb);
+}
+
+/// The resources of a template of one type, as (logical id, whole resource), in template
+/// order.
+pub fn resources_of_type<'a>(doc: &'a Value, ty: &str) -> impl Iterator<Item = (&'a String, &'a Value)> + 'a {
+    let ty = ty.to_owned();
+    doc["Resources"].as_object().unwrap().iter().filter(move |(_, r)| r["Type"] == ty)
+}
+
+/// The `Properties` of the resources of a template of one type, by logical id.
+pub fn of_type<'a>(doc: &'a Value, ty: &str) -> BTreeMap<&'a str, &'a Value> {
+    resources_of_type(doc, ty).map(|(id, r)| (id.as_str(), &r["Properties"])).collect()
+}
+
+/// The one resource of type `ty` in a template (the whole resource); panics on none or
+/// several.
+#[track_caller] // failures point at the test
+pub fn only_resource<'a>(doc: &'a Value, ty: &str) -> &'a Value {
+    let mut hits = resources_of_type(doc, ty);
+    let (_, r) = hits.next().unwrap_or_else(|| panic!("no {ty}"));
+    assert!(hits.next().is_none(), "several {ty}");
+    r
+}
+
+/// The logical id of the security group named `name` (its `GroupName`); asserts there is
+/// exactly one.
+#[track_caller] // failures point at the test
+pub fn group_id(doc: &Value, name: &str) -> String {
+    let found: Vec<&str> = of_type(doc, "AWS::EC2::SecurityGroup")
+        .into_iter()
+        .filter(|(_, p)| p["GroupName"] == name)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(found.len(), 1, "one group named {name}");
+    found[0].to_owned()
+}
+
+/// A security group rule as (protocol, from, to, peer): the peer is a CIDR, a prefix list
+/// or `sg:<logical id>`.
+pub type Rule = (String, i64, i64, String);
+
+/// The rule with properties `p`, its peer read from the first of the keys `peers` it
+/// has; panics if it has none of them.
+#[track_caller] // failures point at the test
+pub fn rule(p: &Value, peers: &[&str]) -> Rule {
+    let peer = peers
+        .iter()
+        .find_map(|k| p.get(*k))
+        .map(|v| match v.as_str() {
+            Some(cidr) => cidr.to_owned(),
+            None => format!("sg:{}", v["Fn::GetAtt"][0].as_str().expect("a group of this template")),
+        })
+        .expect("a peer");
+    (
+        p["IpProtocol"].as_str().unwrap().to_owned(),
+        p["FromPort"].as_i64().unwrap(),
+        p["ToPort"].as_i64().unwrap(),
+        peer,
+    )
+}
+
+/// A TCP rule on one port.
+pub fn tcp(port: i64, peer: &str) -> Rule {
+    ("tcp".into(), port, port, peer.to_owned())
+}
+
+/// Every ingress rule of a template, inline or standalone, as (logical id of the resource
+/// that declares it, whether that is a standalone rule, rule properties).
+fn declared_ingress(doc: &Value) -> Vec<(&String, bool, &Value)> {
+    let mut out = Vec::new();
+    for (id, r) in doc["Resources"].as_object().unwrap() {
+        match r["Type"].as_str().unwrap() {
+            "AWS::EC2::SecurityGroup" => {
+                for rule in r["Properties"]["SecurityGroupIngress"].as_array().into_iter().flatten() {
+                    out.push((id, false, rule));
+                }
+            }
+            "AWS::EC2::SecurityGroupIngress" => out.push((id, true, &r["Properties"])),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every ingress rule of a template, inline or standalone, as (where, rule properties):
+/// where is the logical id of the group of an inline rule, of a standalone rule itself.
+pub fn ingress_rules(doc: &Value) -> Vec<(String, Value)> {
+    declared_ingress(doc).into_iter().map(|(id, _, rule)| (id.clone(), rule.clone())).collect()
+}
+
+/// Every ingress rule of a template, inline or standalone, as (logical id of its group,
+/// rule properties); a standalone rule must name its group with `Fn::GetAtt`.
+pub fn ingress_rules_by_group(doc: &Value) -> Vec<(String, Value)> {
+    declared_ingress(doc)
+        .into_iter()
+        .map(|(id, standalone, rule)| {
+            let group = match standalone {
+                true => rule["GroupId"]["Fn::GetAtt"][0].as_str().unwrap().to_owned(),
+                false => id.clone(),
+            };
+            (group, rule.clone())
+        })
+        .collect()
+}

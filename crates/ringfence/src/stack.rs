@@ -331,6 +331,23 @@ impl Stack {
     ) -> Result<(Key, String), Error> {
         let path = self.path(id);
         validate::group_description(&path, description)?;
+        validate::construct_id(&self.name(), id)?;
+        // Parameter ids carry no hash (people type them at deploy time), so two ids that
+        // differ only in punctuation (`db-url`, `dbUrl`) would collide: refuse it here.
+        let logical = crate::synth::ids::parameter(id);
+        let clash = self.app.borrow().stacks[self.index]
+            .params
+            .iter()
+            .find(|p| crate::synth::ids::parameter(&p.id) == logical)
+            .map(|p| self.path(&p.id));
+        if let Some(first) = clash {
+            return Err(Error::LogicalIdCollision {
+                stack: self.name(),
+                logical_id: logical.to_string(),
+                first,
+                second: path,
+            });
+        }
         let index = self.add_construct(id, |s| Construct::Parameter(s.params.len()))?;
         self.with_state(|s| {
             s.params.push(ParamState { id: id.to_owned(), description: description.to_owned(), kind })
