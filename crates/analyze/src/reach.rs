@@ -262,7 +262,7 @@ fn range_allowed<'m>(
     for e in
         m.nacl_entries.iter().filter(|e| e.nacl == *nacl && e.direction == direction && e.proto.has_ports())
     {
-        for c in [e.from, e.to + 1] {
+        for c in [e.from, e.to.saturating_add(1)] {
             if lo < c && c <= hi {
                 cuts.push(c);
             }
