@@ -20,6 +20,9 @@ pub struct SuiteTemplate {
     pub template: Arc<Template>,
     /// Parameter values given for the deployment; others take their defaults.
     pub parameters: IndexMap<String, String>,
+    /// The template's size as JSON, when the caller already knows it (saves serializing
+    /// it again for the size quotas).
+    pub json_len: Option<usize>,
 }
 
 /// The templates of one deployment, read as one.
@@ -85,6 +88,7 @@ impl Suite {
             source: source.to_owned(),
             template,
             parameters: IndexMap::new(),
+            json_len: None,
         });
         let last = self.templates.len() - 1;
         &mut self.templates[last]

@@ -78,7 +78,7 @@ pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
                 );
             }
         }
-        let size = tpl.json_len();
+        let size = t.json_len.unwrap_or_else(|| tpl.json_len());
         if size > 1_048_576 {
             r.report_template(
                 "RF403",

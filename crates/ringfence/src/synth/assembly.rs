@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 
 use ringfence_cfn::{ExportName, StackName, Template};
 use serde_json::json;
@@ -19,13 +20,16 @@ pub struct StackArtifact {
     /// The CloudFormation stack name, also the artifact id in the manifest.
     pub name: StackName,
     /// The template (shared with the suites made from the assembly).
-    pub template: std::sync::Arc<Template>,
+    pub template: Arc<Template>,
     /// The stacks this one imports from, deployed before it.
     pub dependencies: Vec<StackName>,
     /// The names this stack exports (what it shares).
     pub exports: Vec<ExportName>,
     /// The export names this stack imports.
     pub imports: Vec<ExportName>,
+    /// The size of `template` as JSON, counted at synthesis for the size quotas (valid
+    /// while the template is the one synthesized).
+    pub(crate) json_len: Option<(Arc<Template>, usize)>,
 }
 
 impl StackArtifact {
@@ -78,7 +82,8 @@ impl Assembly {
     pub fn suite(&self) -> ringfence_analyze::Suite {
         let mut suite = ringfence_analyze::Suite::new();
         for s in &self.stacks {
-            suite.add_shared(s.name.as_str(), &s.template_file(), std::sync::Arc::clone(&s.template));
+            let t = suite.add_shared(s.name.as_str(), &s.template_file(), Arc::clone(&s.template));
+            t.json_len = s.json_len.as_ref().filter(|(t, _)| Arc::ptr_eq(t, &s.template)).map(|&(_, n)| n);
         }
         suite
     }

@@ -39,7 +39,7 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
 
     // 3. Assemble in deployment order.
     let mut rendered: Vec<Option<render::Rendered>> = rendered.into_iter().map(Some).collect();
-    let stacks = order
+    let stacks: Vec<StackArtifact> = order
         .into_iter()
         .filter_map(|i| {
             let r = rendered[i].take()?;
@@ -49,9 +49,11 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
                 exports: r.exports,
                 imports: r.imports.into_iter().collect(),
                 template: std::sync::Arc::new(r.template),
+                json_len: None,
             })
         })
         .collect();
+    let stacks = count_json(stacks);
     let mut assembly = Assembly::new(stacks);
 
     // 4. Check the templates themselves, with the same engine that audits hand-written
@@ -68,4 +70,20 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     }
     assembly.findings = report.findings;
     Ok(assembly)
+}
+
+/// Counts every template's JSON size, on every core, for the size quotas.
+fn count_json(mut stacks: Vec<StackArtifact>) -> Vec<StackArtifact> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = stacks.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        for part in stacks.chunks_mut(chunk) {
+            scope.spawn(move || {
+                for s in part {
+                    s.json_len = Some((std::sync::Arc::clone(&s.template), s.template.json_len()));
+                }
+            });
+        }
+    });
+    stacks
 }
