@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use ringfence_analyze::reach::{reach, Endpoint, Layer, Step};
+use ringfence_analyze::reach::{reach, Endpoint, Step};
 use ringfence_analyze::{Model, Obj};
 use serde_json::json;
 
@@ -12,19 +12,6 @@ use crate::args::{ReachArgs, TextOrJson};
 use crate::audit::pretty;
 use crate::load::{self, Loaded};
 use crate::{text, Outcome, Usage};
-
-/// A layer's name in the output.
-pub fn layer_name(l: Layer) -> &'static str {
-    match l {
-        Layer::GroupsOut => "groups-out",
-        Layer::GroupsIn => "groups-in",
-        Layer::SourceNaclOut => "source-nacl-out",
-        Layer::SourceNaclReturn => "source-nacl-return",
-        Layer::DestinationNaclIn => "destination-nacl-in",
-        Layer::DestinationNaclReturn => "destination-nacl-return",
-        Layer::Route => "route",
-    }
-}
 
 /// Candidates that match a name, listed for an error message.
 fn listing(items: &[String]) -> String {
@@ -219,7 +206,7 @@ pub fn run(args: &ReachArgs) -> Result<Outcome, Usage> {
                 .map(|s| {
                     let (template, resource, path) = step_at(&loaded, &m, s);
                     json!({
-                        "layer": layer_name(s.layer),
+                        "layer": s.layer.name(),
                         "allowed": s.allowed,
                         "template": template,
                         "resource": resource,
@@ -241,7 +228,7 @@ pub fn run(args: &ReachArgs) -> Result<Outcome, Usage> {
             );
             for (i, s) in answer.steps.iter().enumerate() {
                 let verdict = if s.allowed { "allows" } else { "denies" };
-                let _ = writeln!(out, "  {}. {:<23} {verdict}: {}", i + 1, layer_name(s.layer), s.detail);
+                let _ = writeln!(out, "  {}. {:<23} {verdict}: {}", i + 1, s.layer.name(), s.detail);
                 if let (Some(t), Some(r), Some(p)) = step_at(&loaded, &m, s) {
                     let _ = writeln!(out, "     {:<23} at {t} {r} {p}", "");
                 }
