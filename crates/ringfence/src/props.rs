@@ -1,6 +1,5 @@
 //! Properties of escape-hatch resources, able to hold typed references.
 
-use indexmap::IndexMap;
 use ringfence_cfn::{Policy, Value};
 
 use crate::{
@@ -55,7 +54,7 @@ pub enum Prop {
 /// # Ok::<(), ringfence::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Props(pub(crate) IndexMap<String, Prop>);
+pub struct Props(pub(crate) Vec<(String, Prop)>);
 
 impl Props {
     /// No properties yet.
@@ -66,7 +65,12 @@ impl Props {
     /// Sets a property (replacing an earlier value of the same name in place).
     #[must_use]
     pub fn set(mut self, name: impl Into<String>, value: impl Into<Prop>) -> Props {
-        self.0.insert(name.into(), value.into());
+        // A handful of keys per level: a vector is smaller than a hash map and as fast.
+        let (name, value) = (name.into(), value.into());
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
         self
     }
 
