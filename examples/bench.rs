@@ -2,8 +2,9 @@
 //!
 //! Figures for synthesis and analysis at scale, with the machine's floor beside them:
 //! for N = 100, 1,000 and 10,000 bot stacks (the `scale` layout), the best of `--runs`
-//! runs of build + synth (with the checks) + write, microseconds per stack, and the
-//! time serde_json alone takes to write the same documents already in memory; then
+//! runs of build + synth (with the checks) + write, microseconds per stack, and two
+//! floors: the time serde_json alone takes to write the same documents already in
+//! memory, and the same plus writing each to its file on one thread; then
 //! an audit of the written N=1,000 folder (read every file, build the model, run the
 //! checks) and one reachability query over it.
 //!
@@ -64,8 +65,15 @@ fn main() {
     let args = Args::parse();
     let dir = std::env::temp_dir().join(format!("ringfence-bench-{}", std::process::id()));
     println!(
-        "{:>7} {:>10} {:>12} {:>14} {:>10} {:>8}",
-        "stacks", "total ms", "us/stack", "serde floor ms", "ratio", "MB out"
+        "{:>7} {:>10} {:>10} {:>16} {:>7} {:>22} {:>7} {:>7}",
+        "stacks",
+        "total ms",
+        "us/stack",
+        "serde floor ms",
+        "ratio",
+        "serde + files floor ms",
+        "ratio",
+        "MB out"
     );
     for &n in &args.bots {
         let mut bytes = 0u64;
@@ -94,13 +102,33 @@ fn main() {
             std::hint::black_box(out);
             t.elapsed()
         });
+        // The floor with the files: the same serialization, each document written to
+        // its file, one thread — what any tool writing these templates must pay.
+        let floor_dir = dir.with_extension("floor");
+        let _ = std::fs::create_dir_all(&floor_dir);
+        let floor_files = best(args.runs, || {
+            let t = Instant::now();
+            for s in assembly.stacks() {
+                let mut buf = Vec::with_capacity(4096);
+                let mut ser = serde_json::Serializer::with_formatter(
+                    &mut buf,
+                    serde_json::ser::PrettyFormatter::with_indent(b"  "),
+                );
+                serde::Serialize::serialize(&*s.template, &mut ser).expect("serializable");
+                std::fs::write(floor_dir.join(s.template_file()), &buf).expect("writable temp dir");
+            }
+            t.elapsed()
+        });
+        let _ = std::fs::remove_dir_all(&floor_dir);
         let stacks = n + 1;
         println!(
-            "{stacks:>7} {:>10.1} {:>12.1} {:>14.1} {:>10.1} {:>8.1}",
+            "{stacks:>7} {:>10.1} {:>10.1} {:>16.1} {:>7.1} {:>22.1} {:>7.1} {:>7.1}",
             ms(total),
             total.as_secs_f64() * 1e6 / stacks as f64,
             ms(floor),
             total.as_secs_f64() / floor.as_secs_f64(),
+            ms(floor_files),
+            total.as_secs_f64() / floor_files.as_secs_f64(),
             bytes as f64 / 1e6
         );
     }
