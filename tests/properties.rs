@@ -294,3 +294,35 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Reordering the constructs of a stack renames nothing and changes no resource:
+    /// every logical id keeps its content, only the order in the file changes.
+    #[test]
+    fn reordering_constructs_renames_nothing(order in Just((0..6usize).collect::<Vec<_>>()).prop_shuffle()) {
+        let build = |order: &[usize]| {
+            let app = App::new("r");
+            let mut s = app.stack("s").unwrap();
+            let vpc = s.vpc("main", VpcSpec::new("10.0.0.0/16").unwrap()).unwrap();
+            let mut groups = Vec::new();
+            for &i in order {
+                let g = s.security_group(&vpc, format!("g{i}").as_str(), "Generated role").unwrap();
+                groups.push((i, g));
+            }
+            groups.sort_by_key(|(i, _)| *i);
+            for &i in order {
+                let (_, g) = &groups[i];
+                let (_, peer) = &groups[(i + 1) % groups.len()];
+                s.allow_ingress(g, Peer::group(peer), Port::tcp(1000 + i as u16), "from the next group").unwrap();
+                s.allow_egress(g, Peer::ipv4("10.0.0.0/8").unwrap(), Port::HTTPS, "internal APIs").unwrap();
+            }
+            let assembly = app.synth().unwrap();
+            let doc: serde_json::Value = serde_json::from_str(&assembly.stacks()[0].template.to_json()).unwrap();
+            doc["Resources"].as_object().unwrap().clone().into_iter().collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let straight: Vec<usize> = (0..6).collect();
+        prop_assert_eq!(build(&straight), build(&order));
+    }
+}
