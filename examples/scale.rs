@@ -130,7 +130,17 @@ fn main() -> ExitCode {
     println!("resources   {resources}");
     println!("bytes       {}", dir_bytes(&args.out));
     println!("build ms    {:.1}", ms(t0, t1));
-    println!("synth ms    {:.1}  (render, order, checks)", ms(t1, t2));
+    let t = assembly.timings();
+    let d = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "synth ms    {:.1}  (render {:.1}, order {:.1}, sizes {:.1}, model {:.1}, checks {:.1})",
+        ms(t1, t2),
+        d(t.render),
+        d(t.order),
+        d(t.sizes),
+        d(t.model),
+        d(t.checks)
+    );
     println!("write ms    {:.1}", ms(t2, t3));
     println!("total ms    {:.1}", ms(t0, t3));
     println!("peak RSS kB {}", peak_rss_kb().map_or("unknown".into(), |k| k.to_string()));

@@ -174,7 +174,7 @@ impl<'m, 'a> Reporter<'m, 'a> {
 }
 
 /// The suppressions of one resource: `(id, reason)`, reason `None` when missing.
-pub(crate) fn suppressions(metadata: &indexmap::IndexMap<String, Value>) -> Vec<(String, Option<String>)> {
+pub(crate) fn suppressions(metadata: &ringfence_cfn::Map) -> Vec<(String, Option<String>)> {
     let Some(rf) = metadata.get("ringfence") else { return Vec::new() };
     let Some(Value::List(items)) = props_get(rf, "suppress") else { return Vec::new() };
     items
@@ -195,7 +195,7 @@ pub(crate) fn suppressions(metadata: &indexmap::IndexMap<String, Value>) -> Vec<
 
 /// `Some(Some(reason))` when suppressed with a reason, `Some(None)` when suppressed
 /// without one (which does not count), `None` when not suppressed.
-fn suppression(metadata: Option<&indexmap::IndexMap<String, Value>>, id: &str) -> Option<Option<String>> {
+fn suppression(metadata: Option<&ringfence_cfn::Map>, id: &str) -> Option<Option<String>> {
     let s = suppressions(metadata?);
     s.into_iter().find(|(i, _)| i == id).map(|(_, reason)| reason)
 }

@@ -4,9 +4,8 @@
 
 use std::collections::HashMap;
 
-use indexmap::IndexMap;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use ringfence_cfn::{LogicalId, Value};
+use ringfence_cfn::{LogicalId, Map, Value};
 
 use crate::suite::{Obj, Resolver, Suite};
 
@@ -306,7 +305,7 @@ const WORKLOADS: &[(&str, &[&str], &[&str])] = &[
 ];
 
 /// The values at a dotted path; `[]` descends into every item of a list.
-fn at_path<'v>(root: &'v IndexMap<String, Value>, path: &str) -> Vec<&'v Value> {
+fn at_path<'v>(root: &'v Map, path: &str) -> Vec<&'v Value> {
     let (first, rest) = path.split_once('.').map_or((path, None), |(a, b)| (a, Some(b)));
     let (key, each) = match first.strip_suffix("[]") {
         Some(k) => (k, true),
@@ -503,7 +502,7 @@ impl<'a> Model<'a> {
         m
     }
 
-    fn add_group(&mut self, stack: usize, id: &LogicalId, props: &IndexMap<String, Value>) {
+    fn add_group(&mut self, stack: usize, id: &LogicalId, props: &Map) {
         let r = &self.resolver;
         let text = |k: &str| props_get(props, k).and_then(|v| r.text(stack, v));
         let tag_name = name_tag(r, stack, props);
@@ -632,7 +631,7 @@ impl Props for Value {
     }
 }
 
-impl Props for IndexMap<String, Value> {
+impl Props for Map {
     fn key(&self, key: &str) -> Option<&Value> {
         self.get(key)
     }

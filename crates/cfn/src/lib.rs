@@ -29,12 +29,14 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod map;
 mod names;
 mod read;
 mod template;
 mod value;
 
 pub use error::NameError;
+pub use map::Map;
 pub use names::{ExportName, LogicalId, StackName};
 pub use read::ReadError;
 pub use template::{Output, Parameter, Policy, Resource, Template, FORMAT_VERSION};

@@ -6,9 +6,7 @@
 //! plain map. It is strict where the document is unreadable: bad syntax is an error with
 //! its line and column, a section of the wrong shape is an error naming it.
 
-use indexmap::IndexMap;
-
-use crate::{LogicalId, Output, Parameter, Pseudo, RefTarget, Resource, Template, Value};
+use crate::{LogicalId, Map, Output, Parameter, Pseudo, RefTarget, Resource, Template, Value};
 
 /// A template that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,7 +90,7 @@ fn intrinsics(v: Value) -> Value {
     match v {
         Value::List(items) => Value::List(items.into_iter().map(intrinsics).collect()),
         Value::Map(m) => {
-            let m: IndexMap<String, Value> = m.into_iter().map(|(k, v)| (k, intrinsics(v))).collect();
+            let m: Map = m.into_iter().map(|(k, v)| (k, intrinsics(v))).collect();
             if let (1, Some((k, arg))) = (m.len(), m.first()) {
                 if let Some(f) = function(k, arg.clone()) {
                     return f;
@@ -164,7 +162,7 @@ fn function(name: &str, arg: Value) -> Option<Value> {
             _ => return None,
         },
         "Fn::Sub" => match arg {
-            Value::String(s) => Value::Sub(s, IndexMap::new()),
+            Value::String(s) => Value::Sub(s, Map::new()),
             Value::List(items) if items.len() == 2 => match (&items[0], &items[1]) {
                 (Value::String(s), Value::Map(vars)) => Value::Sub(s.clone(), vars.clone()),
                 _ => return None,
@@ -264,7 +262,7 @@ fn from_yaml(v: serde_yaml::Value) -> Value {
         Y::String(s) => Value::String(s),
         Y::Sequence(items) => Value::List(items.into_iter().map(from_yaml).collect()),
         Y::Mapping(m) => {
-            let map: IndexMap<String, Value> = m
+            let map: Map = m
                 .into_iter()
                 .map(|(k, v)| {
                     let key = match k {
@@ -286,7 +284,7 @@ fn from_yaml(v: serde_yaml::Value) -> Value {
                 other => format!("Fn::{other}"),
             };
             function(&long, arg.clone()).unwrap_or_else(|| {
-                let mut m = IndexMap::new();
+                let mut m = Map::new();
                 m.insert(long, arg);
                 Value::Map(m)
             })
@@ -298,9 +296,9 @@ fn shape(path: impl Into<String>, message: impl Into<String>) -> ReadError {
     ReadError::Shape { path: path.into(), message: message.into() }
 }
 
-fn section(doc: &IndexMap<String, Value>, name: &str) -> Result<IndexMap<String, Value>, ReadError> {
+fn section(doc: &Map, name: &str) -> Result<Map, ReadError> {
     match doc.get(name) {
-        None | Some(Value::Null) => Ok(IndexMap::new()),
+        None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Map(m)) => Ok(m.clone()),
         Some(_) => Err(shape(name, "must be a map")),
     }

@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::{ExportName, LogicalId, Value};
+use crate::{ExportName, LogicalId, Map, Value};
 
 /// The only template format version CloudFormation knows.
 pub const FORMAT_VERSION: &str = "2010-09-09";
@@ -33,13 +33,13 @@ pub struct Resource {
     /// `Type`, e.g. `AWS::EC2::SecurityGroup`.
     pub resource_type: String,
     /// `Properties`, in the order given.
-    pub properties: IndexMap<String, Value>,
+    pub properties: Map,
     /// `DependsOn`.
     pub depends_on: Vec<LogicalId>,
     /// `Condition`.
     pub condition: Option<LogicalId>,
     /// `Metadata`.
-    pub metadata: IndexMap<String, Value>,
+    pub metadata: Map,
     /// `DeletionPolicy`.
     pub deletion_policy: Option<Policy>,
     /// `UpdateReplacePolicy`.
@@ -61,10 +61,10 @@ impl Resource {
     pub fn new(resource_type: impl Into<String>) -> Self {
         Resource {
             resource_type: resource_type.into(),
-            properties: IndexMap::new(),
+            properties: Map::new(),
             depends_on: Vec::new(),
             condition: None,
-            metadata: IndexMap::new(),
+            metadata: Map::new(),
             deletion_policy: None,
             update_replace_policy: None,
             update_policy: None,

@@ -6,11 +6,10 @@
 //! CloudFormation's long form (`{"Ref": ..}`, `{"Fn::GetAtt": [..]}`), which both the
 //! JSON and the YAML writer emit identically.
 
-use indexmap::IndexMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::{ExportName, LogicalId};
+use crate::{ExportName, LogicalId, Map};
 
 /// A pseudo parameter that CloudFormation defines in every template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,13 +83,13 @@ pub enum Value {
     /// A list.
     List(Vec<Value>),
     /// A map; keys keep the order they were inserted in.
-    Map(IndexMap<String, Value>),
+    Map(Map),
     /// `Ref`
     Ref(RefTarget),
     /// `Fn::GetAtt` of a resource's attribute.
     GetAtt(LogicalId, String),
     /// `Fn::Sub` with a format string and optional variables.
-    Sub(String, IndexMap<String, Value>),
+    Sub(String, Map),
     /// `Fn::Join` with a delimiter.
     Join(String, Vec<Value>),
     /// `Fn::Select` by index.
@@ -150,7 +149,7 @@ impl Value {
 
     /// `{"Fn::Sub": text}` without variables.
     pub fn sub(text: impl Into<String>) -> Value {
-        Value::Sub(text.into(), IndexMap::new())
+        Value::Sub(text.into(), Map::new())
     }
 
     /// `{"Fn::Join": [delimiter, parts]}`.
@@ -180,7 +179,7 @@ impl Value {
 
     /// An empty map, to be filled with [`Value::with`].
     pub fn map() -> Value {
-        Value::Map(IndexMap::new())
+        Value::Map(Map::new())
     }
 
     /// Adds (or replaces) a key of a map value; other values are returned unchanged.
@@ -278,9 +277,14 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
         Value::List(items.into_iter().map(Into::into).collect())
     }
 }
-impl From<IndexMap<String, Value>> for Value {
-    fn from(m: IndexMap<String, Value>) -> Self {
+impl From<Map> for Value {
+    fn from(m: Map) -> Self {
         Value::Map(m)
+    }
+}
+impl From<indexmap::IndexMap<String, Value>> for Value {
+    fn from(m: indexmap::IndexMap<String, Value>) -> Self {
+        Value::Map(m.into_iter().collect())
     }
 }
 impl From<serde_json::Value> for Value {

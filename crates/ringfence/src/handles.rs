@@ -3,7 +3,7 @@
 //! string.
 
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::Error;
 
@@ -21,8 +21,8 @@ pub(crate) struct Key {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecurityGroup {
     pub(crate) key: Key,
-    pub(crate) path: Rc<str>,
-    pub(crate) name: Rc<str>,
+    pub(crate) path: Arc<str>,
+    pub(crate) name: Arc<str>,
 }
 
 impl SecurityGroup {
@@ -58,9 +58,9 @@ pub struct ExternalGroup {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum ExternalSource {
     /// A literal `sg-…` id.
-    Id(Rc<str>),
+    Id(Arc<str>),
     /// A parameter of one stack (typed or SSM), valid only in that stack.
-    Parameter { key: Key, path: Rc<str> },
+    Parameter { key: Key, path: Arc<str> },
 }
 
 impl ExternalGroup {
@@ -159,7 +159,7 @@ impl From<&GroupRef> for GroupRef {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GroupSet {
     pub(crate) key: Key,
-    pub(crate) path: Rc<str>,
+    pub(crate) path: Arc<str>,
 }
 
 impl GroupSet {
@@ -174,7 +174,7 @@ impl GroupSet {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ParameterHandle {
     pub(crate) key: Key,
-    pub(crate) path: Rc<str>,
+    pub(crate) path: Arc<str>,
 }
 
 impl ParameterHandle {
@@ -189,7 +189,7 @@ impl ParameterHandle {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResourceHandle {
     pub(crate) key: Key,
-    pub(crate) path: Rc<str>,
+    pub(crate) path: Arc<str>,
 }
 
 impl ResourceHandle {

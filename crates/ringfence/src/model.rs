@@ -1,7 +1,7 @@
 //! What the builder API records: the intent of every stack, before any rendering.
 //! Synthesis reads this and decides which resources express it.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::{IndexMap, IndexSet};
 use ringfence_cfn::StackName;
@@ -98,7 +98,7 @@ pub(crate) enum Shared {
 
 pub(crate) struct VpcState {
     pub id: String,
-    pub layout: Rc<VpcLayout>,
+    pub layout: Arc<VpcLayout>,
 }
 
 pub(crate) struct NaclState {

@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::handles::{ExternalSource, Key};
 use crate::model::{
@@ -79,9 +80,9 @@ impl Stack {
     pub fn vpc(&mut self, id: &str, spec: VpcSpec) -> Result<Vpc, Error> {
         let path = self.path(id);
         validate::construct_id(&self.name(), id)?;
-        let layout = Rc::new(crate::network::layout::layout(&path, spec)?);
+        let layout = Arc::new(crate::network::layout::layout(&path, spec)?);
         let index = self.add_construct(id, |s| Construct::Vpc(s.vpcs.len()))?;
-        let state = VpcState { id: id.to_owned(), layout: Rc::clone(&layout) };
+        let state = VpcState { id: id.to_owned(), layout: Arc::clone(&layout) };
         self.with_state(|s| s.vpcs.push(state));
         Ok(Vpc { target: VpcTarget::Owned { key: self.key(index), path: path.into(), layout } })
     }

@@ -1,6 +1,6 @@
 //! Handles to a VPC, its subnets and network ACLs.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use ipnet::Ipv4Net;
 
@@ -17,8 +17,8 @@ pub struct Vpc {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum VpcTarget {
-    Owned { key: Key, path: Rc<str>, layout: Rc<VpcLayout> },
-    External(Rc<str>),
+    Owned { key: Key, path: Arc<str>, layout: Arc<VpcLayout> },
+    External(Arc<str>),
 }
 
 impl Vpc {
@@ -172,7 +172,7 @@ impl Subnet {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NetworkAcl {
     pub(crate) key: Key,
-    pub(crate) path: Rc<str>,
+    pub(crate) path: Arc<str>,
 }
 
 impl NetworkAcl {

@@ -47,11 +47,34 @@ pub struct Assembly {
     /// What the checks found that does not stop synthesis: warnings, notes, and
     /// suppressed findings (with their reasons).
     pub(crate) findings: Vec<ringfence_analyze::Finding>,
+    pub(crate) timings: SynthTimings,
+}
+
+/// How long each step of [`App::synth`](crate::App::synth) took, for profiling a large
+/// app (the `scale` example prints them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SynthTimings {
+    /// Rendering every stack's template, references resolved.
+    pub render: std::time::Duration,
+    /// Ordering the stacks by their imports (finding cycles) and assembling them.
+    pub order: std::time::Duration,
+    /// Counting each template's size for the size quotas.
+    pub sizes: std::time::Duration,
+    /// Building the network model of the whole app for the checks.
+    pub model: std::time::Duration,
+    /// Running the checks over it.
+    pub checks: std::time::Duration,
 }
 
 impl Assembly {
     pub(crate) fn new(stacks: Vec<StackArtifact>) -> Self {
-        Assembly { stacks, findings: Vec::new() }
+        Assembly { stacks, findings: Vec::new(), timings: SynthTimings::default() }
+    }
+
+    /// How long each step of synthesis took.
+    pub fn timings(&self) -> SynthTimings {
+        self.timings
     }
 
     /// What the checks found that does not stop synthesis (warnings, notes, and

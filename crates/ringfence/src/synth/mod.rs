@@ -9,15 +9,17 @@ pub(crate) mod render;
 mod render_network;
 mod resolve;
 
-pub use assembly::{Assembly, StackArtifact};
+pub use assembly::{Assembly, StackArtifact, SynthTimings};
 
 use crate::model::AppState;
 use crate::SynthError;
 
 pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
-    // 1. Render every stack; each resolves its own references.
-    let rendered: Vec<render::Rendered> =
-        (0..app.stacks.len()).map(|i| render::render_stack(app, i)).collect();
+    let mut clock = Clock::start();
+    let mut timings = SynthTimings::default();
+    // 1. Render every stack; each resolves its own references and reads the app only.
+    let rendered: Vec<render::Rendered> = parallel_map(app.stacks.len(), |i| render::render_stack(app, i));
+    timings.render = clock.lap();
     let mut errors: Vec<crate::Error> = Vec::new();
     for r in &rendered {
         errors.extend(r.errors.iter().cloned());
@@ -53,12 +55,18 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
             })
         })
         .collect();
+    timings.order = clock.lap();
     let stacks = count_json(stacks);
+    timings.sizes = clock.lap();
     let mut assembly = Assembly::new(stacks);
 
     // 4. Check the templates themselves, with the same engine that audits hand-written
     //    suites: an error stops synthesis, the rest travels with the assembly.
-    let report = ringfence_analyze::analyze(&assembly.suite());
+    let suite = assembly.suite();
+    let model = ringfence_analyze::Model::build(&suite);
+    timings.model = clock.lap();
+    let report = ringfence_analyze::analyze_model(&model);
+    timings.checks = clock.lap();
     let errors: Vec<crate::Error> = report
         .active()
         .filter(|f| f.severity == ringfence_analyze::Severity::Error)
@@ -69,21 +77,58 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
         return Err(SynthError { errors });
     }
     assembly.findings = report.findings;
+    assembly.timings = timings;
     Ok(assembly)
 }
 
 /// Counts every template's JSON size, on every core, for the size quotas.
 fn count_json(mut stacks: Vec<StackArtifact>) -> Vec<StackArtifact> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = stacks.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        for part in stacks.chunks_mut(chunk) {
-            scope.spawn(move || {
-                for s in part {
-                    s.json_len = Some((std::sync::Arc::clone(&s.template), s.template.json_len()));
-                }
-            });
-        }
-    });
+    let lens = parallel_map(stacks.len(), |i| stacks[i].template.json_len());
+    for (s, len) in stacks.iter_mut().zip(lens) {
+        s.json_len = Some((std::sync::Arc::clone(&s.template), len));
+    }
     stacks
+}
+
+/// Time since the last lap.
+struct Clock(std::time::Instant);
+
+impl Clock {
+    fn start() -> Clock {
+        Clock(std::time::Instant::now())
+    }
+
+    fn lap(&mut self) -> std::time::Duration {
+        let now = std::time::Instant::now();
+        let lap = now - self.0;
+        self.0 = now;
+        lap
+    }
+}
+
+/// Below this many items, one thread does the work: spawning costs more than it saves.
+const PARALLEL_FROM: usize = 64;
+
+/// `(0..n).map(f).collect()`, on every core (at most 8) when `n` is large enough; the
+/// results keep their order, so the output never depends on the number of cores.
+pub(crate) fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let workers = std::thread::available_parallelism().map_or(1, |c| c.get()).min(8);
+    if workers == 1 || n < PARALLEL_FROM {
+        return (0..n).map(f).collect();
+    }
+    let chunk = n.div_ceil(workers);
+    let f = &f;
+    std::thread::scope(|scope| {
+        // The calling thread takes the first share itself.
+        let others: Vec<_> = (chunk..n)
+            .step_by(chunk)
+            .map(|start| scope.spawn(move || (start..(start + chunk).min(n)).map(f).collect::<Vec<T>>()))
+            .collect();
+        let mut out: Vec<T> = Vec::with_capacity(n);
+        out.extend((0..chunk).map(f));
+        for part in others {
+            out.extend(part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
+    })
 }

@@ -304,8 +304,7 @@ fn apply_suppressions(stack: &StackState, t: &mut Template) {
             let Some(res) = t.resources.get_mut(&id) else { continue };
             let rf = res
                 .metadata
-                .entry("ringfence".to_owned())
-                .or_insert_with(|| Value::map().with("suppress", Value::List(Vec::new())));
+                .get_or_insert_with("ringfence", || Value::map().with("suppress", Value::List(Vec::new())));
             if let Value::Map(m) = rf {
                 if let Some(Value::List(list)) = m.get_mut("suppress") {
                     list.push(entry.clone());

@@ -410,7 +410,7 @@ pub(crate) fn render_nacl(
                 _ => res.property("PortRange", Value::map().with("From", from).with("To", to)),
             };
         }
-        res.metadata.insert("Description".into(), e.description.as_str().into());
+        res.metadata.insert("Description", e.description.as_str());
         let label = format!("{path} {} rule {}", e.direction(), e.number);
         t.resources.insert(ids.claim(ids::nacl_entry(&nacl.id, e.egress, e.number), label), res);
     }
