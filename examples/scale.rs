@@ -119,10 +119,13 @@ fn main() -> ExitCode {
         }
     };
     let t2 = Instant::now();
-    if let Err(e) = assembly.write(&args.out, false) {
-        eprintln!("error: {e}");
-        return ExitCode::FAILURE;
-    }
+    let written = match assembly.write(&args.out, false) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let t3 = Instant::now();
     let resources: usize = assembly.stacks().iter().map(|s| s.template.resources.len()).sum();
     let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
@@ -141,7 +144,13 @@ fn main() -> ExitCode {
         d(t.model),
         d(t.checks)
     );
-    println!("write ms    {:.1}", ms(t2, t3));
+    println!(
+        "write ms    {:.1}  ({} files written, {} unchanged, {} removed)",
+        ms(t2, t3),
+        written.written,
+        written.unchanged,
+        written.removed
+    );
     println!("total ms    {:.1}", ms(t0, t3));
     println!("peak RSS kB {}", peak_rss_kb().map_or("unknown".into(), |k| k.to_string()));
     ExitCode::SUCCESS

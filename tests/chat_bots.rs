@@ -85,6 +85,44 @@ fn rewriting_with_fewer_stacks_leaves_no_stale_template() {
 }
 
 #[test]
+fn rewriting_touches_only_the_files_that_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = synth("production", &BOTS).write(dir.path(), false).unwrap();
+    assert_eq!((first.written, first.unchanged, first.removed), (5, 0, 0), "manifest + 4 templates");
+    let mtimes = || -> std::collections::BTreeMap<String, std::time::SystemTime> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| {
+                (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().modified().unwrap())
+            })
+            .collect()
+    };
+    let before = mtimes();
+    // Coarse file-system clocks: make sure a rewrite would show in the mtime.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = synth("production", &BOTS).write(dir.path(), false).unwrap();
+    assert_eq!((again.written, again.unchanged, again.removed), (0, 5, 0));
+    assert_eq!(mtimes(), before, "an unchanged file was rewritten");
+
+    // A bot that changes is the only template written; a bot that goes is removed.
+    let mut changed = BOTS;
+    changed[1].purpose = "rolls dice, now with more sides";
+    let third = synth("production", &changed[..2]).write(dir.path(), false).unwrap();
+    assert_eq!((third.written, third.unchanged, third.removed), (2, 2, 1), "dice + manifest written");
+    let after = mtimes();
+    for (name, when) in &after {
+        let rewritten = name.contains("dice") || name == "manifest.json";
+        assert_eq!(before[name] != *when, rewritten, "{name}");
+    }
+    let files = support::read_dir(dir.path());
+    let expected = synth("production", &changed[..2]);
+    for stack in expected.stacks() {
+        assert_eq!(files[&stack.template_file()], stack.template.to_json().into_bytes(), "{}", stack.name);
+    }
+}
+
+#[test]
 fn consumers_come_and_go_without_touching_other_templates() {
     let three = synth("production", &BOTS);
     let two = synth("production", &BOTS[..2]);

@@ -86,4 +86,4 @@ pub use ringfence_analyze as analyze;
 pub use ringfence_cfn as cfn;
 pub use role::Role;
 pub use stack::{Shareable, Stack, Suppressible, MAX_GROUPS_PER_INTERFACE};
-pub use synth::{Assembly, StackArtifact, SynthTimings};
+pub use synth::{Assembly, StackArtifact, SynthTimings, WriteSummary};

@@ -119,85 +119,137 @@ impl Assembly {
     /// `manifest.json`: one `aws:cloudformation:stack` artifact per stack, with its
     /// template file and dependencies.
     pub fn manifest(&self) -> String {
-        let mut artifacts = serde_json::Map::new();
-        for s in &self.stacks {
-            let mut a = serde_json::Map::new();
-            a.insert("type".into(), json!("aws:cloudformation:stack"));
-            a.insert("environment".into(), json!("aws://unknown-account/unknown-region"));
-            a.insert("properties".into(), json!({ "templateFile": s.template_file() }));
-            if !s.dependencies.is_empty() {
-                a.insert("dependencies".into(), json!(s.dependencies));
+        use serde::ser::{SerializeMap, Serializer};
+        struct Artifacts<'a>(&'a [StackArtifact]);
+        impl serde::Serialize for Artifacts<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for stack in self.0 {
+                    m.serialize_entry(stack.name.as_str(), &Artifact(stack))?;
+                }
+                m.end()
             }
-            a.insert("displayName".into(), json!(s.name));
-            artifacts.insert(s.name.to_string(), a.into());
         }
-        let doc = json!({ "version": MANIFEST_VERSION, "artifacts": artifacts });
-        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        text.push('\n');
-        text
+        struct Artifact<'a>(&'a StackArtifact);
+        impl serde::Serialize for Artifact<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let a = self.0;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("type", "aws:cloudformation:stack")?;
+                m.serialize_entry("environment", "aws://unknown-account/unknown-region")?;
+                m.serialize_entry("properties", &json!({ "templateFile": a.template_file() }))?;
+                if !a.dependencies.is_empty() {
+                    let deps: Vec<&str> = a.dependencies.iter().map(StackName::as_str).collect();
+                    m.serialize_entry("dependencies", &deps)?;
+                }
+                m.serialize_entry("displayName", a.name.as_str())?;
+                m.end()
+            }
+        }
+        let mut out = Vec::with_capacity(512 + 300 * self.stacks.len());
+        let mut ser = serde_json::Serializer::pretty(&mut out);
+        // Writing to a Vec cannot fail and every key is a string.
+        let _ = (|| {
+            let mut m = (&mut ser).serialize_map(Some(2))?;
+            m.serialize_entry("version", MANIFEST_VERSION)?;
+            m.serialize_entry("artifacts", &Artifacts(&self.stacks))?;
+            m.end()
+        })();
+        out.push(b'\n');
+        // serde_json writes only valid UTF-8.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// Writes `manifest.json` and `<stack>.template.json` for every stack into `dir`
     /// (created if missing), and `<stack>.template.yaml` too when `yaml` is true.
     /// Templates of stacks no longer in the app are removed, so the folder holds exactly
-    /// this assembly.
-    pub fn write(&self, dir: &Path, yaml: bool) -> Result<(), Error> {
+    /// this assembly. A file that already holds the bytes it would get is left alone
+    /// (its modification time too), so re-synthesizing an app into the same folder
+    /// writes only what changed.
+    pub fn write(&self, dir: &Path, yaml: bool) -> Result<WriteSummary, Error> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         let mut keep: std::collections::HashSet<String> =
             self.stacks.iter().map(StackArtifact::template_file).collect();
         if yaml {
             keep.extend(self.stacks.iter().map(|s| format!("{}.template.yaml", s.name)));
         }
+        let mut summary = WriteSummary::default();
         let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             let ours = name.ends_with(".template.json") || name.ends_with(".template.yaml");
-            // Files this assembly writes again are overwritten, not removed first.
             if ours && !keep.contains(name.as_ref()) {
                 fs::remove_file(entry.path()).map_err(|e| Error::io(&entry.path(), &e))?;
+                summary.removed += 1;
             }
         }
         // Serializing and writing dominate at scale: split the stacks over the cores.
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        let chunk = self.stacks.len().div_ceil(workers).max(1);
-        let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .stacks
-                .chunks(chunk)
-                .map(|stacks| scope.spawn(move || write_stacks(dir, stacks, yaml)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Error::Io {
-                            path: dir.display().to_string(),
-                            message: "a writer thread failed".into(),
-                        })
-                    })
-                })
-                .collect()
-        });
-        results.into_iter().collect::<Result<(), Error>>()?;
+        let parts = super::parallel_chunks(&self.stacks, |stacks| write_stacks(dir, stacks, yaml));
+        for part in parts {
+            let part = part?;
+            summary.written += part.written;
+            summary.unchanged += part.unchanged;
+        }
         let path = dir.join("manifest.json");
-        fs::write(&path, self.manifest()).map_err(|e| Error::io(&path, &e))?;
-        Ok(())
+        let mut scratch = Vec::new();
+        match write_if_changed(&path, self.manifest().as_bytes(), &mut scratch) {
+            Ok(true) => summary.written += 1,
+            Ok(false) => summary.unchanged += 1,
+            Err(e) => return Err(Error::io(&path, &e)),
+        }
+        Ok(summary)
     }
 }
 
+/// What [`Assembly::write`] did to the folder.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WriteSummary {
+    /// Files written (new, or with new content).
+    pub written: usize,
+    /// Files that already held their content, left untouched.
+    pub unchanged: usize,
+    /// Templates of stacks no longer in the app, removed.
+    pub removed: usize,
+}
+
 /// Writes the templates of `stacks` into `dir`.
-fn write_stacks(dir: &Path, stacks: &[StackArtifact], yaml: bool) -> Result<(), Error> {
-    let mut buf = Vec::with_capacity(64 * 1024);
+fn write_stacks(dir: &Path, stacks: &[StackArtifact], yaml: bool) -> Result<WriteSummary, Error> {
+    let mut summary = WriteSummary::default();
+    let (mut buf, mut scratch) = (Vec::with_capacity(64 * 1024), Vec::with_capacity(64 * 1024));
+    let mut count = |changed: bool| match changed {
+        true => summary.written += 1,
+        false => summary.unchanged += 1,
+    };
     for s in stacks {
         buf.clear();
         s.template.write_json(&mut buf);
         let path = dir.join(s.template_file());
-        fs::write(&path, &buf).map_err(|e| Error::io(&path, &e))?;
+        count(write_if_changed(&path, &buf, &mut scratch).map_err(|e| Error::io(&path, &e))?);
         if yaml {
             let path = dir.join(format!("{}.template.yaml", s.name));
-            fs::write(&path, s.template.to_yaml()).map_err(|e| Error::io(&path, &e))?;
+            let text = s.template.to_yaml();
+            count(write_if_changed(&path, text.as_bytes(), &mut scratch).map_err(|e| Error::io(&path, &e))?);
         }
     }
-    Ok(())
+    Ok(summary)
+}
+
+/// Writes `bytes` to `path` unless the file already holds exactly them; `scratch` is a
+/// reusable buffer for the old content. Returns whether it wrote.
+fn write_if_changed(path: &Path, bytes: &[u8], scratch: &mut Vec<u8>) -> std::io::Result<bool> {
+    use std::io::Read;
+    if let Ok(mut old) = fs::File::open(path) {
+        let same_len = old.metadata().is_ok_and(|m| m.len() == bytes.len() as u64);
+        if same_len {
+            scratch.clear();
+            old.read_to_end(scratch)?;
+            if scratch.as_slice() == bytes {
+                return Ok(false);
+            }
+        }
+    }
+    fs::write(path, bytes)?;
+    Ok(true)
 }

@@ -9,7 +9,7 @@ pub(crate) mod render;
 mod render_network;
 mod resolve;
 
-pub use assembly::{Assembly, StackArtifact, SynthTimings};
+pub use assembly::{Assembly, StackArtifact, SynthTimings, WriteSummary};
 
 use crate::model::AppState;
 use crate::SynthError;
@@ -129,6 +129,23 @@ pub(crate) fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> 
         for part in others {
             out.extend(part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         }
+        out
+    })
+}
+
+/// Runs `f` on `items` split into one share per core (at most 8), the calling thread
+/// taking the first; the results come back in order.
+pub(crate) fn parallel_chunks<I: Sync, T: Send>(items: &[I], f: impl Fn(&[I]) -> T + Sync) -> Vec<T> {
+    let workers = std::thread::available_parallelism().map_or(1, |c| c.get()).min(8);
+    if workers == 1 || items.len() < PARALLEL_FROM {
+        return vec![f(items)];
+    }
+    let chunk = items.len().div_ceil(workers);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let others: Vec<_> = items[chunk..].chunks(chunk).map(|part| scope.spawn(move || f(part))).collect();
+        let mut out = vec![f(&items[..chunk])];
+        out.extend(others.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
         out
     })
 }
