@@ -46,6 +46,11 @@ impl Map {
         Map { entries: Vec::with_capacity(n) }
     }
 
+    /// Makes room for `n` more entries.
+    pub fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

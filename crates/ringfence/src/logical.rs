@@ -14,8 +14,15 @@ use sha2::{Digest, Sha256};
 const READABLE_MAX: usize = 200;
 
 /// `chat-db` -> `ChatDb`, `bot.trivia_2` -> `BotTrivia2`.
-pub(crate) fn pascal(text: &str) -> String {
+#[cfg(test)]
+fn pascal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_pascal(&mut out, text);
+    out
+}
+
+/// Appends the PascalCase of `text` to `out`.
+fn push_pascal(out: &mut String, text: &str) {
     for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
@@ -23,29 +30,49 @@ pub(crate) fn pascal(text: &str) -> String {
             out.extend(chars);
         }
     }
-    out
 }
 
 /// Eight uppercase hex digits of SHA-256 of `key`.
-pub(crate) fn short_hash(key: &str) -> String {
+#[cfg(test)]
+fn short_hash(key: &str) -> String {
+    let mut out = String::with_capacity(8);
+    push_short_hash(&mut out, key);
+    out
+}
+
+/// Appends eight uppercase hex digits of SHA-256 of `key` to `out`.
+fn push_short_hash(out: &mut String, key: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let digest = Sha256::digest(key.as_bytes());
-    digest[..4].iter().map(|b| format!("{b:02X}")).collect()
+    for b in &digest[..4] {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xF)]));
+    }
+}
+
+/// The readable part of an id: the PascalCase of every part, at most
+/// [`READABLE_MAX`] characters.
+fn readable(parts: &[&str], extra: usize) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + extra);
+    for p in parts {
+        push_pascal(&mut out, p);
+    }
+    // Only ASCII letters and digits were pushed, so any length is a char boundary.
+    out.truncate(READABLE_MAX);
+    out
 }
 
 /// A hashed logical id: `pascal(parts…)` + `short_hash(key)`.
 pub(crate) fn hashed(parts: &[&str], key: &str) -> LogicalId {
-    let mut readable: String = parts.iter().map(|p| pascal(p)).collect();
-    readable.truncate(READABLE_MAX);
-    readable.push_str(&short_hash(key));
-    LogicalId::new(readable).expect("ASCII letters and digits, 8 to 208 characters")
+    let mut id = readable(parts, 8);
+    push_short_hash(&mut id, key);
+    LogicalId::new(id).expect("ASCII letters and digits, 8 to 208 characters")
 }
 
 /// A logical id without hash, for parameters a person types at deploy time.
 pub(crate) fn plain(parts: &[&str]) -> LogicalId {
-    let mut readable: String = parts.iter().map(|p| pascal(p)).collect();
-    readable.truncate(READABLE_MAX);
     // Construct ids start with a letter or digit, so this is never empty.
-    LogicalId::new(readable).expect("ASCII letters and digits, 1 to 200 characters")
+    LogicalId::new(readable(parts, 0)).expect("ASCII letters and digits, 1 to 200 characters")
 }
 
 #[cfg(test)]

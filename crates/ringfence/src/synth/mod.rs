@@ -18,7 +18,9 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     let mut clock = Clock::start();
     let mut timings = SynthTimings::default();
     // 1. Render every stack; each resolves its own references and reads the app only.
-    let rendered: Vec<render::Rendered> = parallel_map(app.stacks.len(), |i| render::render_stack(app, i));
+    let exports = resolve::ExportTable::new(app);
+    let rendered: Vec<render::Rendered> =
+        parallel_map(app.stacks.len(), |i| render::render_stack(app, &exports, i));
     timings.render = clock.lap();
     let mut errors: Vec<crate::Error> = Vec::new();
     for r in &rendered {

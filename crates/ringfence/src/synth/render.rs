@@ -10,11 +10,11 @@
 //! - A group's standalone rules follow the group, in the order they were declared.
 
 use indexmap::{IndexMap, IndexSet};
-use ringfence_cfn::{ExportName, LogicalId, Output, Parameter, Resource, Template, Value};
+use ringfence_cfn::{ExportName, LogicalId, Map, Output, Parameter, Resource, Template, Value};
 
 use super::ids;
 use super::render_network::{render_endpoint, render_nacl, render_vpc, vpc_outputs, vpc_tag};
-use super::resolve::Resolver;
+use super::resolve::{ExportTable, Resolver};
 use crate::model::{AppState, Construct, Direction, GroupState, ParamKind, RuleState, Shared, StackState};
 use crate::peer::PeerKind;
 use crate::Error;
@@ -61,9 +61,9 @@ impl Ids<'_> {
     }
 }
 
-pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
+pub(crate) fn render_stack(app: &AppState, exports: &ExportTable, index: usize) -> Rendered {
     let stack = &app.stacks[index];
-    let mut r = Resolver::new(app, index);
+    let mut r = Resolver::new(app, exports, index);
     let mut ids = Ids { stack, seen: IndexMap::new(), errors: Vec::new() };
     let description = stack.description.clone().unwrap_or_else(|| match &app.environment {
         Some(env) => format!("{} of app {} ({env}), synthesized by ringfence", stack.id, app.name),
@@ -86,7 +86,7 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
             Construct::Endpoint(i) => {
                 render_endpoint(stack, &stack.endpoints[i], &path, &mut r, &mut ids, &mut t)
             }
-            Construct::Group(i) => render_group(&stack.groups[i], &path, &mut r, &mut ids, &mut t),
+            Construct::Group(i) => render_group(i, &stack.groups[i], &path, &mut r, &mut ids, &mut t),
             Construct::GroupSet(_) => {} // a value, rendered where a property uses it
             Construct::Parameter(i) => {
                 let p = &stack.params[i];
@@ -115,6 +115,7 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
             Construct::Resource(i) => {
                 let raw = &stack.resources[i];
                 let mut res = Resource::new(raw.resource_type.as_str());
+                res.properties.reserve(raw.props.0.len());
                 for (k, v) in raw.props.iter() {
                     res.properties.insert(k.to_owned(), r.prop(v));
                 }
@@ -184,11 +185,18 @@ pub(crate) fn render_stack(app: &AppState, index: usize) -> Rendered {
 }
 
 pub(crate) fn name_tag(name: &str) -> Value {
-    Value::List(vec![Value::map().with("Key", "Name").with("Value", name)])
+    Value::List(vec![Value::Map(Map::with_capacity(2)).with("Key", "Name").with("Value", name)])
 }
 
-fn render_group(g: &GroupState, path: &str, r: &mut Resolver<'_>, ids: &mut Ids<'_>, t: &mut Template) {
-    let group_id = ids.claim(ids::group(&g.id), path.to_owned());
+fn render_group(
+    index: usize,
+    g: &GroupState,
+    path: &str,
+    r: &mut Resolver<'_>,
+    ids: &mut Ids<'_>,
+    t: &mut Template,
+) {
+    let group_id = ids.claim(r.local_group_id(index), path.to_owned());
     let mut ingress = Vec::new();
     let mut egress = Vec::new();
     let mut standalone = Vec::new();
@@ -205,7 +213,7 @@ fn render_group(g: &GroupState, path: &str, r: &mut Resolver<'_>, ids: &mut Ids<
     }
     if egress.is_empty() {
         egress.push(
-            Value::map()
+            Value::Map(Map::with_capacity(5))
                 .with("IpProtocol", "icmp")
                 .with("FromPort", 252)
                 .with("ToPort", 86)
@@ -213,7 +221,9 @@ fn render_group(g: &GroupState, path: &str, r: &mut Resolver<'_>, ids: &mut Ids<
                 .with("Description", PLACEHOLDER_DESCRIPTION),
         );
     }
-    let mut res = Resource::new("AWS::EC2::SecurityGroup")
+    let mut res = Resource::new("AWS::EC2::SecurityGroup");
+    res.properties.reserve(6);
+    res = res
         .property("GroupName", g.name.as_str())
         .property("GroupDescription", g.description.as_str())
         .property("VpcId", r.vpc_id(&g.vpc));
@@ -231,7 +241,9 @@ fn render_group(g: &GroupState, path: &str, r: &mut Resolver<'_>, ids: &mut Ids<
             Direction::Ingress => ("AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId"),
             Direction::Egress => ("AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId"),
         };
-        let mut res = Resource::new(resource_type).property("GroupId", Value::get_att(&group_id, "GroupId"));
+        let mut res = Resource::new(resource_type);
+        res.properties.reserve(7);
+        res = res.property("GroupId", Value::get_att(&group_id, "GroupId"));
         res = with_ports(res, rule);
         res = res.property(peer_key, r.group_id(peer)).property("Description", rule.description.as_str());
         let label = format!("{path} {} {} {}", rule.direction.word(), rule.port, rule.peer);
@@ -248,7 +260,7 @@ fn with_ports(mut res: Resource, rule: &RuleState) -> Resource {
 }
 
 fn inline_rule(rule: &RuleState) -> Value {
-    let mut v = Value::map().with("IpProtocol", rule.port.protocol().cfn_name());
+    let mut v = Value::Map(Map::with_capacity(5)).with("IpProtocol", rule.port.protocol().cfn_name());
     if let Some((from, to)) = rule.port.cfn_ports() {
         v = v.with("FromPort", from).with("ToPort", to);
     }

@@ -15,6 +15,8 @@
 //! add. Every import records a dependency edge consumer -> owner, with the object that
 //! caused it, for the deployment order and for cycle reports.
 
+use std::collections::HashMap;
+
 use indexmap::{IndexMap, IndexSet};
 use ringfence_cfn::{ExportName, LogicalId, Value};
 
@@ -24,9 +26,41 @@ use crate::model::{AppState, Shared};
 use crate::network::handles::VpcTarget;
 use crate::{Error, GroupRef, Prop, Subnets, Vpc};
 
+/// The export name of every object the app's stacks share, computed once for the whole
+/// app (a thousand consumers of one group would otherwise each derive its name).
+pub(crate) struct ExportTable {
+    /// (owner stack, object) -> export name.
+    objects: HashMap<(usize, Shared), ExportName>,
+    /// (owner stack, VPC, subnet group, AZ) -> export name of that subnet.
+    subnets: HashMap<(usize, usize, usize, usize), ExportName>,
+}
+
+impl ExportTable {
+    pub fn new(app: &AppState) -> ExportTable {
+        let mut t = ExportTable { objects: HashMap::new(), subnets: HashMap::new() };
+        for (s, stack) in app.stacks.iter().enumerate() {
+            for &shared in &stack.shared {
+                t.objects.insert((s, shared), ids::export_name(stack, shared));
+                if let Shared::Vpc(v) = shared {
+                    let layout = &stack.vpcs[v].layout;
+                    for g in 0..layout.groups.len() {
+                        for az in 0..layout.az_count {
+                            t.subnets.insert((s, v, g, az), ids::subnet_export_name(stack, v, g, az));
+                        }
+                    }
+                }
+            }
+        }
+        t
+    }
+}
+
 pub(crate) struct Resolver<'a> {
     app: &'a AppState,
+    exports: &'a ExportTable,
     stack: usize,
+    /// Logical ids of this stack's groups, derived on first use.
+    group_ids: Vec<Option<LogicalId>>,
     /// Owner stack -> the first object imported from it.
     pub deps: IndexMap<usize, String>,
     pub imports: IndexSet<ExportName>,
@@ -34,14 +68,32 @@ pub(crate) struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(app: &'a AppState, stack: usize) -> Self {
-        Resolver { app, stack, deps: IndexMap::new(), imports: IndexSet::new(), errors: Vec::new() }
+    pub fn new(app: &'a AppState, exports: &'a ExportTable, stack: usize) -> Self {
+        Resolver {
+            app,
+            exports,
+            stack,
+            group_ids: vec![None; app.stacks[stack].groups.len()],
+            deps: IndexMap::new(),
+            imports: IndexSet::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The logical id of group `index` of this stack.
+    pub fn local_group_id(&mut self, index: usize) -> LogicalId {
+        let app = self.app;
+        let stack = self.stack;
+        self.group_ids[index].get_or_insert_with(|| ids::group(&app.stacks[stack].groups[index].id)).clone()
     }
 
     /// The id of a security group, as seen from this stack.
     pub fn group_id(&mut self, group: &GroupRef) -> Value {
         match group {
             GroupRef::Owned(g) => {
+                if g.key.app == self.app.serial && g.key.stack == self.stack {
+                    return Value::GetAtt(self.local_group_id(g.key.index), "GroupId".to_owned());
+                }
                 let local = |app: &AppState| {
                     let id = ids::group(&app.stacks[g.key.stack].groups[g.key.index].id);
                     Value::get_att(&id, "GroupId")
@@ -192,9 +244,15 @@ impl<'a> Resolver<'a> {
             });
             return Value::Null;
         }
-        let name = match subnet {
-            Some((g, az)) => ids::subnet_export_name(owner, key.index, g, az),
-            None => ids::export_name(owner, shared),
+        let known = match subnet {
+            Some((g, az)) => self.exports.subnets.get(&(key.stack, key.index, g, az)),
+            None => self.exports.objects.get(&(key.stack, shared)),
+        };
+        let name = match (known, subnet) {
+            (Some(name), _) => name.clone(),
+            // Not in the table only if the app changed since it was made; derive it.
+            (None, Some((g, az))) => ids::subnet_export_name(owner, key.index, g, az),
+            (None, None) => ids::export_name(owner, shared),
         };
         self.deps.entry(key.stack).or_insert_with(|| path.to_owned());
         let value = Value::import(&name);
