@@ -165,7 +165,7 @@ impl<'m, 'a> Reporter<'m, 'a> {
             template: t.stack.clone(),
             source: t.source.clone(),
             logical_id: at.id.to_string(),
-            path: at.path.clone(),
+            path: at.path.to_string(),
             message,
             hint: hint.to_owned(),
             suppressed: suppressed.flatten(),

@@ -2,7 +2,9 @@
 //! the groups they join, subnets, network ACLs and their entries, route tables, routes
 //! and associations — each with the template that declares it.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use ringfence_cfn::{LogicalId, Map, Value};
@@ -17,7 +19,7 @@ pub struct Location {
     /// The resource.
     pub id: LogicalId,
     /// The property path inside it, e.g. `Properties.SecurityGroupIngress[2]`.
-    pub path: String,
+    pub path: Cow<'static, str>,
 }
 
 /// An IP protocol as a rule or NACL entry names it.
@@ -339,7 +341,7 @@ fn at_path<'v>(root: &'v Map, path: &str) -> Vec<&'v Value> {
 }
 
 fn number(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Option<i64> {
-    r.text(stack, v?)?.trim().parse().ok()
+    r.text_cow(stack, v?)?.trim().parse().ok()
 }
 
 impl<'a> Model<'a> {
@@ -357,12 +359,14 @@ impl<'a> Model<'a> {
             route_tables: Vec::new(),
             routes: Vec::new(),
             associations: Vec::new(),
-            group_index: HashMap::new(),
+            group_index: HashMap::default(),
         };
+        let workloads: HashMap<&str, (&[&str], &[&str])> =
+            WORKLOADS.iter().map(|&(t, g, s)| (t, (g, s))).collect();
         for (stack, t) in suite.templates().iter().enumerate() {
             for (id, res) in &t.template.resources {
                 let props = &res.properties;
-                let loc = |path: &str| Location { stack, id: id.clone(), path: path.to_owned() };
+                let loc = |path: &'static str| Location { stack, id: id.clone(), path: Cow::Borrowed(path) };
                 match res.resource_type.as_str() {
                     "AWS::EC2::SecurityGroup" => m.add_group(stack, id, props),
                     "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
@@ -382,7 +386,7 @@ impl<'a> Model<'a> {
                     "AWS::EC2::Subnet" => {
                         let kind = subnet_kind(&m.resolver, stack, id, props);
                         let cidr = props_get(props, "CidrBlock")
-                            .and_then(|v| m.resolver.text(stack, v))
+                            .and_then(|v| m.resolver.text_cow(stack, v))
                             .and_then(|c| c.parse().ok());
                         let vpc = props_get(props, "VpcId")
                             .map_or(Obj::Unknown("no VpcId".into()), |v| m.resolver.resolve(stack, v));
@@ -396,7 +400,7 @@ impl<'a> Model<'a> {
                         let nacl = props_get(props, "NetworkAclId")
                             .map_or(Obj::Unknown("no NetworkAclId".into()), |v| r.resolve(stack, v));
                         let proto = props_get(props, "Protocol")
-                            .and_then(|v| r.text(stack, v))
+                            .and_then(|v| r.text_cow(stack, v))
                             .map_or(Proto::All, |p| Proto::parse(&p));
                         let (from, to) = match proto {
                             Proto::Icmp | Proto::Icmpv6 => {
@@ -417,13 +421,13 @@ impl<'a> Model<'a> {
                         let cidr = ["CidrBlock", "Ipv6CidrBlock"]
                             .iter()
                             .find_map(|k| props_get(props, k))
-                            .and_then(|v| r.text(stack, v))
+                            .and_then(|v| r.text_cow(stack, v))
                             .and_then(|c| c.parse().ok());
                         let egress = props_get(props, "Egress")
-                            .and_then(|v| r.text(stack, v))
+                            .and_then(|v| r.text_cow(stack, v))
                             .is_some_and(|t| t == "true");
                         let allow = props_get(props, "RuleAction")
-                            .and_then(|v| r.text(stack, v))
+                            .and_then(|v| r.text_cow(stack, v))
                             .is_some_and(|t| t.eq_ignore_ascii_case("allow"));
                         let entry = NaclEntry {
                             at: loc("Properties"),
@@ -458,7 +462,7 @@ impl<'a> Model<'a> {
                         let destination = ["DestinationCidrBlock", "DestinationIpv6CidrBlock"]
                             .iter()
                             .find_map(|k| props_get(props, k))
-                            .and_then(|v| r.text(stack, v))
+                            .and_then(|v| r.text_cow(stack, v))
                             .and_then(|c| c.parse().ok());
                         let target = if let Some(v) = props_get(props, "GatewayId") {
                             RouteTarget::InternetGateway(r.resolve(stack, v))
@@ -473,8 +477,7 @@ impl<'a> Model<'a> {
                     }
                     _ => {}
                 }
-                if let Some((_, groups, subnets)) = WORKLOADS.iter().find(|(t, _, _)| *t == res.resource_type)
-                {
+                if let Some(&(groups, subnets)) = workloads.get(res.resource_type.as_str()) {
                     let collect = |paths: &[&str]| -> Vec<Obj> {
                         let mut out = Vec::new();
                         for p in paths {
@@ -510,7 +513,7 @@ impl<'a> Model<'a> {
             props_get(props, "VpcId").map_or(Obj::Unknown("default VPC".into()), |v| r.resolve(stack, v));
         let egress = props_get(props, "SecurityGroupEgress");
         let group = Group {
-            at: Location { stack, id: id.clone(), path: "Properties".into() },
+            at: Location { stack, id: id.clone(), path: Cow::Borrowed("Properties") },
             name: text("GroupName"),
             tag_name,
             description: text("GroupDescription"),
@@ -531,7 +534,11 @@ impl<'a> Model<'a> {
         {
             if let Some(Value::List(items)) = props_get(props, key) {
                 for (i, item) in items.iter().enumerate() {
-                    let at = Location { stack, id: id.clone(), path: format!("Properties.{key}[{i}]") };
+                    let at = Location {
+                        stack,
+                        id: id.clone(),
+                        path: Cow::Owned(format!("Properties.{key}[{i}]")),
+                    };
                     let rule = self.rule(stack, at, true, me.clone(), direction, item);
                     self.rules.push(rule);
                 }
@@ -550,7 +557,7 @@ impl<'a> Model<'a> {
     ) -> Rule {
         let r = &self.resolver;
         let proto = props_get(props, "IpProtocol")
-            .and_then(|v| r.text(stack, v))
+            .and_then(|v| r.text_cow(stack, v))
             .map_or(Proto::All, |p| Proto::parse(&p));
         let from = number(r, stack, props_get(props, "FromPort")).unwrap_or(-1);
         let to = number(r, stack, props_get(props, "ToPort")).unwrap_or(-1);
@@ -558,9 +565,9 @@ impl<'a> Model<'a> {
             Direction::Ingress => ("SourceSecurityGroupId", "SourcePrefixListId"),
             Direction::Egress => ("DestinationSecurityGroupId", "DestinationPrefixListId"),
         };
-        let peer = if let Some(c) = props_get(props, "CidrIp").and_then(|v| r.text(stack, v)) {
+        let peer = if let Some(c) = props_get(props, "CidrIp").and_then(|v| r.text_cow(stack, v)) {
             c.parse().map_or(RulePeer::None, RulePeer::V4)
-        } else if let Some(c) = props_get(props, "CidrIpv6").and_then(|v| r.text(stack, v)) {
+        } else if let Some(c) = props_get(props, "CidrIpv6").and_then(|v| r.text_cow(stack, v)) {
             c.parse().map_or(RulePeer::None, RulePeer::V6)
         } else if let Some(v) =
             props_get(props, group_key).or_else(|| props_get(props, "SourceSecurityGroupName"))
@@ -645,7 +652,7 @@ pub(crate) fn props_get<'v>(v: &'v (impl Props + ?Sized), key: &str) -> Option<&
 fn name_tag(r: &Resolver<'_>, stack: usize, props: &(impl Props + ?Sized)) -> Option<String> {
     match props_get(props, "Tags") {
         Some(Value::List(tags)) => tags.iter().find_map(|t| {
-            (props_get(t, "Key").and_then(|k| r.text(stack, k)).as_deref() == Some("Name"))
+            (props_get(t, "Key").and_then(|k| r.text_cow(stack, k)).as_deref() == Some("Name"))
                 .then(|| props_get(t, "Value").and_then(|v| r.text(stack, v)))
                 .flatten()
         }),
@@ -661,9 +668,11 @@ fn subnet_kind(
 ) -> Option<String> {
     if let Some(Value::List(tags)) = props_get(props, "Tags") {
         for t in tags {
-            let key = props_get(t, "Key").and_then(|k| r.text(stack, k));
+            let key = props_get(t, "Key").and_then(|k| r.text_cow(stack, k));
             if matches!(key.as_deref(), Some("ringfence:subnet-kind" | "aws-cdk:subnet-type")) {
-                return props_get(t, "Value").and_then(|v| r.text(stack, v)).map(|v| v.to_ascii_lowercase());
+                return props_get(t, "Value")
+                    .and_then(|v| r.text_cow(stack, v))
+                    .map(|v| v.to_ascii_lowercase());
             }
         }
     }

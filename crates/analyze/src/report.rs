@@ -39,7 +39,7 @@ pub fn analyze(suite: &Suite) -> Report {
 pub fn analyze_model(model: &Model<'_>) -> Report {
     let mut r = finding::Reporter::new(model);
     checks::run(model, &mut r);
-    let order: std::collections::HashMap<&str, usize> =
+    let order: rustc_hash::FxHashMap<&str, usize> =
         model.resolver.suite().templates().iter().enumerate().map(|(i, t)| (t.stack.as_str(), i)).collect();
     let mut findings = r.findings;
     findings.sort_by(|a, b| {

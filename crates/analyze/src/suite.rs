@@ -3,7 +3,9 @@
 //! reference resolves to the object it names: created by one of the templates, or
 //! outside the suite.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -115,7 +117,7 @@ pub struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     /// Indexes the suite's exports.
     pub fn new(suite: &'a Suite) -> Resolver<'a> {
-        let mut r = Resolver { suite, exports: HashMap::new() };
+        let mut r = Resolver { suite, exports: HashMap::default() };
         for (i, t) in suite.templates.iter().enumerate() {
             for out in t.template.outputs.values() {
                 if let Some(name) = out.export.as_ref().and_then(|e| r.text(i, e)) {
@@ -157,17 +159,26 @@ impl<'a> Resolver<'a> {
     /// deployment (literals, `Ref` of parameters and `AWS::StackName`, `Fn::Sub` and
     /// `Fn::Join` of those).
     pub fn text(&self, stack: usize, v: &Value) -> Option<String> {
+        self.text_cow(stack, v).map(Cow::into_owned)
+    }
+
+    /// [`text`](Resolver::text), borrowing when the value is a literal (no copy).
+    pub fn text_cow<'v>(&self, stack: usize, v: &'v Value) -> Option<Cow<'v, str>>
+    where
+        'a: 'v,
+    {
         match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
             Value::Ref(RefTarget::Pseudo(Pseudo::StackName)) => {
-                Some(self.suite.templates[stack].stack.clone())
+                Some(Cow::Borrowed(self.suite.templates[stack].stack.as_str()))
             }
-            Value::Ref(RefTarget::Logical(id)) => self.parameter_value(stack, id),
+            Value::Ref(RefTarget::Logical(id)) => self.parameter_value(stack, id).map(Cow::Owned),
             Value::Join(d, parts) => {
-                let parts: Option<Vec<String>> = parts.iter().map(|p| self.text(stack, p)).collect();
-                Some(parts?.join(d))
+                let parts: Option<Vec<Cow<'v, str>>> =
+                    parts.iter().map(|p| self.text_cow(stack, p)).collect();
+                Some(Cow::Owned(parts?.join(d.as_str())))
             }
             Value::Sub(text, vars) => {
                 let mut out = String::new();
@@ -177,20 +188,21 @@ impl<'a> Resolver<'a> {
                     let after = &rest[start + 2..];
                     let end = after.find('}')?;
                     let name = &after[..end];
-                    let value = if let Some(v) = vars.get(name) {
-                        self.text(stack, v)?
+                    if let Some(v) = vars.get(name) {
+                        out.push_str(&self.text_cow(stack, v)?);
                     } else if name == "AWS::StackName" {
-                        self.suite.templates[stack].stack.clone()
+                        out.push_str(&self.suite.templates[stack].stack);
                     } else if let Some(literal) = name.strip_prefix('!') {
-                        format!("${{{literal}}}")
+                        out.push_str("${");
+                        out.push_str(literal);
+                        out.push('}');
                     } else {
-                        self.parameter_value(stack, &LogicalId::new(name).ok()?)?
-                    };
-                    out.push_str(&value);
+                        out.push_str(&self.parameter_value(stack, &LogicalId::new(name).ok()?)?);
+                    }
                     rest = &after[end + 1..];
                 }
                 out.push_str(rest);
-                Some(out)
+                Some(Cow::Owned(out))
             }
             _ => None,
         }
@@ -216,8 +228,8 @@ impl<'a> Resolver<'a> {
                     None => Obj::Parameter { stack, name: id.clone() },
                 }
             }
-            Value::ImportValue(name) => match self.text(stack, name) {
-                Some(name) => match self.exports.get(&name) {
+            Value::ImportValue(name) => match self.text_cow(stack, name) {
+                Some(name) => match self.exports.get(name.as_ref()) {
                     Some((owner, value)) => self.resolve_depth(*owner, value, depth + 1),
                     None => {
                         Obj::Unknown(format!("import of `{name}`, which no template of the suite exports"))

@@ -183,7 +183,7 @@ fn step_at(loaded: &Loaded, m: &Model<'_>, s: &Step) -> (Option<String>, Option<
     match &s.at {
         Some(at) => {
             let template = loaded.path_of(m.stack_name(at.stack));
-            (Some(template), Some(at.id.to_string()), Some(at.path.clone()))
+            (Some(template), Some(at.id.to_string()), Some(at.path.to_string()))
         }
         None => (None, None, None),
     }

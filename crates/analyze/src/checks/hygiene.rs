@@ -1,7 +1,7 @@
 //! What reviewers catch by eye: names, descriptions, the world-open mistakes, fake
 //! egress restriction, unused groups.
 
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
 use crate::finding::Reporter;
 use crate::model::{Direction, Model, Proto, RulePeer};
@@ -44,7 +44,7 @@ fn names(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     // Ports each group's rules name: a number in a group name is a port name only if
     // the group's rules use that port (`web-8443` with a rule on 8443), not a
     // sequence number (`bot-00042`).
-    let mut ports: std::collections::HashMap<&Obj, HashSet<i64>> = std::collections::HashMap::new();
+    let mut ports: FxHashMap<&Obj, HashSet<i64>> = FxHashMap::default();
     for rule in m.rules.iter().filter(|r| r.proto.has_ports()) {
         let set = ports.entry(&rule.group).or_default();
         set.insert(rule.from);
@@ -159,7 +159,7 @@ fn fake_egress(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
 }
 
 fn unused(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
-    let mut used: HashSet<&Obj> = HashSet::new();
+    let mut used: HashSet<&Obj> = HashSet::default();
     for w in &m.workloads {
         used.extend(w.groups.iter());
     }

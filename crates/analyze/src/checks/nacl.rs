@@ -1,6 +1,6 @@
 //! Network ACLs: stateless, ordered, first match wins.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::finding::Reporter;
 use crate::model::{AssociationKind, Direction, Model, NaclEntry, Proto};

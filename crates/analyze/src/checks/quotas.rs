@@ -1,6 +1,6 @@
 //! Quotas that fail deployments: rules per group, groups per workload, template limits.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::finding::{Reporter, Severity};
 use crate::model::{Direction, Model, RulePeer};
@@ -13,7 +13,7 @@ pub const GROUPS_PER_INTERFACE: (usize, usize) = (5, 16);
 
 pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     // Rules per group, direction and family; a group peer counts in both families.
-    let mut counts: HashMap<(&Obj, Direction), (usize, usize)> = HashMap::new();
+    let mut counts: HashMap<(&Obj, Direction), (usize, usize)> = HashMap::default();
     for rule in &m.rules {
         let c = counts.entry((&rule.group, rule.direction)).or_default();
         match rule.peer {

@@ -1,7 +1,7 @@
 //! Ring-fencing: a template changes only network objects it creates (RF101, RF102), and
 //! no rule is declared twice (RF103).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::finding::{Reporter, Severity};
 use crate::model::{Direction, Model, Proto, RulePeer};
@@ -88,7 +88,7 @@ fn foreign_network(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
 type RuleKey = (Obj, Direction, Proto, i64, i64, String);
 
 fn duplicates(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
-    let mut seen: HashMap<RuleKey, usize> = HashMap::new();
+    let mut seen: HashMap<RuleKey, usize> = HashMap::default();
     for (i, rule) in m.rules.iter().enumerate() {
         if matches!(rule.group, Obj::Unknown(_)) || rule.peer == RulePeer::None {
             continue;

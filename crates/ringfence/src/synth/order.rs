@@ -1,6 +1,6 @@
 //! Deployment order of the stacks, and the cycles that make one impossible.
 
-use indexmap::IndexMap;
+use super::FxIndexMap as IndexMap;
 
 use crate::Error;
 
@@ -95,7 +95,7 @@ mod tests {
     }
 
     fn deps(edges: &[(usize, usize)], n: usize) -> Vec<IndexMap<usize, String>> {
-        let mut d = vec![IndexMap::new(); n];
+        let mut d = vec![IndexMap::default(); n];
         for &(a, b) in edges {
             d[a].insert(b, format!("s{b}/x"));
         }

@@ -9,7 +9,7 @@
 //!   rule gets a placeholder that matches no traffic (the AWS CDK's choice).
 //! - A group's standalone rules follow the group, in the order they were declared.
 
-use indexmap::{IndexMap, IndexSet};
+use super::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
 use ringfence_cfn::{ExportName, LogicalId, Map, Output, Parameter, Resource, Template, Value};
 
 use super::ids;
@@ -64,7 +64,7 @@ impl Ids<'_> {
 pub(crate) fn render_stack(app: &AppState, exports: &ExportTable, index: usize) -> Rendered {
     let stack = &app.stacks[index];
     let mut r = Resolver::new(app, exports, index);
-    let mut ids = Ids { stack, seen: IndexMap::new(), errors: Vec::new() };
+    let mut ids = Ids { stack, seen: IndexMap::default(), errors: Vec::new() };
     let description = stack.description.clone().unwrap_or_else(|| match &app.environment {
         Some(env) => format!("{} of app {} ({env}), synthesized by ringfence", stack.id, app.name),
         None => format!("{} of app {}, synthesized by ringfence", stack.id, app.name),

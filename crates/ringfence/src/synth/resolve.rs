@@ -15,9 +15,9 @@
 //! add. Every import records a dependency edge consumer -> owner, with the object that
 //! caused it, for the deployment order and for cycle reports.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
-use indexmap::{IndexMap, IndexSet};
+use super::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
 use ringfence_cfn::{ExportName, LogicalId, Value};
 
 use super::ids;
@@ -37,7 +37,7 @@ pub(crate) struct ExportTable {
 
 impl ExportTable {
     pub fn new(app: &AppState) -> ExportTable {
-        let mut t = ExportTable { objects: HashMap::new(), subnets: HashMap::new() };
+        let mut t = ExportTable { objects: HashMap::default(), subnets: HashMap::default() };
         for (s, stack) in app.stacks.iter().enumerate() {
             for &shared in &stack.shared {
                 t.objects.insert((s, shared), ids::export_name(stack, shared));
@@ -74,8 +74,8 @@ impl<'a> Resolver<'a> {
             exports,
             stack,
             group_ids: vec![None; app.stacks[stack].groups.len()],
-            deps: IndexMap::new(),
-            imports: IndexSet::new(),
+            deps: IndexMap::default(),
+            imports: IndexSet::default(),
             errors: Vec::new(),
         }
     }
