@@ -5,7 +5,6 @@ use std::path::Path;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use indexmap::{IndexMap, IndexSet};
 use ringfence_cfn::StackName;
 
 use crate::model::{AppState, StackState};
@@ -52,8 +51,8 @@ impl App {
             name: name.into(),
             environment: None,
             stacks: Vec::new(),
-            stack_names: std::collections::HashSet::new(),
-            group_names: std::collections::HashMap::new(),
+            stack_names: Default::default(),
+            group_names: Default::default(),
         };
         App { state: Rc::new(RefCell::new(state)) }
     }
@@ -95,7 +94,7 @@ impl App {
             id: id.to_owned(),
             name,
             description: None,
-            constructs: IndexMap::new(),
+            constructs: Default::default(),
             vpcs: Vec::new(),
             groups: Vec::new(),
             sets: Vec::new(),
@@ -103,7 +102,7 @@ impl App {
             resources: Vec::new(),
             nacls: Vec::new(),
             endpoints: Vec::new(),
-            shared: IndexSet::new(),
+            shared: Default::default(),
             suppressions: Vec::new(),
         });
         let index = app.stacks.len() - 1;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use indexmap::{IndexMap, IndexSet};
+use crate::synth::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
 use ringfence_cfn::StackName;
 
 use crate::network::layout::VpcLayout;
@@ -16,10 +16,10 @@ pub(crate) struct AppState {
     pub environment: Option<String>,
     pub stacks: Vec<StackState>,
     /// Stack names and ids in use, for duplicate checks without scanning.
-    pub stack_names: std::collections::HashSet<String>,
+    pub stack_names: rustc_hash::FxHashSet<String>,
     /// Group names in use per VPC (its path), with the group's path: names are unique
     /// per VPC in EC2.
-    pub group_names: std::collections::HashMap<(String, String), String>,
+    pub group_names: rustc_hash::FxHashMap<(String, String), String>,
 }
 
 pub(crate) struct StackState {
