@@ -2,9 +2,10 @@
 //!
 //! Figures for synthesis and analysis at scale, with the machine's floor beside them:
 //! for N = 100, 1,000 and 10,000 bot stacks (the `scale` layout), the best of `--runs`
-//! runs of build + synth (with the checks) + write, microseconds per stack, and two
-//! floors: the time serde_json alone takes to write the same documents already in
-//! memory, and the same plus writing each to its file on one thread; then
+//! runs of build + synth (with the checks) + write into an empty folder ("fresh") and
+//! into the folder of the previous run ("again", nothing changed), microseconds per
+//! stack, and two floors: the time serde_json alone takes to write the same documents
+//! already in memory, and the same plus writing each to its file on one thread; then
 //! an audit of the written N=1,000 folder (read every file, build the model, run the
 //! checks) and one reachability query over it.
 //!
@@ -61,74 +62,93 @@ fn audit(dir: &Path) -> (usize, Duration, Suite) {
     (findings, t.elapsed(), suite)
 }
 
+/// The CPU model and core count, for the figures' context (Linux; else "unknown").
+fn machine() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{model}, {cores} cores")
+}
+
+/// Serializes every template of `assembly` the way synthesis writes it (pretty JSON),
+/// handing each document to `sink`.
+fn serialize_all(assembly: &ringfence::Assembly, mut sink: impl FnMut(&ringfence::StackArtifact, &[u8])) {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for s in assembly.stacks() {
+        buf.clear();
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut buf,
+            serde_json::ser::PrettyFormatter::with_indent(b"  "),
+        );
+        serde::Serialize::serialize(&*s.template, &mut ser).expect("serializable");
+        sink(s, &buf);
+    }
+}
+
 fn main() {
     let args = Args::parse();
     let dir = std::env::temp_dir().join(format!("ringfence-bench-{}", std::process::id()));
+    println!("machine: {}; output under {}", machine(), std::env::temp_dir().display());
     println!(
-        "{:>7} {:>10} {:>10} {:>16} {:>7} {:>22} {:>7} {:>7}",
-        "stacks",
-        "total ms",
-        "us/stack",
-        "serde floor ms",
-        "ratio",
-        "serde + files floor ms",
-        "ratio",
-        "MB out"
+        "{:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>13} {:>7} {:>7}",
+        "stacks", "fresh ms", "us/stack", "again ms", "floor ms", "ratio", "+files floor", "ratio", "MB out"
     );
     for &n in &args.bots {
         let mut bytes = 0u64;
-        let total = best(args.runs, || {
+        let run = |bytes: &mut u64| {
             let t = Instant::now();
             let app = scale::build(n).expect("the layout builds");
             let assembly = app.synth().expect("the layout synthesizes");
             assembly.write(&dir, false).expect("writable temp dir");
             let d = t.elapsed();
-            bytes = assembly.stacks().iter().map(|s| s.template.json_len() as u64).sum();
+            *bytes = assembly.stacks().iter().map(|s| s.template.json_len() as u64).sum();
             d
+        };
+        // Into an empty folder: every file is created.
+        let fresh = best(args.runs, || {
+            let _ = std::fs::remove_dir_all(&dir);
+            run(&mut bytes)
         });
+        // Into the folder of the previous run: nothing changed, nothing is rewritten.
+        let again = best(args.runs, || run(&mut bytes));
         let assembly = scale::build(n).expect("builds").synth().expect("synthesizes");
+        // The floor: serde_json writing the same documents, already in memory, to memory.
         let floor = best(args.runs, || {
             let t = Instant::now();
             let mut out = 0usize;
-            for s in assembly.stacks() {
-                let mut buf = Vec::with_capacity(4096);
-                let mut ser = serde_json::Serializer::with_formatter(
-                    &mut buf,
-                    serde_json::ser::PrettyFormatter::with_indent(b"  "),
-                );
-                serde::Serialize::serialize(&*s.template, &mut ser).expect("serializable");
-                out += buf.len();
-            }
+            serialize_all(&assembly, |_, doc| out += doc.len());
             std::hint::black_box(out);
             t.elapsed()
         });
-        // The floor with the files: the same serialization, each document written to
-        // its file, one thread — what any tool writing these templates must pay.
+        // The same, each document written to its file in an empty folder, one thread —
+        // what any tool that writes these templates must pay.
         let floor_dir = dir.with_extension("floor");
-        let _ = std::fs::create_dir_all(&floor_dir);
         let floor_files = best(args.runs, || {
+            let _ = std::fs::remove_dir_all(&floor_dir);
+            let _ = std::fs::create_dir_all(&floor_dir);
             let t = Instant::now();
-            for s in assembly.stacks() {
-                let mut buf = Vec::with_capacity(4096);
-                let mut ser = serde_json::Serializer::with_formatter(
-                    &mut buf,
-                    serde_json::ser::PrettyFormatter::with_indent(b"  "),
-                );
-                serde::Serialize::serialize(&*s.template, &mut ser).expect("serializable");
-                std::fs::write(floor_dir.join(s.template_file()), &buf).expect("writable temp dir");
-            }
+            serialize_all(&assembly, |s, doc| {
+                std::fs::write(floor_dir.join(s.template_file()), doc).expect("writable temp dir")
+            });
             t.elapsed()
         });
         let _ = std::fs::remove_dir_all(&floor_dir);
         let stacks = n + 1;
         println!(
-            "{stacks:>7} {:>10.1} {:>10.1} {:>16.1} {:>7.1} {:>22.1} {:>7.1} {:>7.1}",
-            ms(total),
-            total.as_secs_f64() * 1e6 / stacks as f64,
+            "{stacks:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>7.1} {:>13.1} {:>7.1} {:>7.1}",
+            ms(fresh),
+            fresh.as_secs_f64() * 1e6 / stacks as f64,
+            ms(again),
             ms(floor),
-            total.as_secs_f64() / floor.as_secs_f64(),
+            fresh.as_secs_f64() / floor.as_secs_f64(),
             ms(floor_files),
-            total.as_secs_f64() / floor_files.as_secs_f64(),
+            fresh.as_secs_f64() / floor_files.as_secs_f64(),
             bytes as f64 / 1e6
         );
     }

@@ -45,6 +45,7 @@ mod checks;
 pub mod diagram;
 mod finding;
 mod model;
+mod parallel;
 pub mod reach;
 mod report;
 mod suite;

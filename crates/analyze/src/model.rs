@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use ringfence_cfn::{LogicalId, Map, Value};
 
-use crate::suite::{Obj, Resolver, Suite};
+use crate::suite::{Obj, Resolver, Suite, SuiteTemplate};
 
 /// Where something is declared: a template, a resource, a property path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -345,9 +345,20 @@ fn number(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Option<i64> {
 }
 
 impl<'a> Model<'a> {
-    /// Builds the model of a suite.
+    /// Builds the model of a suite (templates are read on every core for a large suite;
+    /// the model is the same whatever the number of cores).
     pub fn build(suite: &'a Suite) -> Model<'a> {
         let resolver = Resolver::new(suite);
+        let workloads: HashMap<&str, (&[&str], &[&str])> =
+            WORKLOADS.iter().map(|&(t, g, s)| (t, (g, s))).collect();
+        let templates = suite.templates();
+        let parts = crate::parallel::chunks(templates.len(), |range| {
+            let mut parts = Parts::default();
+            for stack in range {
+                parts.add_template(&resolver, &workloads, stack, &templates[stack]);
+            }
+            parts
+        });
         let mut m = Model {
             resolver,
             groups: Vec::new(),
@@ -361,225 +372,21 @@ impl<'a> Model<'a> {
             associations: Vec::new(),
             group_index: HashMap::default(),
         };
-        let workloads: HashMap<&str, (&[&str], &[&str])> =
-            WORKLOADS.iter().map(|&(t, g, s)| (t, (g, s))).collect();
-        for (stack, t) in suite.templates().iter().enumerate() {
-            for (id, res) in &t.template.resources {
-                let props = &res.properties;
-                let loc = |path: &'static str| Location { stack, id: id.clone(), path: Cow::Borrowed(path) };
-                match res.resource_type.as_str() {
-                    "AWS::EC2::SecurityGroup" => m.add_group(stack, id, props),
-                    "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
-                        let direction = if res.resource_type.ends_with("Ingress") {
-                            Direction::Ingress
-                        } else {
-                            Direction::Egress
-                        };
-                        let group =
-                            match props_get(props, "GroupId").or_else(|| props_get(props, "GroupName")) {
-                                Some(v) => m.resolver.resolve(stack, v),
-                                None => Obj::Unknown("no GroupId".into()),
-                            };
-                        let rule = m.rule(stack, loc("Properties"), false, group, direction, props);
-                        m.rules.push(rule);
-                    }
-                    "AWS::EC2::Subnet" => {
-                        let kind = subnet_kind(&m.resolver, stack, id, props);
-                        let cidr = props_get(props, "CidrBlock")
-                            .and_then(|v| m.resolver.text_cow(stack, v))
-                            .and_then(|c| c.parse().ok());
-                        let vpc = props_get(props, "VpcId")
-                            .map_or(Obj::Unknown("no VpcId".into()), |v| m.resolver.resolve(stack, v));
-                        let name = name_tag(&m.resolver, stack, props);
-                        m.subnets.push(Subnet { at: loc("Properties"), vpc, cidr, name, kind });
-                    }
-                    "AWS::EC2::NetworkAcl" => m.nacls.push(loc("Properties")),
-                    "AWS::EC2::RouteTable" => m.route_tables.push(loc("Properties")),
-                    "AWS::EC2::NetworkAclEntry" => {
-                        let r = &m.resolver;
-                        let nacl = props_get(props, "NetworkAclId")
-                            .map_or(Obj::Unknown("no NetworkAclId".into()), |v| r.resolve(stack, v));
-                        let proto = props_get(props, "Protocol")
-                            .and_then(|v| r.text_cow(stack, v))
-                            .map_or(Proto::All, |p| Proto::parse(&p));
-                        let (from, to) = match proto {
-                            Proto::Icmp | Proto::Icmpv6 => {
-                                let icmp = props_get(props, "Icmp");
-                                (
-                                    number(r, stack, icmp.and_then(|i| props_get(i, "Type"))).unwrap_or(-1),
-                                    number(r, stack, icmp.and_then(|i| props_get(i, "Code"))).unwrap_or(-1),
-                                )
-                            }
-                            _ => {
-                                let range = props_get(props, "PortRange");
-                                (
-                                    number(r, stack, range.and_then(|i| props_get(i, "From"))).unwrap_or(-1),
-                                    number(r, stack, range.and_then(|i| props_get(i, "To"))).unwrap_or(-1),
-                                )
-                            }
-                        };
-                        let cidr = ["CidrBlock", "Ipv6CidrBlock"]
-                            .iter()
-                            .find_map(|k| props_get(props, k))
-                            .and_then(|v| r.text_cow(stack, v))
-                            .and_then(|c| c.parse().ok());
-                        let egress = props_get(props, "Egress")
-                            .and_then(|v| r.text_cow(stack, v))
-                            .is_some_and(|t| t == "true");
-                        let allow = props_get(props, "RuleAction")
-                            .and_then(|v| r.text_cow(stack, v))
-                            .is_some_and(|t| t.eq_ignore_ascii_case("allow"));
-                        let entry = NaclEntry {
-                            at: loc("Properties"),
-                            nacl,
-                            number: number(r, stack, props_get(props, "RuleNumber")).unwrap_or(-1),
-                            direction: if egress { Direction::Egress } else { Direction::Ingress },
-                            allow,
-                            proto,
-                            from,
-                            to,
-                            cidr,
-                        };
-                        m.nacl_entries.push(entry);
-                    }
-                    "AWS::EC2::SubnetNetworkAclAssociation" | "AWS::EC2::SubnetRouteTableAssociation" => {
-                        let (kind, key) = if res.resource_type.contains("NetworkAcl") {
-                            (AssociationKind::Nacl, "NetworkAclId")
-                        } else {
-                            (AssociationKind::RouteTable, "RouteTableId")
-                        };
-                        let r = &m.resolver;
-                        let subnet = props_get(props, "SubnetId")
-                            .map_or(Obj::Unknown("no SubnetId".into()), |v| r.resolve(stack, v));
-                        let target = props_get(props, key)
-                            .map_or(Obj::Unknown(format!("no {key}")), |v| r.resolve(stack, v));
-                        m.associations.push(Association { at: loc("Properties"), kind, subnet, target });
-                    }
-                    "AWS::EC2::Route" => {
-                        let r = &m.resolver;
-                        let table = props_get(props, "RouteTableId")
-                            .map_or(Obj::Unknown("no RouteTableId".into()), |v| r.resolve(stack, v));
-                        let destination = ["DestinationCidrBlock", "DestinationIpv6CidrBlock"]
-                            .iter()
-                            .find_map(|k| props_get(props, k))
-                            .and_then(|v| r.text_cow(stack, v))
-                            .and_then(|c| c.parse().ok());
-                        let target = if let Some(v) = props_get(props, "GatewayId") {
-                            RouteTarget::InternetGateway(r.resolve(stack, v))
-                        } else if let Some(v) = props_get(props, "NatGatewayId") {
-                            RouteTarget::Nat(r.resolve(stack, v))
-                        } else if let Some(v) = props_get(props, "EgressOnlyInternetGatewayId") {
-                            RouteTarget::EgressOnly(r.resolve(stack, v))
-                        } else {
-                            RouteTarget::Other
-                        };
-                        m.routes.push(Route { at: loc("Properties"), table, destination, target });
-                    }
-                    _ => {}
-                }
-                if let Some(&(groups, subnets)) = workloads.get(res.resource_type.as_str()) {
-                    let collect = |paths: &[&str]| -> Vec<Obj> {
-                        let mut out = Vec::new();
-                        for p in paths {
-                            for v in at_path(props, p) {
-                                match v {
-                                    Value::List(items) => {
-                                        out.extend(items.iter().map(|i| m.resolver.resolve(stack, i)))
-                                    }
-                                    other => out.push(m.resolver.resolve(stack, other)),
-                                }
-                            }
-                        }
-                        out
-                    };
-                    let workload = Workload {
-                        at: loc("Properties"),
-                        resource_type: res.resource_type.clone(),
-                        groups: collect(groups),
-                        subnets: collect(subnets),
-                    };
-                    m.workloads.push(workload);
-                }
-            }
+        for p in parts {
+            m.groups.extend(p.groups);
+            m.rules.extend(p.rules);
+            m.workloads.extend(p.workloads);
+            m.subnets.extend(p.subnets);
+            m.nacls.extend(p.nacls);
+            m.nacl_entries.extend(p.nacl_entries);
+            m.route_tables.extend(p.route_tables);
+            m.routes.extend(p.routes);
+            m.associations.extend(p.associations);
+        }
+        for (i, g) in m.groups.iter().enumerate() {
+            m.group_index.entry((g.at.stack, g.at.id.clone())).or_insert(i);
         }
         m
-    }
-
-    fn add_group(&mut self, stack: usize, id: &LogicalId, props: &Map) {
-        let r = &self.resolver;
-        let text = |k: &str| props_get(props, k).and_then(|v| r.text(stack, v));
-        let tag_name = name_tag(r, stack, props);
-        let vpc =
-            props_get(props, "VpcId").map_or(Obj::Unknown("default VPC".into()), |v| r.resolve(stack, v));
-        let egress = props_get(props, "SecurityGroupEgress");
-        let group = Group {
-            at: Location { stack, id: id.clone(), path: Cow::Borrowed("Properties") },
-            name: text("GroupName"),
-            tag_name,
-            description: text("GroupDescription"),
-            vpc,
-            // An egress list computed by an intrinsic (Fn::If, …) counts as present: the
-            // model cannot tell, and assuming allow-all would be the worse mistake.
-            inline_egress: match egress {
-                None | Some(Value::Null) => false,
-                Some(Value::List(l)) => !l.is_empty(),
-                Some(_) => true,
-            },
-        };
-        self.group_index.insert((stack, id.clone()), self.groups.len());
-        self.groups.push(group);
-        let me = Obj::Local { stack, id: id.clone() };
-        for (key, direction) in
-            [("SecurityGroupIngress", Direction::Ingress), ("SecurityGroupEgress", Direction::Egress)]
-        {
-            if let Some(Value::List(items)) = props_get(props, key) {
-                for (i, item) in items.iter().enumerate() {
-                    let at = Location {
-                        stack,
-                        id: id.clone(),
-                        path: Cow::Owned(format!("Properties.{key}[{i}]")),
-                    };
-                    let rule = self.rule(stack, at, true, me.clone(), direction, item);
-                    self.rules.push(rule);
-                }
-            }
-        }
-    }
-
-    fn rule(
-        &self,
-        stack: usize,
-        at: Location,
-        inline: bool,
-        group: Obj,
-        direction: Direction,
-        props: &(impl Props + ?Sized),
-    ) -> Rule {
-        let r = &self.resolver;
-        let proto = props_get(props, "IpProtocol")
-            .and_then(|v| r.text_cow(stack, v))
-            .map_or(Proto::All, |p| Proto::parse(&p));
-        let from = number(r, stack, props_get(props, "FromPort")).unwrap_or(-1);
-        let to = number(r, stack, props_get(props, "ToPort")).unwrap_or(-1);
-        let (group_key, prefix_key) = match direction {
-            Direction::Ingress => ("SourceSecurityGroupId", "SourcePrefixListId"),
-            Direction::Egress => ("DestinationSecurityGroupId", "DestinationPrefixListId"),
-        };
-        let peer = if let Some(c) = props_get(props, "CidrIp").and_then(|v| r.text_cow(stack, v)) {
-            c.parse().map_or(RulePeer::None, RulePeer::V4)
-        } else if let Some(c) = props_get(props, "CidrIpv6").and_then(|v| r.text_cow(stack, v)) {
-            c.parse().map_or(RulePeer::None, RulePeer::V6)
-        } else if let Some(v) =
-            props_get(props, group_key).or_else(|| props_get(props, "SourceSecurityGroupName"))
-        {
-            RulePeer::Group(r.resolve(stack, v))
-        } else if let Some(v) = props_get(props, prefix_key) {
-            RulePeer::PrefixList(r.resolve(stack, v))
-        } else {
-            RulePeer::None
-        };
-        let description = props_get(props, "Description").and_then(|v| r.text(stack, v));
-        Rule { at, inline, group, direction, proto, from, to, peer, description }
     }
 
     /// The group an object names, if the suite creates it.
@@ -620,6 +427,238 @@ impl<'a> Model<'a> {
             Obj::Unknown(what) => format!("({what})"),
         }
     }
+}
+
+/// What one share of the templates contributes to the model.
+#[derive(Default)]
+struct Parts {
+    groups: Vec<Group>,
+    rules: Vec<Rule>,
+    workloads: Vec<Workload>,
+    subnets: Vec<Subnet>,
+    nacls: Vec<Location>,
+    nacl_entries: Vec<NaclEntry>,
+    route_tables: Vec<Location>,
+    routes: Vec<Route>,
+    associations: Vec<Association>,
+}
+
+type WorkloadPaths<'w> = HashMap<&'w str, (&'w [&'w str], &'w [&'w str])>;
+
+impl Parts {
+    fn add_template(
+        &mut self,
+        r: &Resolver<'_>,
+        workloads: &WorkloadPaths<'_>,
+        stack: usize,
+        t: &SuiteTemplate,
+    ) {
+        for (id, res) in &t.template.resources {
+            let props = &res.properties;
+            let loc = |path: &'static str| Location { stack, id: id.clone(), path: Cow::Borrowed(path) };
+            match res.resource_type.as_str() {
+                "AWS::EC2::SecurityGroup" => self.add_group(r, stack, id, props),
+                "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+                    let direction = if res.resource_type.ends_with("Ingress") {
+                        Direction::Ingress
+                    } else {
+                        Direction::Egress
+                    };
+                    let group = match props_get(props, "GroupId").or_else(|| props_get(props, "GroupName")) {
+                        Some(v) => r.resolve(stack, v),
+                        None => Obj::Unknown("no GroupId".into()),
+                    };
+                    let rule = rule(r, stack, loc("Properties"), false, group, direction, props);
+                    self.rules.push(rule);
+                }
+                "AWS::EC2::Subnet" => {
+                    let kind = subnet_kind(r, stack, id, props);
+                    let cidr = props_get(props, "CidrBlock")
+                        .and_then(|v| r.text_cow(stack, v))
+                        .and_then(|c| c.parse().ok());
+                    let vpc = props_get(props, "VpcId")
+                        .map_or(Obj::Unknown("no VpcId".into()), |v| r.resolve(stack, v));
+                    let name = name_tag(r, stack, props);
+                    self.subnets.push(Subnet { at: loc("Properties"), vpc, cidr, name, kind });
+                }
+                "AWS::EC2::NetworkAcl" => self.nacls.push(loc("Properties")),
+                "AWS::EC2::RouteTable" => self.route_tables.push(loc("Properties")),
+                "AWS::EC2::NetworkAclEntry" => {
+                    let nacl = props_get(props, "NetworkAclId")
+                        .map_or(Obj::Unknown("no NetworkAclId".into()), |v| r.resolve(stack, v));
+                    let proto = props_get(props, "Protocol")
+                        .and_then(|v| r.text_cow(stack, v))
+                        .map_or(Proto::All, |p| Proto::parse(&p));
+                    let (from, to) = match proto {
+                        Proto::Icmp | Proto::Icmpv6 => {
+                            let icmp = props_get(props, "Icmp");
+                            (
+                                number(r, stack, icmp.and_then(|i| props_get(i, "Type"))).unwrap_or(-1),
+                                number(r, stack, icmp.and_then(|i| props_get(i, "Code"))).unwrap_or(-1),
+                            )
+                        }
+                        _ => {
+                            let range = props_get(props, "PortRange");
+                            (
+                                number(r, stack, range.and_then(|i| props_get(i, "From"))).unwrap_or(-1),
+                                number(r, stack, range.and_then(|i| props_get(i, "To"))).unwrap_or(-1),
+                            )
+                        }
+                    };
+                    let cidr = ["CidrBlock", "Ipv6CidrBlock"]
+                        .iter()
+                        .find_map(|k| props_get(props, k))
+                        .and_then(|v| r.text_cow(stack, v))
+                        .and_then(|c| c.parse().ok());
+                    let egress = props_get(props, "Egress")
+                        .and_then(|v| r.text_cow(stack, v))
+                        .is_some_and(|t| t == "true");
+                    let allow = props_get(props, "RuleAction")
+                        .and_then(|v| r.text_cow(stack, v))
+                        .is_some_and(|t| t.eq_ignore_ascii_case("allow"));
+                    let entry = NaclEntry {
+                        at: loc("Properties"),
+                        nacl,
+                        number: number(r, stack, props_get(props, "RuleNumber")).unwrap_or(-1),
+                        direction: if egress { Direction::Egress } else { Direction::Ingress },
+                        allow,
+                        proto,
+                        from,
+                        to,
+                        cidr,
+                    };
+                    self.nacl_entries.push(entry);
+                }
+                "AWS::EC2::SubnetNetworkAclAssociation" | "AWS::EC2::SubnetRouteTableAssociation" => {
+                    let (kind, key) = if res.resource_type.contains("NetworkAcl") {
+                        (AssociationKind::Nacl, "NetworkAclId")
+                    } else {
+                        (AssociationKind::RouteTable, "RouteTableId")
+                    };
+                    let subnet = props_get(props, "SubnetId")
+                        .map_or(Obj::Unknown("no SubnetId".into()), |v| r.resolve(stack, v));
+                    let target = props_get(props, key)
+                        .map_or(Obj::Unknown(format!("no {key}")), |v| r.resolve(stack, v));
+                    self.associations.push(Association { at: loc("Properties"), kind, subnet, target });
+                }
+                "AWS::EC2::Route" => {
+                    let table = props_get(props, "RouteTableId")
+                        .map_or(Obj::Unknown("no RouteTableId".into()), |v| r.resolve(stack, v));
+                    let destination = ["DestinationCidrBlock", "DestinationIpv6CidrBlock"]
+                        .iter()
+                        .find_map(|k| props_get(props, k))
+                        .and_then(|v| r.text_cow(stack, v))
+                        .and_then(|c| c.parse().ok());
+                    let target = if let Some(v) = props_get(props, "GatewayId") {
+                        RouteTarget::InternetGateway(r.resolve(stack, v))
+                    } else if let Some(v) = props_get(props, "NatGatewayId") {
+                        RouteTarget::Nat(r.resolve(stack, v))
+                    } else if let Some(v) = props_get(props, "EgressOnlyInternetGatewayId") {
+                        RouteTarget::EgressOnly(r.resolve(stack, v))
+                    } else {
+                        RouteTarget::Other
+                    };
+                    self.routes.push(Route { at: loc("Properties"), table, destination, target });
+                }
+                _ => {}
+            }
+            if let Some(&(groups, subnets)) = workloads.get(res.resource_type.as_str()) {
+                let collect = |paths: &[&str]| -> Vec<Obj> {
+                    let mut out = Vec::new();
+                    for p in paths {
+                        for v in at_path(props, p) {
+                            match v {
+                                Value::List(items) => out.extend(items.iter().map(|i| r.resolve(stack, i))),
+                                other => out.push(r.resolve(stack, other)),
+                            }
+                        }
+                    }
+                    out
+                };
+                let workload = Workload {
+                    at: loc("Properties"),
+                    resource_type: res.resource_type.clone(),
+                    groups: collect(groups),
+                    subnets: collect(subnets),
+                };
+                self.workloads.push(workload);
+            }
+        }
+    }
+
+    fn add_group(&mut self, r: &Resolver<'_>, stack: usize, id: &LogicalId, props: &Map) {
+        let text = |k: &str| props_get(props, k).and_then(|v| r.text(stack, v));
+        let tag_name = name_tag(r, stack, props);
+        let vpc =
+            props_get(props, "VpcId").map_or(Obj::Unknown("default VPC".into()), |v| r.resolve(stack, v));
+        let egress = props_get(props, "SecurityGroupEgress");
+        let group = Group {
+            at: Location { stack, id: id.clone(), path: Cow::Borrowed("Properties") },
+            name: text("GroupName"),
+            tag_name,
+            description: text("GroupDescription"),
+            vpc,
+            // An egress list computed by an intrinsic (Fn::If, …) counts as present: the
+            // model cannot tell, and assuming allow-all would be the worse mistake.
+            inline_egress: match egress {
+                None | Some(Value::Null) => false,
+                Some(Value::List(l)) => !l.is_empty(),
+                Some(_) => true,
+            },
+        };
+        self.groups.push(group);
+        let me = Obj::Local { stack, id: id.clone() };
+        for (key, direction) in
+            [("SecurityGroupIngress", Direction::Ingress), ("SecurityGroupEgress", Direction::Egress)]
+        {
+            if let Some(Value::List(items)) = props_get(props, key) {
+                for (i, item) in items.iter().enumerate() {
+                    let at = Location {
+                        stack,
+                        id: id.clone(),
+                        path: Cow::Owned(format!("Properties.{key}[{i}]")),
+                    };
+                    let rule = rule(r, stack, at, true, me.clone(), direction, item);
+                    self.rules.push(rule);
+                }
+            }
+        }
+    }
+}
+
+fn rule(
+    r: &Resolver<'_>,
+    stack: usize,
+    at: Location,
+    inline: bool,
+    group: Obj,
+    direction: Direction,
+    props: &(impl Props + ?Sized),
+) -> Rule {
+    let proto = props_get(props, "IpProtocol")
+        .and_then(|v| r.text_cow(stack, v))
+        .map_or(Proto::All, |p| Proto::parse(&p));
+    let from = number(r, stack, props_get(props, "FromPort")).unwrap_or(-1);
+    let to = number(r, stack, props_get(props, "ToPort")).unwrap_or(-1);
+    let (group_key, prefix_key) = match direction {
+        Direction::Ingress => ("SourceSecurityGroupId", "SourcePrefixListId"),
+        Direction::Egress => ("DestinationSecurityGroupId", "DestinationPrefixListId"),
+    };
+    let peer = if let Some(c) = props_get(props, "CidrIp").and_then(|v| r.text_cow(stack, v)) {
+        c.parse().map_or(RulePeer::None, RulePeer::V4)
+    } else if let Some(c) = props_get(props, "CidrIpv6").and_then(|v| r.text_cow(stack, v)) {
+        c.parse().map_or(RulePeer::None, RulePeer::V6)
+    } else if let Some(v) =
+        props_get(props, group_key).or_else(|| props_get(props, "SourceSecurityGroupName"))
+    {
+        RulePeer::Group(r.resolve(stack, v))
+    } else if let Some(v) = props_get(props, prefix_key) {
+        RulePeer::PrefixList(r.resolve(stack, v))
+    } else {
+        RulePeer::None
+    };
+    let description = props_get(props, "Description").and_then(|v| r.text(stack, v));
+    Rule { at, inline, group, direction, proto, from, to, peer, description }
 }
 
 /// A key of a map value.

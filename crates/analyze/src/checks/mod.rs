@@ -10,13 +10,34 @@ mod subnets;
 use crate::finding::{suppressions, Reporter};
 use crate::model::{Location, Model};
 
+/// One check over the whole model.
+type Check = fn(&Model<'_>, &mut Reporter<'_, '_>);
+
+/// Every check, in two halves of about equal cost for a large suite.
+const HALVES: [&[Check]; 2] =
+    [&[ringfencing::run, quotas::run, unreasoned_suppressions], &[hygiene::run, nacl::run, subnets::run]];
+
+/// Runs every check; a large suite's checks run on two threads (the findings are sorted
+/// afterwards, so their order does not depend on it).
 pub(crate) fn run(model: &Model<'_>, r: &mut Reporter<'_, '_>) {
-    ringfencing::run(model, r);
-    hygiene::run(model, r);
-    quotas::run(model, r);
-    nacl::run(model, r);
-    subnets::run(model, r);
-    unreasoned_suppressions(model, r);
+    let large = model.resolver.suite().templates().len() >= 64;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if !large || cores == 1 {
+        for check in HALVES.iter().flat_map(|h| h.iter()) {
+            check(model, r);
+        }
+        return;
+    }
+    let other = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let mut mine = Reporter::new(model);
+            HALVES[1].iter().for_each(|check| check(model, &mut mine));
+            mine.findings
+        });
+        HALVES[0].iter().for_each(|check| check(model, r));
+        other.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    r.findings.extend(other);
 }
 
 fn unreasoned_suppressions(model: &Model<'_>, r: &mut Reporter<'_, '_>) {

@@ -157,3 +157,31 @@ pub(crate) fn parallel_chunks<I: Sync, T: Send>(items: &[I], f: impl Fn(&[I]) ->
         out
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_map_keeps_order_and_every_item() {
+        for n in [0, 1, 2, PARALLEL_FROM - 1, PARALLEL_FROM, PARALLEL_FROM + 1, 1000, 1001] {
+            assert_eq!(parallel_map(n, |i| i * 3), (0..n).map(|i| i * 3).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn parallel_chunks_cover_the_items_in_order() {
+        for n in [0, 1, PARALLEL_FROM - 1, PARALLEL_FROM, 1001] {
+            let items: Vec<usize> = (0..n).collect();
+            let parts = parallel_chunks(&items, <[usize]>::to_vec);
+            assert_eq!(parts.concat(), items, "n = {n}");
+            assert!(parts.iter().all(|p| !p.is_empty()) || n == 0, "no empty share for n = {n}");
+        }
+    }
+
+    #[test]
+    fn a_panicking_worker_panics_the_caller() {
+        let caught = std::panic::catch_unwind(|| parallel_map(500, |i| assert!(i != 400, "item 400")));
+        assert!(caught.is_err());
+    }
+}

@@ -1,0 +1,34 @@
+//! Splitting work over the cores, with results in a fixed order.
+
+/// Below this many items one thread does the work: spawning costs more than it saves.
+const PARALLEL_FROM: usize = 64;
+
+/// Runs `f` on `0..n` split into one contiguous range per core (at most 8), the calling
+/// thread taking the first; the results come back in range order, so what is built from
+/// them never depends on the number of cores.
+pub(crate) fn chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    let workers = std::thread::available_parallelism().map_or(1, |c| c.get()).min(8);
+    if workers == 1 || n < PARALLEL_FROM {
+        return vec![f(0..n)];
+    }
+    let chunk = n.div_ceil(workers);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let others: Vec<_> =
+            (chunk..n).step_by(chunk).map(|s| scope.spawn(move || f(s..(s + chunk).min(n)))).collect();
+        let mut out = vec![f(0..chunk)];
+        out.extend(others.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges_cover_every_item_once_in_order() {
+        for n in [0, 1, super::PARALLEL_FROM - 1, super::PARALLEL_FROM, 1001] {
+            let ranges = super::chunks(n, |r| r.collect::<Vec<_>>());
+            assert_eq!(ranges.concat(), (0..n).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+}
