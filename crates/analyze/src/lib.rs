@@ -45,7 +45,8 @@ mod checks;
 pub mod diagram;
 mod finding;
 mod model;
-mod parallel;
+#[doc(hidden)]
+pub mod parallel;
 pub mod reach;
 mod report;
 mod suite;

@@ -1,12 +1,13 @@
-//! Splitting work over the cores, with results in a fixed order.
+//! Splitting work over the cores, with results in a fixed order. Shared with the
+//! `ringfence` crate's synthesis; not part of the documented API.
 
 /// Below this many items one thread does the work: spawning costs more than it saves.
-const PARALLEL_FROM: usize = 64;
+pub const PARALLEL_FROM: usize = 64;
 
 /// Runs `f` on `0..n` split into one contiguous range per core (at most 8), the calling
 /// thread taking the first; the results come back in range order, so what is built from
 /// them never depends on the number of cores.
-pub(crate) fn chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+pub fn chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
     let workers = std::thread::available_parallelism().map_or(1, |c| c.get()).min(8);
     if workers == 1 || n < PARALLEL_FROM {
         return vec![f(0..n)];

@@ -20,7 +20,7 @@ const HALVES: [&[Check]; 2] =
 /// Runs every check; a large suite's checks run on two threads (the findings are sorted
 /// afterwards, so their order does not depend on it).
 pub(crate) fn run(model: &Model<'_>, r: &mut Reporter<'_, '_>) {
-    let large = model.resolver.suite().templates().len() >= 64;
+    let large = model.resolver.suite().templates().len() >= crate::parallel::PARALLEL_FROM;
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     if !large || cores == 1 {
         for check in HALVES.iter().flat_map(|h| h.iter()) {

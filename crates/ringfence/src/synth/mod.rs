@@ -114,48 +114,18 @@ impl Clock {
     }
 }
 
-/// Below this many items, one thread does the work: spawning costs more than it saves.
-const PARALLEL_FROM: usize = 64;
-
-/// `(0..n).map(f).collect()`, on every core (at most 8) when `n` is large enough; the
-/// results keep their order, so the output never depends on the number of cores.
+/// `(0..n).map(f).collect()`, on every core when `n` is large enough; the results keep
+/// their order, so the output never depends on the number of cores.
 pub(crate) fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let workers = std::thread::available_parallelism().map_or(1, |c| c.get()).min(8);
-    if workers == 1 || n < PARALLEL_FROM {
-        return (0..n).map(f).collect();
-    }
-    let chunk = n.div_ceil(workers);
-    let f = &f;
-    std::thread::scope(|scope| {
-        // The calling thread takes the first share itself.
-        let others: Vec<_> = (chunk..n)
-            .step_by(chunk)
-            .map(|start| scope.spawn(move || (start..(start + chunk).min(n)).map(f).collect::<Vec<T>>()))
-            .collect();
-        let mut out: Vec<T> = Vec::with_capacity(n);
-        out.extend((0..chunk).map(f));
-        for part in others {
-            out.extend(part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        out
-    })
+    let parts = ringfence_analyze::parallel::chunks(n, |range| range.map(&f).collect::<Vec<T>>());
+    let mut out = Vec::with_capacity(n);
+    parts.into_iter().for_each(|p| out.extend(p));
+    out
 }
 
-/// Runs `f` on `items` split into one share per core (at most 8), the calling thread
-/// taking the first; the results come back in order.
+/// Runs `f` on `items` split into one contiguous share per core, the results in order.
 pub(crate) fn parallel_chunks<I: Sync, T: Send>(items: &[I], f: impl Fn(&[I]) -> T + Sync) -> Vec<T> {
-    let workers = std::thread::available_parallelism().map_or(1, |c| c.get()).min(8);
-    if workers == 1 || items.len() < PARALLEL_FROM {
-        return vec![f(items)];
-    }
-    let chunk = items.len().div_ceil(workers);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let others: Vec<_> = items[chunk..].chunks(chunk).map(|part| scope.spawn(move || f(part))).collect();
-        let mut out = vec![f(&items[..chunk])];
-        out.extend(others.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
-        out
-    })
+    ringfence_analyze::parallel::chunks(items.len(), |range| f(&items[range]))
 }
 
 #[cfg(test)]
@@ -164,14 +134,22 @@ mod tests {
 
     #[test]
     fn parallel_map_keeps_order_and_every_item() {
-        for n in [0, 1, 2, PARALLEL_FROM - 1, PARALLEL_FROM, PARALLEL_FROM + 1, 1000, 1001] {
+        for n in [
+            0,
+            1,
+            2,
+            ringfence_analyze::parallel::PARALLEL_FROM - 1,
+            ringfence_analyze::parallel::PARALLEL_FROM,
+            1000,
+            1001,
+        ] {
             assert_eq!(parallel_map(n, |i| i * 3), (0..n).map(|i| i * 3).collect::<Vec<_>>(), "n = {n}");
         }
     }
 
     #[test]
     fn parallel_chunks_cover_the_items_in_order() {
-        for n in [0, 1, PARALLEL_FROM - 1, PARALLEL_FROM, 1001] {
+        for n in [0, 1, ringfence_analyze::parallel::PARALLEL_FROM, 1001] {
             let items: Vec<usize> = (0..n).collect();
             let parts = parallel_chunks(&items, <[usize]>::to_vec);
             assert_eq!(parts.concat(), items, "n = {n}");
