@@ -22,7 +22,7 @@ use ringfence_cfn::{ExportName, LogicalId, Value};
 
 use super::ids;
 use crate::handles::{ExternalSource, Key};
-use crate::model::{AppState, Shared};
+use crate::model::{AppState, Shared, StackState};
 use crate::network::handles::VpcTarget;
 use crate::{Error, GroupRef, Prop, Subnets, Vpc};
 
@@ -52,6 +52,27 @@ impl ExportTable {
             }
         }
         t
+    }
+
+    /// The export name of `shared` (or of one of its subnets) of stack `index`, `owner`;
+    /// the table is a cache: a name it lacks is derived.
+    fn name(
+        &self,
+        index: usize,
+        owner: &StackState,
+        shared: Shared,
+        subnet: Option<(usize, usize)>,
+    ) -> ExportName {
+        match (subnet, shared) {
+            (Some((g, az)), Shared::Vpc(v)) => self
+                .subnets
+                .get(&(index, v, g, az))
+                .cloned()
+                .unwrap_or_else(|| ids::subnet_export_name(owner, v, g, az)),
+            _ => {
+                self.objects.get(&(index, shared)).cloned().unwrap_or_else(|| ids::export_name(owner, shared))
+            }
+        }
     }
 }
 
@@ -90,16 +111,10 @@ impl<'a> Resolver<'a> {
     /// The id of a security group, as seen from this stack.
     pub fn group_id(&mut self, group: &GroupRef) -> Value {
         match group {
-            GroupRef::Owned(g) => {
-                if g.key.app == self.app.serial && g.key.stack == self.stack {
-                    return Value::GetAtt(self.local_group_id(g.key.index), "GroupId".to_owned());
-                }
-                let local = |app: &AppState| {
-                    let id = ids::group(&app.stacks[g.key.stack].groups[g.key.index].id);
-                    Value::get_att(&id, "GroupId")
-                };
-                self.owned(g.key, g.path(), Shared::Group(g.key.index), local)
-            }
+            GroupRef::Owned(g) => match self.import(g.key, g.path(), Shared::Group(g.key.index), None) {
+                Some(imported) => imported,
+                None => Value::GetAtt(self.local_group_id(g.key.index), "GroupId".to_owned()),
+            },
             GroupRef::External(e) => match &e.source {
                 ExternalSource::Id(id) => Value::String(id.to_string()),
                 ExternalSource::Parameter { key, .. } => {
@@ -114,9 +129,9 @@ impl<'a> Resolver<'a> {
         match &vpc.target {
             VpcTarget::External(id) => Value::String(id.to_string()),
             VpcTarget::Owned { key, path, .. } => {
-                let local =
-                    |app: &AppState| Value::reference(&ids::vpc(&app.stacks[key.stack].vpcs[key.index].id));
-                self.owned(*key, path, Shared::Vpc(key.index), local)
+                self.import(*key, path, Shared::Vpc(key.index), None).unwrap_or_else(|| {
+                    Value::reference(&ids::vpc(&self.app.stacks[key.stack].vpcs[key.index].id))
+                })
             }
         }
     }
@@ -144,11 +159,10 @@ impl<'a> Resolver<'a> {
             });
             return Value::Null;
         };
-        let group = &layout.groups[g].name;
-        let local = |app: &AppState| {
-            Value::reference(&ids::subnet(&app.stacks[key.stack].vpcs[key.index].id, group, az))
-        };
-        self.owned_with(*key, path, Shared::Vpc(key.index), local, Some((g, az)))
+        self.import(*key, path, Shared::Vpc(key.index), Some((g, az))).unwrap_or_else(|| {
+            let vpc_id = &self.app.stacks[key.stack].vpcs[key.index].id;
+            Value::reference(&ids::subnet(vpc_id, &layout.groups[g].name, az))
+        })
     }
 
     /// An escape-hatch property, references resolved.
@@ -178,10 +192,9 @@ impl<'a> Resolver<'a> {
                 Value::reference(&ids::parameter(&self.app.stacks[p.key.stack].params[p.key.index].id))
             }
             Prop::Reference(r) => {
-                let local = |app: &AppState| {
-                    Value::reference(&ids::resource(&app.stacks[r.key.stack].resources[r.key.index].id))
-                };
-                self.owned(r.key, r.path(), Shared::Resource(r.key.index), local)
+                self.import(r.key, r.path(), Shared::Resource(r.key.index), None).unwrap_or_else(|| {
+                    Value::reference(&ids::resource(&self.app.stacks[r.key.stack].resources[r.key.index].id))
+                })
             }
             Prop::Attribute(r, attr) => match self.local_resource(r.key, r.path()) {
                 Some(id) => Value::get_att(&id, attr.as_str()),
@@ -203,31 +216,23 @@ impl<'a> Resolver<'a> {
         Some(ids::resource(&self.app.stacks[key.stack].resources[key.index].id))
     }
 
-    fn owned(
-        &mut self,
-        key: Key,
-        path: &str,
-        shared: Shared,
-        local: impl FnOnce(&AppState) -> Value,
-    ) -> Value {
-        self.owned_with(key, path, shared, local, None)
-    }
-
+    /// How this stack reaches an object of the app: `None` when the stack owns it (the
+    /// caller refers to it locally), else `Fn::ImportValue` of the owner's export, or
+    /// `null` with an error recorded when it is not shared or not of this app.
     /// `subnet`: which subnet of a shared VPC (group, AZ) is imported, if not the VPC id.
-    fn owned_with(
+    fn import(
         &mut self,
         key: Key,
         path: &str,
         shared: Shared,
-        local: impl FnOnce(&AppState) -> Value,
         subnet: Option<(usize, usize)>,
-    ) -> Value {
+    ) -> Option<Value> {
         if key.app != self.app.serial {
             self.errors.push(Error::ForeignApp { stack: self.stack_name(), object: path.to_owned() });
-            return Value::Null;
+            return Some(Value::Null);
         }
         if key.stack == self.stack {
-            return local(self.app);
+            return None;
         }
         let owner = &self.app.stacks[key.stack];
         if !owner.shared.contains(&shared) {
@@ -242,22 +247,13 @@ impl<'a> Resolver<'a> {
                 owner: owner.name.to_string(),
                 hint: format!("add `{}.share(&{handle})` in the stack that creates it", owner.id),
             });
-            return Value::Null;
+            return Some(Value::Null);
         }
-        let known = match subnet {
-            Some((g, az)) => self.exports.subnets.get(&(key.stack, key.index, g, az)),
-            None => self.exports.objects.get(&(key.stack, shared)),
-        };
-        let name = match (known, subnet) {
-            (Some(name), _) => name.clone(),
-            // Not in the table only if the app changed since it was made; derive it.
-            (None, Some((g, az))) => ids::subnet_export_name(owner, key.index, g, az),
-            (None, None) => ids::export_name(owner, shared),
-        };
+        let name = self.exports.name(key.stack, owner, shared, subnet);
         self.deps.entry(key.stack).or_insert_with(|| path.to_owned());
         let value = Value::import(&name);
         self.imports.insert(name);
-        value
+        Some(value)
     }
 
     fn stack_name(&self) -> String {
