@@ -153,5 +153,12 @@ fn main() -> ExitCode {
     );
     println!("total ms    {:.1}", ms(t0, t3));
     println!("peak RSS kB {}", peak_rss_kb().map_or("unknown".into(), |k| k.to_string()));
+    for w in assembly.warnings() {
+        println!("warning     {} {}/{}: {}", w.check, w.template, w.logical_id, w.message);
+    }
+    let t4 = Instant::now();
+    drop(assembly);
+    drop(app);
+    println!("drop ms     {:.1}", ms(t4, Instant::now()));
     ExitCode::SUCCESS
 }

@@ -55,6 +55,7 @@ pub const CHECKS: &[Check] = &[
     Check { id: "RF401", name: "rules-per-group", severity: Severity::Warning, summary: "more rules in one direction and address family than the default quota of 60" },
     Check { id: "RF402", name: "groups-per-workload", severity: Severity::Warning, summary: "a workload in more groups than the default quota of 5 per interface (16 at most)" },
     Check { id: "RF403", name: "template-limits", severity: Severity::Error, summary: "a template over CloudFormation's quotas: 500 resources, 200 outputs, 200 parameters, 51,200 bytes inline or 1 MB from S3" },
+    Check { id: "RF404", name: "groups-per-region", severity: Severity::Warning, summary: "more security groups in the suite than the default quota of 2,500 per Region (adjustable); other stacks' groups count too" },
     Check { id: "RF501", name: "nacl-no-return", severity: Severity::Warning, summary: "a flow a network ACL allows whose return traffic it does not allow (NACLs are stateless)" },
     Check { id: "RF502", name: "nacl-shadowed-entry", severity: Severity::Warning, summary: "a network ACL entry that can never match: an earlier entry already decides all its traffic" },
     Check { id: "RF503", name: "default-nacl", severity: Severity::Info, summary: "a subnet left on its VPC's default network ACL" },

@@ -103,3 +103,29 @@ Resources:
 ";
     assert!(findings(yaml, "RF303").is_empty());
 }
+
+#[test]
+fn more_groups_than_a_region_takes_is_reported_once_at_the_first_one_past_the_quota() {
+    // Many small stacks of one group each, as a platform with a group per service has.
+    let suite_of = |stacks: usize| {
+        let mut suite = Suite::new();
+        for s in 0..stacks {
+            let mut yaml = String::from("Resources:\n");
+            for g in 0..50 {
+                yaml.push_str(&format!(
+                    "  G{g}:\n    Type: AWS::EC2::SecurityGroup\n    Properties: {{ GroupDescription: service {s} role {g}, VpcId: vpc-0a1b2c3d, SecurityGroupEgress: [] }}\n"
+                ));
+            }
+            suite.add(&format!("svc-{s}"), &format!("svc-{s}.yaml"), Template::from_yaml(&yaml).unwrap());
+        }
+        suite
+    };
+    // 50 stacks x 50 groups = exactly the quota: nothing to say.
+    assert!(analyze(&suite_of(50)).of("RF404").is_empty());
+    // One stack more: the 2,501st group (the first of stack 50) is reported, only it.
+    let report = analyze(&suite_of(51));
+    let found = report.of("RF404");
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].template.as_str(), found[0].logical_id.as_str()), ("svc-50", "G0"));
+    assert!(found[0].message.contains("2550"), "{}", found[0].message);
+}

@@ -1,4 +1,5 @@
-//! Quotas that fail deployments: rules per group, groups per workload, template limits.
+//! Quotas that fail deployments: rules per group, groups per workload, groups per
+//! Region, template limits.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -10,6 +11,8 @@ use crate::suite::Obj;
 pub const RULES_PER_GROUP: usize = 60;
 /// Default and highest groups per network interface.
 pub const GROUPS_PER_INTERFACE: (usize, usize) = (5, 16);
+/// Default security groups per Region (adjustable).
+pub const GROUPS_PER_REGION: usize = 2_500;
 
 pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     // Rules per group, direction and family; a group peer counts in both families.
@@ -40,6 +43,20 @@ pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
                 );
             }
         }
+    }
+    // The suite alone over the Region's group quota: one finding, on the first group
+    // past it (the account's other groups only make it worse).
+    if let Some(g) = m.groups.get(GROUPS_PER_REGION) {
+        r.report(
+            "RF404",
+            &g.at,
+            format!(
+                "is security group {} of the {} this suite creates; the default quota is {GROUPS_PER_REGION} per Region",
+                GROUPS_PER_REGION + 1,
+                m.groups.len()
+            ),
+            "request a higher quota before deploying, let stacks join shared role groups instead of one group each, or spread the stacks over Regions or accounts",
+        );
     }
     let (default, max) = GROUPS_PER_INTERFACE;
     for w in &m.workloads {
