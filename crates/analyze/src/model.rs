@@ -397,20 +397,55 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// A group of the suite by `GroupName` or `Name` tag.
-    pub fn find_group(&self, name: &str) -> Option<Obj> {
-        self.groups
-            .iter()
-            .find(|g| g.name.as_deref() == Some(name) || g.tag_name.as_deref() == Some(name))
-            .map(|g| Obj::Local { stack: g.at.stack, id: g.at.id.clone() })
+    /// Every group of the suite that `name` names: `STACK/LOGICALID`, a logical id, a
+    /// `GroupName` or a `Name` tag (several templates may reuse one).
+    pub fn groups_named(&self, name: &str) -> Vec<Obj> {
+        let mut found: Vec<Obj> = Vec::new();
+        for g in &self.groups {
+            let named = self.qualified_is(&g.at, name)
+                || g.at.id.as_str() == name
+                || g.name.as_deref() == Some(name)
+                || g.tag_name.as_deref() == Some(name);
+            let o = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
+            if named && !found.contains(&o) {
+                found.push(o);
+            }
+        }
+        found
     }
 
-    /// A subnet of the suite by its `Name` tag.
+    /// The group `name` names, when it names exactly one (see
+    /// [`groups_named`](Model::groups_named) for the ambiguous case).
+    pub fn find_group(&self, name: &str) -> Option<Obj> {
+        let mut found = self.groups_named(name);
+        (found.len() == 1).then(|| found.remove(0))
+    }
+
+    /// Every subnet of the suite that `name` names: `STACK/LOGICALID`, a logical id or a
+    /// `Name` tag.
+    pub fn subnets_named(&self, name: &str) -> Vec<Obj> {
+        let mut found: Vec<Obj> = Vec::new();
+        for s in &self.subnets {
+            let named =
+                self.qualified_is(&s.at, name) || s.at.id.as_str() == name || s.name.as_deref() == Some(name);
+            let o = Obj::Local { stack: s.at.stack, id: s.at.id.clone() };
+            if named && !found.contains(&o) {
+                found.push(o);
+            }
+        }
+        found
+    }
+
+    /// The subnet `name` names, when it names exactly one.
     pub fn find_subnet(&self, name: &str) -> Option<Obj> {
-        self.subnets
-            .iter()
-            .find(|s| s.name.as_deref() == Some(name))
-            .map(|s| Obj::Local { stack: s.at.stack, id: s.at.id.clone() })
+        let mut found = self.subnets_named(name);
+        (found.len() == 1).then(|| found.remove(0))
+    }
+
+    /// Whether `name` is `STACK/LOGICALID` of `at`.
+    fn qualified_is(&self, at: &Location, name: &str) -> bool {
+        name.split_once('/')
+            .is_some_and(|(stack, id)| stack == self.stack_name(at.stack) && id == at.id.as_str())
     }
 
     /// The name to show for a template.

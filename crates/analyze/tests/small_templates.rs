@@ -129,3 +129,24 @@ fn more_groups_than_a_region_takes_is_reported_once_at_the_first_one_past_the_qu
     assert_eq!((found[0].template.as_str(), found[0].logical_id.as_str()), ("svc-50", "G0"));
     assert!(found[0].message.contains("2550"), "{}", found[0].message);
 }
+
+#[test]
+fn a_name_two_templates_reuse_finds_no_single_group() {
+    // GroupName is unique per VPC only: two stacks in two VPCs may both say `web`.
+    let mut suite = Suite::new();
+    for (stack, vpc) in [("blue", "vpc-0a1b2c3d"), ("green", "vpc-0e1f2a3b")] {
+        let yaml = format!(
+            "Resources:\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties: {{ GroupName: web, GroupDescription: web servers, VpcId: {vpc}, SecurityGroupEgress: [] }}\n  Net:\n    Type: AWS::EC2::Subnet\n    Properties: {{ VpcId: {vpc}, CidrBlock: 10.0.0.0/24, Tags: [{{ Key: Name, Value: {stack}-net }}] }}\n"
+        );
+        suite.add(stack, &format!("{stack}.yaml"), Template::from_yaml(&yaml).unwrap());
+    }
+    let model = ringfence_analyze::Model::build(&suite);
+    assert_eq!(model.groups_named("web").len(), 2);
+    assert_eq!(model.find_group("web"), None, "an ambiguous name picks no group");
+    let green = model.find_group("green/Web").expect("the qualified id names one group");
+    assert_eq!(model.describe(&green), "green/Web");
+    assert_eq!(model.groups_named("Web").len(), 2, "a logical id names a group in every template");
+    assert_eq!(model.find_subnet("blue-net").map(|s| model.describe(&s)).as_deref(), Some("blue/Net"));
+    assert_eq!(model.find_subnet("Net"), None);
+    assert!(model.find_group("nope").is_none() && model.groups_named("nope").is_empty());
+}

@@ -30,20 +30,7 @@ fn listing(items: &[String]) -> String {
 /// group outside the suite.
 pub fn find_group(m: &Model<'_>, name: &str) -> Result<Obj, Usage> {
     let local = |g: &ringfence_analyze::Group| Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
-    let mut found: Vec<Obj> = Vec::new();
-    for g in &m.groups {
-        let qualified = format!("{}/{}", m.stack_name(g.at.stack), g.at.id);
-        if qualified == name
-            || g.at.id.as_str() == name
-            || g.name.as_deref() == Some(name)
-            || g.tag_name.as_deref() == Some(name)
-        {
-            let o = local(g);
-            if !found.contains(&o) {
-                found.push(o);
-            }
-        }
-    }
+    let mut found = m.groups_named(name);
     match found.len() {
         1 => Ok(found.remove(0)),
         0 if name.starts_with("sg-") => Ok(Obj::External(name.to_owned())),
@@ -60,16 +47,7 @@ pub fn find_group(m: &Model<'_>, name: &str) -> Result<Obj, Usage> {
 
 /// A subnet by `Name` tag, logical id or `STACK/LOGICALID`.
 pub fn find_subnet(m: &Model<'_>, name: &str) -> Result<Obj, Usage> {
-    let mut found: Vec<Obj> = Vec::new();
-    for s in &m.subnets {
-        let qualified = format!("{}/{}", m.stack_name(s.at.stack), s.at.id);
-        if qualified == name || s.at.id.as_str() == name || s.name.as_deref() == Some(name) {
-            let o = Obj::Local { stack: s.at.stack, id: s.at.id.clone() };
-            if !found.contains(&o) {
-                found.push(o);
-            }
-        }
-    }
+    let mut found = m.subnets_named(name);
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => {
