@@ -174,6 +174,9 @@ impl Assembly {
             keep.extend(self.stacks.iter().map(|s| format!("{}.template.yaml", s.name)));
         }
         let mut summary = WriteSummary::default();
+        // The files already there that this assembly writes again, with their sizes: only
+        // those can be unchanged (a new folder costs no failed open per file).
+        let mut existing = Existing::default();
         let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
         for entry in entries.flatten() {
             let name = entry.file_name();
@@ -182,10 +185,14 @@ impl Assembly {
             if ours && !keep.contains(name.as_ref()) {
                 fs::remove_file(entry.path()).map_err(|e| Error::io(&entry.path(), &e))?;
                 summary.removed += 1;
+            } else if ours || name == "manifest.json" {
+                if let Ok(meta) = entry.metadata() {
+                    existing.insert(name.into_owned(), meta.len());
+                }
             }
         }
         // Serializing and writing dominate at scale: split the stacks over the cores.
-        let parts = super::parallel_chunks(&self.stacks, |stacks| write_stacks(dir, stacks, yaml));
+        let parts = super::parallel_chunks(&self.stacks, |stacks| write_stacks(dir, stacks, yaml, &existing));
         for part in parts {
             let part = part?;
             summary.written += part.written;
@@ -193,7 +200,8 @@ impl Assembly {
         }
         let path = dir.join("manifest.json");
         let mut scratch = Vec::new();
-        match write_if_changed(&path, self.manifest().as_bytes(), &mut scratch) {
+        let old_len = existing.get("manifest.json").copied();
+        match write_if_changed(&path, old_len, self.manifest().as_bytes(), &mut scratch) {
             Ok(true) => summary.written += 1,
             Ok(false) => summary.unchanged += 1,
             Err(e) => return Err(Error::io(&path, &e)),
@@ -214,35 +222,50 @@ pub struct WriteSummary {
     pub removed: usize,
 }
 
+/// File name -> size of the files a write finds in its folder.
+type Existing = rustc_hash::FxHashMap<String, u64>;
+
 /// Writes the templates of `stacks` into `dir`.
-fn write_stacks(dir: &Path, stacks: &[StackArtifact], yaml: bool) -> Result<WriteSummary, Error> {
+fn write_stacks(
+    dir: &Path,
+    stacks: &[StackArtifact],
+    yaml: bool,
+    existing: &Existing,
+) -> Result<WriteSummary, Error> {
     let mut summary = WriteSummary::default();
     let (mut buf, mut scratch) = (Vec::with_capacity(64 * 1024), Vec::with_capacity(64 * 1024));
-    let mut count = |changed: bool| match changed {
-        true => summary.written += 1,
-        false => summary.unchanged += 1,
+    let mut write = |name: String, bytes: &[u8], scratch: &mut Vec<u8>| {
+        let path = dir.join(&name);
+        match write_if_changed(&path, existing.get(&name).copied(), bytes, scratch) {
+            Ok(true) => summary.written += 1,
+            Ok(false) => summary.unchanged += 1,
+            Err(e) => return Err(Error::io(&path, &e)),
+        }
+        Ok(())
     };
     for s in stacks {
         buf.clear();
         s.template.write_json(&mut buf);
-        let path = dir.join(s.template_file());
-        count(write_if_changed(&path, &buf, &mut scratch).map_err(|e| Error::io(&path, &e))?);
+        write(s.template_file(), &buf, &mut scratch)?;
         if yaml {
-            let path = dir.join(format!("{}.template.yaml", s.name));
-            let text = s.template.to_yaml();
-            count(write_if_changed(&path, text.as_bytes(), &mut scratch).map_err(|e| Error::io(&path, &e))?);
+            write(format!("{}.template.yaml", s.name), s.template.to_yaml().as_bytes(), &mut scratch)?;
         }
     }
     Ok(summary)
 }
 
-/// Writes `bytes` to `path` unless the file already holds exactly them; `scratch` is a
-/// reusable buffer for the old content. Returns whether it wrote.
-fn write_if_changed(path: &Path, bytes: &[u8], scratch: &mut Vec<u8>) -> std::io::Result<bool> {
+/// Writes `bytes` to `path` unless the file is there already (`old_len`: its size when
+/// the folder was read) and holds exactly them; `scratch` is a reusable buffer for the
+/// old content. Returns whether it wrote.
+fn write_if_changed(
+    path: &Path,
+    old_len: Option<u64>,
+    bytes: &[u8],
+    scratch: &mut Vec<u8>,
+) -> std::io::Result<bool> {
     use std::io::Read;
-    if let Ok(mut old) = fs::File::open(path) {
-        let same_len = old.metadata().is_ok_and(|m| m.len() == bytes.len() as u64);
-        if same_len {
+    if old_len == Some(bytes.len() as u64) {
+        if let Ok(mut old) = fs::File::open(path) {
             scratch.clear();
             old.read_to_end(scratch)?;
             if scratch.as_slice() == bytes {
