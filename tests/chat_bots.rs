@@ -123,6 +123,21 @@ fn rewriting_touches_only_the_files_that_changed() {
 }
 
 #[test]
+fn a_change_that_keeps_the_size_is_still_written() {
+    // Same length, other bytes: the writer must compare content, not sizes.
+    let dir = tempfile::tempdir().unwrap();
+    synth("production", &BOTS).write(dir.path(), false).unwrap();
+    let mut changed = BOTS;
+    changed[1].purpose = "rolls dice for tabletop channelz";
+    assert_eq!(changed[1].purpose.len(), BOTS[1].purpose.len());
+    let again = synth("production", &changed).write(dir.path(), false).unwrap();
+    assert_eq!((again.written, again.unchanged), (1, 4), "only dice's template changed");
+    let files = support::read_dir(dir.path());
+    let text = String::from_utf8(files["chat-bot-dice-production.template.json"].clone()).unwrap();
+    assert!(text.contains("channelz"), "the new description was not written");
+}
+
+#[test]
 fn consumers_come_and_go_without_touching_other_templates() {
     let three = synth("production", &BOTS);
     let two = synth("production", &BOTS[..2]);
