@@ -52,6 +52,7 @@ impl App {
             environment: None,
             stacks: Vec::new(),
             stack_names: Default::default(),
+            stack_ids: Default::default(),
             group_names: Default::default(),
         };
         App { state: Rc::new(RefCell::new(state)) }
@@ -74,22 +75,21 @@ impl App {
     /// Adds a stack. `id` is its construct id (the env-free part of its name).
     pub fn stack(&self, id: &str) -> Result<Stack, Error> {
         let mut app = self.state.borrow_mut();
-        let app_name = app.name.clone();
-        validate::construct_id(&format!("app `{app_name}`"), id)?;
-        let full = match &app.environment {
-            Some(env) => format!("{app_name}-{id}-{env}"),
-            None => format!("{app_name}-{id}"),
+        validate::construct_id(format_args!("app `{}`", app.name), id)?;
+        let full = || match &app.environment {
+            Some(env) => format!("{}-{id}-{env}", app.name),
+            None => format!("{}-{id}", app.name),
         };
-        let name = StackName::new(full.clone()).map_err(|source| Error::InvalidStackName {
-            app: app_name.clone(),
-            name: full,
+        let name = StackName::new(full()).map_err(|source| Error::InvalidStackName {
+            app: app.name.clone(),
+            name: full(),
             source,
         })?;
-        if app.stack_names.contains(name.as_str()) || app.stack_names.contains(&format!("id:{id}")) {
-            return Err(Error::DuplicateStack { app: app_name, name: name.to_string() });
+        if app.stack_names.contains(name.as_str()) || app.stack_ids.contains(id) {
+            return Err(Error::DuplicateStack { app: app.name.clone(), name: name.to_string() });
         }
         app.stack_names.insert(name.to_string());
-        app.stack_names.insert(format!("id:{id}"));
+        app.stack_ids.insert(id.to_owned());
         app.stacks.push(StackState {
             id: id.to_owned(),
             name,

@@ -15,11 +15,19 @@ pub(crate) struct AppState {
     pub name: String,
     pub environment: Option<String>,
     pub stacks: Vec<StackState>,
-    /// Stack names and ids in use, for duplicate checks without scanning.
+    /// Stack names in use, for duplicate checks without scanning.
     pub stack_names: rustc_hash::FxHashSet<String>,
-    /// Group names in use per VPC (its path), with the group's path: names are unique
-    /// per VPC in EC2.
-    pub group_names: rustc_hash::FxHashMap<(String, String), String>,
+    /// Stack ids in use: an id names one stack of the app.
+    pub stack_ids: rustc_hash::FxHashSet<String>,
+    /// Group names in use per VPC, with the group's path: names are unique per VPC in EC2.
+    pub group_names: rustc_hash::FxHashMap<VpcKey, rustc_hash::FxHashMap<String, String>>,
+}
+
+/// A VPC's identity: its place in the app, or its id outside it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum VpcKey {
+    Owned(crate::handles::Key),
+    External(Arc<str>),
 }
 
 pub(crate) struct StackState {

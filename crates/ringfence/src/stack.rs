@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::handles::{ExternalSource, Key};
 use crate::model::{
     AppState, Construct, Direction, GroupSetState, GroupState, ParamKind, ParamState, RawResource, RuleState,
-    StackState, Suppression, VpcState,
+    StackState, Suppression, VpcKey, VpcState,
 };
 use crate::network::handles::VpcTarget;
 use crate::peer::PeerKind;
@@ -79,7 +79,7 @@ impl Stack {
     /// tables, gateways and flow logs all belong to this stack.
     pub fn vpc(&mut self, id: &str, spec: VpcSpec) -> Result<Vpc, Error> {
         let path = self.path(id);
-        validate::construct_id(&self.name(), id)?;
+        validate::construct_id(self.name(), id)?;
         let layout = Arc::new(crate::network::layout::layout(&path, spec)?);
         let index = self.add_construct(id, |s| Construct::Vpc(s.vpcs.len()))?;
         let state = VpcState { id: id.to_owned(), layout: Arc::clone(&layout) };
@@ -112,12 +112,12 @@ impl Stack {
         self.check_app_vpc(vpc)?;
         {
             let app = self.app.borrow();
-            if let Some(existing) = app.group_names.get(&(vpc_key(vpc), name.clone())) {
+            if let Some(existing) = app.group_names.get(&vpc_key(vpc)).and_then(|names| names.get(&name)) {
                 return Err(Error::DuplicateGroupName { construct: path, name, existing: existing.clone() });
             }
         }
         let index = self.add_construct(&role.name, |s| Construct::Group(s.groups.len()))?;
-        self.app.borrow_mut().group_names.insert((vpc_key(vpc), name.clone()), path.clone());
+        self.app.borrow_mut().group_names.entry(vpc_key(vpc)).or_default().insert(name.clone(), path.clone());
         self.with_state(|s| {
             s.groups.push(GroupState {
                 id: role.name.clone(),
@@ -332,7 +332,7 @@ impl Stack {
     ) -> Result<(Key, String), Error> {
         let path = self.path(id);
         validate::group_description(&path, description)?;
-        validate::construct_id(&self.name(), id)?;
+        validate::construct_id(self.name(), id)?;
         // Parameter ids carry no hash (people type them at deploy time), so two ids that
         // differ only in punctuation (`db-url`, `dbUrl`) would collide: refuse it here.
         let logical = crate::synth::ids::parameter(id);
@@ -576,11 +576,11 @@ impl Stack {
     }
 }
 
-/// A VPC's identity for the group-name index: its path in the app, or its id.
-fn vpc_key(vpc: &Vpc) -> String {
+/// A VPC's identity for the group-name index.
+fn vpc_key(vpc: &Vpc) -> VpcKey {
     match &vpc.target {
-        VpcTarget::Owned { key, .. } => format!("{}/{}/{}", key.app, key.stack, key.index),
-        VpcTarget::External(id) => id.to_string(),
+        VpcTarget::Owned { key, .. } => VpcKey::Owned(*key),
+        VpcTarget::External(id) => VpcKey::External(Arc::clone(id)),
     }
 }
 

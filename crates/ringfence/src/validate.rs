@@ -39,7 +39,7 @@ pub fn group_name(construct: &str, name: &str) -> Result<(), Error> {
             "use a shorter role name",
         ));
     }
-    if name.to_ascii_lowercase().starts_with("sg-") {
+    if name.get(..3).is_some_and(|prefix| prefix.eq_ignore_ascii_case("sg-")) {
         return Err(err(
             "starts with `sg-`, which AWS reserves for group ids".into(),
             "name the group after its role, e.g. `bots` or `chat-db`",
@@ -103,9 +103,9 @@ fn description(
 /// A construct id: 1-64 letters, digits or `-`, starting with a letter or digit. The id
 /// is the construct's path segment, the readable part of its logical id and part of
 /// export names, which allow no other characters.
-pub fn construct_id(parent: &str, id: &str) -> Result<(), Error> {
+pub fn construct_id(parent: impl std::fmt::Display, id: &str) -> Result<(), Error> {
     let err = |problem: String| Error::InvalidConstructId {
-        construct: parent.to_owned(),
+        construct: parent.to_string(),
         id: id.to_owned(),
         problem,
         hint: "use 1 to 64 letters, digits or `-`, starting with a letter or digit".into(),
