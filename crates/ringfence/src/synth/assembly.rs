@@ -73,6 +73,16 @@ impl Assembly {
     }
 
     /// How long each step of synthesis took.
+    ///
+    /// ```
+    /// use ringfence::App;
+    /// let app = App::new("shop");
+    /// app.stack("web")?;
+    /// let started = std::time::Instant::now();
+    /// let t = app.synth()?.timings();
+    /// assert!(t.render + t.order + t.sizes + t.model + t.checks <= started.elapsed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timings(&self) -> SynthTimings {
         self.timings
     }
@@ -166,6 +176,21 @@ impl Assembly {
     /// this assembly. A file that already holds the bytes it would get is left alone
     /// (its modification time too), so re-synthesizing an app into the same folder
     /// writes only what changed.
+    ///
+    /// ```
+    /// use ringfence::{App, SubnetGroup, VpcSpec};
+    /// let app = App::new("shop");
+    /// let mut web = app.stack("web")?;
+    /// web.vpc("main", VpcSpec::new("10.0.0.0/16")?.subnets(SubnetGroup::isolated("data", 24)))?;
+    /// let assembly = app.synth()?;
+    /// let dir = std::env::temp_dir().join(format!("ringfence-doc-write-{}", std::process::id()));
+    /// let first = assembly.write(&dir, false)?;
+    /// assert_eq!((first.written, first.unchanged), (2, 0)); // the manifest and one template
+    /// let again = assembly.write(&dir, false)?;
+    /// assert_eq!((again.written, again.unchanged), (0, 2));
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write(&self, dir: &Path, yaml: bool) -> Result<WriteSummary, Error> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         let mut keep: std::collections::HashSet<String> =
