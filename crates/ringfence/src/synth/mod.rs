@@ -34,8 +34,8 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     }
 
     // 2. Order the stacks by their imports; a cycle cannot be deployed.
-    let names: Vec<String> = app.stacks.iter().map(|s| s.name.to_string()).collect();
-    let deps: Vec<_> = rendered.iter().map(|r| r.deps.clone()).collect();
+    let names: Vec<&str> = app.stacks.iter().map(|s| s.name.as_str()).collect();
+    let deps: Vec<&order::Deps> = rendered.iter().map(|r| &r.deps).collect();
     let order = match order::deployment_order(&names, &deps) {
         Ok(order) => order,
         Err(cycles) => {

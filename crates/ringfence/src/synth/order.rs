@@ -1,17 +1,21 @@
 //! Deployment order of the stacks, and the cycles that make one impossible.
 
-use super::FxIndexMap as IndexMap;
+use std::borrow::Borrow;
 
+use super::FxIndexMap as IndexMap;
 use crate::Error;
+
+/// What one stack imports: owner stack -> the object imported from it.
+pub(crate) type Deps = IndexMap<usize, String>;
 
 /// Orders stacks so that every stack comes after the stacks it imports from (depth-first
 /// post-order, visiting stacks in declaration order, so the order is deterministic).
 /// Each cycle met is reported with its whole path and the object behind every edge.
 ///
 /// `deps[s]` maps each owner stack that `s` imports from to the object it imports.
-pub(crate) fn deployment_order(
-    names: &[String],
-    deps: &[IndexMap<usize, String>],
+pub(crate) fn deployment_order<D: Borrow<Deps>>(
+    names: &[impl AsRef<str>],
+    deps: &[D],
 ) -> Result<Vec<usize>, Vec<Error>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -32,7 +36,7 @@ pub(crate) fn deployment_order(
         let mut path: Vec<(usize, usize)> = vec![(root, 0)];
         mark[root] = Mark::Open;
         while let Some(&mut (node, ref mut edge)) = path.last_mut() {
-            if let Some((&next, _)) = deps[node].get_index(*edge) {
+            if let Some((&next, _)) = deps[node].borrow().get_index(*edge) {
                 *edge += 1;
                 match mark[next] {
                     Mark::New => {
@@ -65,16 +69,17 @@ pub(crate) fn deployment_order(
     }
 }
 
-fn cycle_error(names: &[String], deps: &[IndexMap<usize, String>], cycle: &[usize]) -> Error {
-    let mut path: Vec<String> = cycle.iter().map(|&s| names[s].clone()).collect();
-    path.push(names[cycle[0]].clone());
+fn cycle_error<D: Borrow<Deps>>(names: &[impl AsRef<str>], deps: &[D], cycle: &[usize]) -> Error {
+    let name = |s: usize| names[s].as_ref();
+    let mut path: Vec<String> = cycle.iter().map(|&s| name(s).to_owned()).collect();
+    path.push(name(cycle[0]).to_owned());
     let edges: Vec<String> = cycle
         .iter()
         .enumerate()
         .map(|(i, &s)| {
             let next = cycle[(i + 1) % cycle.len()];
-            let object = deps[s].get(&next).map(String::as_str).unwrap_or("?");
-            format!("{} imports {object}", names[s])
+            let object = deps[s].borrow().get(&next).map(String::as_str).unwrap_or("?");
+            format!("{} imports {object}", name(s))
         })
         .collect();
     Error::StackCycle {
