@@ -4,12 +4,11 @@
 //! outside the suite.
 
 use std::borrow::Cow;
-
-use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use ringfence_cfn::{LogicalId, Pseudo, RefTarget, Template, Value};
+use rustc_hash::FxHashMap as HashMap;
 
 /// One template of a suite.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,23 +21,16 @@ const HALVES: [&[Check]; 2] =
 /// afterwards, so their order does not depend on it).
 pub(crate) fn run(model: &Model<'_>, r: &mut Reporter<'_, '_>) {
     let large = model.resolver.suite().templates().len() >= crate::parallel::PARALLEL_FROM;
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    if !large || cores == 1 {
-        for check in HALVES.iter().flat_map(|h| h.iter()) {
-            check(model, r);
-        }
-        return;
-    }
-    let other = std::thread::scope(|scope| {
-        let other = scope.spawn(|| {
+    let ((), second) = crate::parallel::join(
+        large,
+        || HALVES[0].iter().for_each(|check| check(model, r)),
+        || {
             let mut mine = Reporter::new(model);
             HALVES[1].iter().for_each(|check| check(model, &mut mine));
             mine.findings
-        });
-        HALVES[0].iter().for_each(|check| check(model, r));
-        other.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
-    });
-    r.findings.extend(other);
+        },
+    );
+    r.findings.extend(second);
 }
 
 fn unreasoned_suppressions(model: &Model<'_>, r: &mut Reporter<'_, '_>) {
