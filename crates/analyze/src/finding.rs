@@ -45,7 +45,7 @@ pub struct Check {
 /// Every check, by id.
 pub const CHECKS: &[Check] = &[
     Check { id: "RF101", name: "foreign-group-rule", severity: Severity::Error, summary: "a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on" },
-    Check { id: "RF102", name: "foreign-network-change", severity: Severity::Error, summary: "a NACL entry, route or subnet association on an object the template does not create" },
+    Check { id: "RF102", name: "foreign-network-change", severity: Severity::Error, summary: "a resource that changes or attaches to a network object the template does not create: a route, NACL entry, association, CIDR block, gateway attachment… (decided by the generated schema table)" },
     Check { id: "RF103", name: "duplicate-rule", severity: Severity::Error, summary: "the same rule declared twice on one group: EC2 keeps one copy, so removing either declaration removes it for both" },
     Check { id: "RF201", name: "rule-named-group", severity: Severity::Warning, summary: "a group named after what it allows (allow-…, a port number, open, all) instead of the role it encloses" },
     Check { id: "RF202", name: "missing-description", severity: Severity::Warning, summary: "a group or rule without a description saying why it exists" },

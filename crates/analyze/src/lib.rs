@@ -53,8 +53,8 @@ mod suite;
 
 pub use finding::{check, Check, Finding, Severity, CHECKS};
 pub use model::{
-    Association, AssociationKind, Direction, Group, Location, Model, NaclEntry, Proto, Route, RouteTarget,
-    Rule, RulePeer, Subnet, Workload,
+    Association, AssociationKind, Direction, Group, Location, Model, NaclEntry, NetworkChange, Proto, Route,
+    RouteTarget, Rule, RulePeer, Subnet, Workload,
 };
 pub use suite::{Obj, Resolver, Suite, SuiteTemplate};
 

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap as HashMap;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ringfence_cfn::schema::{network_targets, NetworkObject};
 use ringfence_cfn::{LogicalId, Map, Value};
 
 use crate::suite::{Obj, Resolver, Suite, SuiteTemplate};
@@ -244,6 +245,24 @@ pub struct Route {
     pub target: RouteTarget,
 }
 
+/// A resource that changes or attaches to a network object through one property, as
+/// CloudFormation's resource schemas say ([`ringfence_cfn::schema::network_targets`]):
+/// a route on its table, a CIDR block on its VPC, a gateway attachment, a rule on its
+/// group. One per object named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkChange {
+    /// Where it is declared (the resource's `Properties`).
+    pub at: Location,
+    /// Its resource type.
+    pub resource_type: String,
+    /// The property that names the object, e.g. `VpcId`.
+    pub property: &'static str,
+    /// What kind of object it names.
+    pub object: NetworkObject,
+    /// The object.
+    pub target: Obj,
+}
+
 /// Every object of a suite that the checks and reachability read.
 pub struct Model<'a> {
     /// Reference resolution over the suite.
@@ -266,6 +285,9 @@ pub struct Model<'a> {
     pub routes: Vec<Route>,
     /// Subnet associations with NACLs and route tables.
     pub associations: Vec<Association>,
+    /// Every change a resource makes to a network object (routes, entries, associations
+    /// and rules included), by the generated schema table.
+    pub network_changes: Vec<NetworkChange>,
     group_index: HashMap<(usize, LogicalId), usize>,
 }
 
@@ -370,6 +392,7 @@ impl<'a> Model<'a> {
             route_tables: Vec::new(),
             routes: Vec::new(),
             associations: Vec::new(),
+            network_changes: Vec::new(),
             group_index: HashMap::default(),
         };
         for p in parts {
@@ -382,6 +405,7 @@ impl<'a> Model<'a> {
             m.route_tables.extend(p.route_tables);
             m.routes.extend(p.routes);
             m.associations.extend(p.associations);
+            m.network_changes.extend(p.network_changes);
         }
         for (i, g) in m.groups.iter().enumerate() {
             m.group_index.entry((g.at.stack, g.at.id.clone())).or_insert(i);
@@ -476,6 +500,7 @@ struct Parts {
     route_tables: Vec<Location>,
     routes: Vec<Route>,
     associations: Vec<Association>,
+    network_changes: Vec<NetworkChange>,
 }
 
 type WorkloadPaths<'w> = HashMap<&'w str, (&'w [&'w str], &'w [&'w str])>;
@@ -596,6 +621,22 @@ impl Parts {
                     self.routes.push(Route { at: loc("Properties"), table, destination, target });
                 }
                 _ => {}
+            }
+            for target in network_targets(&res.resource_type) {
+                let named = match props_get(props, target.property) {
+                    None | Some(Value::Null) => continue,
+                    Some(Value::List(items)) => items.iter().collect(),
+                    Some(v) => vec![v],
+                };
+                for v in named {
+                    self.network_changes.push(NetworkChange {
+                        at: loc("Properties"),
+                        resource_type: res.resource_type.clone(),
+                        property: target.property,
+                        object: target.object,
+                        target: r.resolve(stack, v),
+                    });
+                }
             }
             if let Some(&(groups, subnets)) = workloads.get(res.resource_type.as_str()) {
                 let collect = |paths: &[&str]| -> Vec<Obj> {

@@ -32,6 +32,7 @@ mod error;
 mod map;
 mod names;
 mod read;
+pub mod schema;
 mod template;
 mod value;
 

@@ -14,6 +14,12 @@
 //! - `rule-removed-from-group`: a rule STACK declares on a group it does not create,
 //!   which this stack creates or which one of its workloads joins (directly or as the
 //!   rule's peer);
+//! - `network-change-removed`: a resource STACK declares that changes or attaches to a
+//!   network object this stack creates (RF102: a route on its table, a CIDR block on its
+//!   VPC, a gateway attachment — the generated schema table decides): deleting or
+//!   rolling back STACK undoes that change;
+//! - `change-on-removed-object`: a resource of this stack that changes or attaches to a
+//!   network object STACK creates: it goes with the object, or blocks its deletion;
 //! - `import`: a resource that imports one of STACK's exports (when not listed already).
 
 use std::collections::HashMap;
@@ -208,9 +214,52 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
         }
     }
 
+    network_changes(m, s, &mut out);
     imports(m, s, &mut out);
     out.sort_by_key(|a| a.stack);
     out
+}
+
+/// Changes to network objects across the boundary of STACK, both ways (rules are listed
+/// above, with their EC2 identity).
+fn network_changes(m: &Model<'_>, s: usize, out: &mut Vec<Affected>) {
+    let removed = m.stack_name(s).to_owned();
+    let is_rule = |t: &str| matches!(t, "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress");
+    for c in m.network_changes.iter().filter(|c| !is_rule(&c.resource_type)) {
+        let Obj::Local { stack: owner, id } = &c.target else { continue };
+        let noun = c.object.noun();
+        if c.at.stack == s && *owner != s {
+            out.push(Affected {
+                stack: *owner,
+                resource: id.to_string(),
+                group: None,
+                rule: None,
+                kind: "network-change-removed",
+                message: format!(
+                    "{removed}/{} ({}) changes this {noun} through `{}`: deleting or rolling back {removed} undoes the change on an object {} relies on",
+                    c.at.id,
+                    c.resource_type,
+                    c.property,
+                    m.stack_name(*owner)
+                ),
+            });
+        } else if c.at.stack != s && *owner == s {
+            out.push(Affected {
+                stack: c.at.stack,
+                resource: c.at.id.to_string(),
+                group: None,
+                rule: None,
+                kind: "change-on-removed-object",
+                message: format!(
+                    "{} {} changes {noun} {} (its `{}`), which {removed} creates: it goes with the {noun}, and while it exists deleting {removed} fails",
+                    c.resource_type,
+                    c.at.id,
+                    m.describe(&c.target),
+                    c.property
+                ),
+            });
+        }
+    }
 }
 
 /// Resources of other stacks that import STACK's exports, when not listed already.

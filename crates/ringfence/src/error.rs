@@ -359,6 +359,24 @@ pub enum Error {
         /// The typed call to use instead.
         hint: String,
     },
+    /// An escape-hatch resource that changes or attaches to a network object its stack
+    /// does not create (a CIDR block on another stack's VPC, a gateway attachment, a
+    /// route on another stack's table…). Which properties do that is decided by the
+    /// table generated from CloudFormation's resource schemas
+    /// ([`ringfence_cfn::schema::network_targets`]).
+    #[error("{construct}: `{resource_type}` changes `{object}` (its `{property}`), which this stack does not create; a stack changes only what it creates: {hint}")]
+    ForeignNetworkTarget {
+        /// The escape-hatch resource.
+        construct: String,
+        /// Its type.
+        resource_type: String,
+        /// The property naming the object.
+        property: &'static str,
+        /// The object (its path, or what was given).
+        object: String,
+        /// Who owns it (or why no stack of the app does) and what to do instead.
+        hint: String,
+    },
     /// A resource type that is not of the form `Service::Vendor::Type`.
     #[error("{construct}: `{resource_type}` is not a CloudFormation resource type; {hint}")]
     InvalidResourceType {

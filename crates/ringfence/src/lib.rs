@@ -59,6 +59,7 @@
 
 mod app;
 mod error;
+mod escape_hatch;
 mod handles;
 mod logical;
 mod model;

@@ -20,26 +20,6 @@ use crate::{
 /// increase).
 pub const MAX_GROUPS_PER_INTERFACE: usize = 16;
 
-/// Resource types the escape hatch refuses, with the typed call to use instead: these
-/// change network objects, and only the typed API can check who owns the object.
-const GUARDED_TYPES: &[(&str, &str)] = &[
-    ("AWS::EC2::SecurityGroup", "use Stack::security_group"),
-    ("AWS::EC2::SecurityGroupIngress", "use Stack::allow_ingress on a group this stack creates"),
-    ("AWS::EC2::SecurityGroupEgress", "use Stack::allow_egress on a group this stack creates"),
-    ("AWS::EC2::VPC", "use Stack::vpc"),
-    ("AWS::EC2::Subnet", "describe subnets with VpcSpec::subnets"),
-    ("AWS::EC2::RouteTable", "VpcSpec's subnet kinds decide the route tables"),
-    ("AWS::EC2::Route", "VpcSpec's subnet kinds decide the routes"),
-    ("AWS::EC2::SubnetRouteTableAssociation", "VpcSpec's subnet kinds decide the route tables"),
-    ("AWS::EC2::NetworkAcl", "use Stack::network_acl"),
-    ("AWS::EC2::NetworkAclEntry", "use Stack::nacl_entry on a network ACL this stack creates"),
-    (
-        "AWS::EC2::SubnetNetworkAclAssociation",
-        "use Stack::associate_nacl with subnets of a VPC this stack creates",
-    ),
-    ("AWS::EC2::VPCEndpoint", "use Stack::gateway_endpoint or Stack::interface_endpoint"),
-];
-
 /// A stack of an [`App`](crate::App): the unit of deployment, rollback and deletion.
 ///
 /// Everything a stack creates belongs to it alone. It adds rules only to its own groups;
@@ -360,9 +340,29 @@ impl Stack {
     /// launch template, a Lambda function) with properties that can hold typed
     /// references — a [`GroupSet`], a group, a VPC, another escape-hatch resource.
     ///
-    /// Types that change network objects (security groups and their rules, routes,
-    /// NACL entries, associations) are refused: only the typed API can check who owns
-    /// what they change.
+    /// Types the typed API expresses (security groups and their rules, VPCs, subnets,
+    /// routes, NACLs and their entries, associations, endpoints) are refused with the call
+    /// to use instead. Any other type that changes or attaches to a network object (a
+    /// `VPCCidrBlock`, a `VPCGatewayAttachment`, a `TransitGatewayRoute`…) must name,
+    /// by a typed handle, an object this stack creates: which properties do that comes
+    /// from CloudFormation's resource schemas
+    /// ([`network_targets`](ringfence_cfn::schema::network_targets)).
+    ///
+    /// ```
+    /// use ringfence::{App, Error, Props, VpcSpec};
+    /// let app = App::new("shop");
+    /// let mut network = app.stack("network")?;
+    /// let vpc = network.vpc("main", VpcSpec::new("10.0.0.0/16")?)?;
+    /// // The owner may add a CIDR block to its VPC…
+    /// network.resource("more", "AWS::EC2::VPCCidrBlock",
+    ///     Props::new().set("VpcId", &vpc).set("CidrBlock", "10.1.0.0/16"))?;
+    /// // …another stack may not.
+    /// let mut web = app.stack("web")?;
+    /// let err = web.resource("more", "AWS::EC2::VPCCidrBlock",
+    ///     Props::new().set("VpcId", &vpc).set("CidrBlock", "10.2.0.0/16")).unwrap_err();
+    /// assert!(matches!(err, Error::ForeignNetworkTarget { .. }));
+    /// # Ok::<(), ringfence::Error>(())
+    /// ```
     pub fn resource(&mut self, id: &str, resource_type: &str, props: Props) -> Result<ResourceHandle, Error> {
         self.resource_with(id, resource_type, props, Attributes::new())
     }
@@ -419,13 +419,14 @@ impl Stack {
                 hint: "write Service::Vendor::Type, e.g. `AWS::ECS::Service`, or `Custom::Name`".into(),
             });
         }
-        if let Some((_, hint)) = GUARDED_TYPES.iter().find(|(t, _)| *t == resource_type) {
+        if let Some(hint) = crate::escape_hatch::guarded(resource_type) {
             return Err(Error::NetworkResourceInEscapeHatch {
                 construct: path,
                 resource_type: resource_type.to_owned(),
-                hint: (*hint).to_owned(),
+                hint: hint.to_owned(),
             });
         }
+        crate::escape_hatch::check_targets(&self.app.borrow(), self.index, &path, resource_type, &props)?;
         let index = self.add_construct(id, |s| Construct::Resource(s.resources.len()))?;
         self.with_state(|s| {
             s.resources.push(RawResource {

@@ -42,46 +42,35 @@ fn foreign_rules(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     }
 }
 
+/// RF102: any resource that changes or attaches to a network object (VPC, subnet, route
+/// table, NACL, gateway, endpoint, or a group other than through a rule, which RF101
+/// reports) that its template does not create. Which properties do that is the generated
+/// schema table, so every resource type AWS publishes is covered.
 fn foreign_network(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
-    let hint = "only the template that creates a NACL, route table or subnet changes it; move this into that template";
-    for e in &m.nacl_entries {
-        if !e.nacl.created_by(e.at.stack) {
-            r.report(
-                "RF102",
-                &e.at,
-                format!(
-                    "adds entry {} to network ACL {}, which this template does not create",
-                    e.number,
-                    m.describe(&e.nacl)
-                ),
-                hint,
-            );
+    for c in &m.network_changes {
+        let rule = matches!(
+            c.resource_type.as_str(),
+            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress"
+        );
+        if rule || c.target.created_by(c.at.stack) {
+            continue;
         }
-    }
-    for route in &m.routes {
-        if !route.table.created_by(route.at.stack) {
-            r.report(
-                "RF102",
-                &route.at,
-                format!(
-                    "adds a route to route table {}, which this template does not create",
-                    m.describe(&route.table)
-                ),
-                hint,
-            );
-        }
-    }
-    for a in &m.associations {
-        for (what, obj) in [("subnet", &a.subnet), ("table", &a.target)] {
-            if !obj.created_by(a.at.stack) {
-                r.report(
-                    "RF102",
-                    &a.at,
-                    format!("associates {what} {}, which this template does not create", m.describe(obj)),
-                    hint,
-                );
-            }
-        }
+        let noun = c.object.noun();
+        // A NACL entry is known by its number.
+        let what = match m.nacl_entries.iter().find(|e| e.at == c.at) {
+            Some(e) => format!("`{}` (entry {})", c.resource_type, e.number),
+            None => format!("`{}`", c.resource_type),
+        };
+        r.report(
+            "RF102",
+            &c.at,
+            format!(
+                "{what} changes {noun} {} (its `{}`), which this template does not create: deploying, rolling back or deleting this stack changes a network other stacks rely on",
+                m.describe(&c.target),
+                c.property
+            ),
+            &format!("only the template that creates a {noun} changes it; move this resource into that template"),
+        );
     }
 }
 
