@@ -76,6 +76,22 @@ impl App {
     pub fn stack(&self, id: &str) -> Result<Stack, Error> {
         let mut app = self.state.borrow_mut();
         validate::construct_id(format_args!("app `{}`", app.name), id)?;
+        if let Some(env) = &app.environment {
+            let problem = if env.is_empty() {
+                Some("is empty")
+            } else if env.starts_with('-') || env.ends_with('-') {
+                Some("starts or ends with a hyphen")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(Error::InvalidEnvironment {
+                    app: app.name.clone(),
+                    environment: env.clone(),
+                    problem,
+                });
+            }
+        }
         let full = || match &app.environment {
             Some(env) => format!("{}-{id}-{env}", app.name),
             None => format!("{}-{id}", app.name),

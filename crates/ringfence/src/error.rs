@@ -211,7 +211,7 @@ pub enum Error {
         hint: String,
     },
     /// Two groups with the same name in one VPC, which EC2 refuses.
-    #[error("{construct}: group name `{name}` is already used in this VPC by `{existing}`; group names are unique per VPC, so give this role another name or environment")]
+    #[error("{construct}: group name `{name}` is already used in this VPC by `{existing}`; group names are unique per VPC, ignoring case, so give this role another name or environment")]
     DuplicateGroupName {
         /// The new group.
         construct: String,
@@ -219,6 +219,34 @@ pub enum Error {
         name: String,
         /// The group that has it.
         existing: String,
+    },
+    /// An environment name that would make broken stack and group names
+    /// (`shop-network-` for an empty one).
+    #[error("app `{app}`: environment `{environment}` {problem}; use letters, digits and inner hyphens, e.g. `production`")]
+    InvalidEnvironment {
+        /// The app.
+        app: String,
+        /// The environment given.
+        environment: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A stack with no resources: CloudFormation refuses a template without one.
+    #[error("stack `{stack}` creates no resource, and CloudFormation refuses a template without one; add what the stack is for, or remove the stack")]
+    EmptyStack {
+        /// The stack.
+        stack: String,
+    },
+    /// A rule or a group set that mixes security groups of different VPCs, which EC2
+    /// refuses.
+    #[error("{construct}: {problem}; {hint}")]
+    CrossVpc {
+        /// The group or group set.
+        construct: String,
+        /// Which groups are in which VPCs.
+        problem: String,
+        /// What to do instead.
+        hint: String,
     },
     /// A description (of a group, a rule or a stack) AWS would reject, or a missing one.
     #[error("{construct}: {what} {problem}; {hint}")]

@@ -92,12 +92,14 @@ impl Stack {
         self.check_app_vpc(vpc)?;
         {
             let app = self.app.borrow();
-            if let Some(existing) = app.group_names.get(&vpc_key(vpc)).and_then(|names| names.get(&name)) {
+            // EC2 compares group names ignoring case: the index is keyed by the lowercase name.
+            let key = name.to_lowercase();
+            if let Some(existing) = app.group_names.get(&vpc_key(vpc)).and_then(|names| names.get(&key)) {
                 return Err(Error::DuplicateGroupName { construct: path, name, existing: existing.clone() });
             }
         }
         let index = self.add_construct(&role.name, |s| Construct::Group(s.groups.len()))?;
-        self.app.borrow_mut().group_names.entry(vpc_key(vpc)).or_default().insert(name.clone(), path.clone());
+        self.app.borrow_mut().group_names.entry(vpc_key(vpc)).or_default().insert(name.to_lowercase(), path.clone());
         self.with_state(|s| {
             s.groups.push(GroupState {
                 id: role.name.clone(),
@@ -166,6 +168,21 @@ impl Stack {
         }
         if let PeerKind::Group(g) = &peer.kind {
             self.check_group_usable(g)?;
+            if let GroupRef::Owned(other) = g {
+                let (mine, theirs) = (self.group_vpc(group), self.group_vpc(other));
+                if vpc_key(&mine) != vpc_key(&theirs) {
+                    return Err(Error::CrossVpc {
+                        construct: group.path().to_owned(),
+                        problem: format!(
+                            "is in VPC {}, its rule's peer {} in VPC {}",
+                            mine.path(),
+                            other.path(),
+                            theirs.path()
+                        ),
+                        hint: "a rule names a group of another VPC only across a peering connection, which ringfence does not model: name the other VPC's subnets or CIDR as the peer".into(),
+                    });
+                }
+            }
         }
         let mut app = self.app.borrow_mut();
         let state = &mut app.stacks[self.index].groups[group.key.index];
@@ -228,11 +245,33 @@ impl Stack {
                 "merge roles, or split the workload",
             ));
         }
+        let mut first_owned: Option<(&SecurityGroup, Vpc)> = None;
         for (i, g) in groups.iter().enumerate() {
             if groups[..i].contains(g) {
                 return Err(err(format!("lists {g} twice"), "list each group once"));
             }
             self.check_group_usable(g)?;
+            if let GroupRef::Owned(g) = g {
+                let vpc = self.group_vpc(g);
+                match &first_owned {
+                    None => first_owned = Some((g, vpc)),
+                    Some((first, first_vpc)) if vpc_key(first_vpc) != vpc_key(&vpc) => {
+                        return Err(Error::CrossVpc {
+                            construct: path.clone(),
+                            problem: format!(
+                                "joins {} of VPC {} and {} of VPC {}",
+                                first.path(),
+                                first_vpc.path(),
+                                g.path(),
+                                vpc.path()
+                            ),
+                            hint: "a network interface joins groups of its own VPC only: make one set per VPC"
+                                .into(),
+                        });
+                    }
+                    Some(_) => {}
+                }
+            }
         }
         let index = self.add_construct(id, |s| Construct::GroupSet(s.sets.len()))?;
         self.with_state(|s| s.sets.push(GroupSetState { groups }));
@@ -565,6 +604,11 @@ impl Stack {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The VPC of a group of this app (checked by `check_group_usable` or `check_own`).
+    fn group_vpc(&self, group: &SecurityGroup) -> Vpc {
+        self.app.borrow().stacks[group.key.stack].groups[group.key.index].vpc.clone()
     }
 
     pub(crate) fn check_app_vpc(&self, vpc: &Vpc) -> Result<(), Error> {

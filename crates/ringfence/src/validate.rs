@@ -21,7 +21,8 @@ fn first_bad(text: &str, extra: &str) -> Option<char> {
     text.chars().find(|&c| !(c.is_ascii_alphanumeric() || extra.contains(c)))
 }
 
-/// A group name: 1-255 characters of AWS's set, not starting with `sg-`.
+/// A group name: 1-255 characters of AWS's set, not starting with `sg-`, not `default`
+/// (every VPC has a group of that name, and EC2 compares names ignoring case).
 pub fn group_name(construct: &str, name: &str) -> Result<(), Error> {
     let err = |problem: String, hint: &str| Error::InvalidGroupName {
         construct: construct.to_owned(),
@@ -43,6 +44,12 @@ pub fn group_name(construct: &str, name: &str) -> Result<(), Error> {
         return Err(err(
             "starts with `sg-`, which AWS reserves for group ids".into(),
             "name the group after its role, e.g. `bots` or `chat-db`",
+        ));
+    }
+    if name.eq_ignore_ascii_case("default") {
+        return Err(err(
+            "is the name of the group EC2 creates in every VPC (names are unique per VPC, ignoring case)".into(),
+            "name the group after the role it encloses, or keep the environment suffix",
         ));
     }
     if let Some(c) = first_bad(name, GROUP_EXTRA) {
@@ -134,7 +141,7 @@ mod tests {
     fn group_names() {
         assert!(group_name("s/g", "game-servers-production").is_ok());
         assert!(group_name("s/g", &"a".repeat(255)).is_ok());
-        for bad in ["", "sg-bots", "SG-bots", "bots%", "bötS"] {
+        for bad in ["", "sg-bots", "SG-bots", "bots%", "bötS", "default", "Default"] {
             assert!(matches!(group_name("s/g", bad), Err(Error::InvalidGroupName { .. })), "{bad}");
         }
         assert!(group_name("s/g", &"a".repeat(256)).is_err());

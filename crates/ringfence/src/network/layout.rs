@@ -4,7 +4,7 @@
 use ipnet::Ipv4Net;
 
 use super::plan::{plan, Request};
-use super::spec::{FlowLogDestination, FlowLogs, SubnetKind, VpcSpec, DEFAULT_AZS, LOG_RETENTION_DAYS};
+use super::spec::{FlowLogDestination, FlowLogs, SubnetKind, VpcSpec, DEFAULT_AZS, LOG_RETENTION_DAYS, MAX_AZS_IN_A_REGION};
 use crate::peer::parse_ipv4;
 use crate::{validate, Error};
 
@@ -59,7 +59,11 @@ fn invalid(construct: &str, problem: impl Into<String>, hint: impl Into<String>)
 /// Checks `spec` and plans its subnets. `path` is the VPC's construct path.
 pub(crate) fn layout(path: &str, spec: VpcSpec) -> Result<VpcLayout, Error> {
     // AZs.
-    let az_count = match (spec.az_count, spec.az_names.len()) {
+    let names_given = spec.az_names.as_ref().map(Vec::len);
+    if names_given == Some(0) {
+        return Err(invalid(path, "names no AZs (`az_names([])`)", "name at least one AZ, or drop the call"));
+    }
+    let az_count = match (spec.az_count, names_given.unwrap_or(0)) {
         (Some(0), _) => {
             return Err(invalid(
                 path,
@@ -78,7 +82,14 @@ pub(crate) fn layout(path: &str, spec: VpcSpec) -> Result<VpcLayout, Error> {
         (None, 0) => DEFAULT_AZS,
         (None, names) => names,
     };
-    let mut az_names: Vec<String> = spec.az_names.iter().take(az_count).cloned().collect();
+    if az_count > MAX_AZS_IN_A_REGION {
+        return Err(invalid(
+            path,
+            format!("spans {az_count} AZs; no Region has more than {MAX_AZS_IN_A_REGION}"),
+            format!("use at most {MAX_AZS_IN_A_REGION} (us-east-1 has 6, most Regions 3)"),
+        ));
+    }
+    let mut az_names: Vec<String> = spec.az_names.iter().flatten().take(az_count).cloned().collect();
     for (i, name) in az_names.iter().enumerate() {
         let ok = name.len() >= 4
             && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -120,6 +131,13 @@ pub(crate) fn layout(path: &str, spec: VpcSpec) -> Result<VpcLayout, Error> {
             let construct = format!("{path}/{}", g.name);
             let cidrs =
                 g.explicit.iter().map(|c| parse_ipv4(&construct, c)).collect::<Result<Vec<_>, _>>()?;
+            if let Some(c) = cidrs.iter().find(|c| c.prefix_len() != g.prefix) {
+                return Err(invalid(
+                    &construct,
+                    format!("is declared /{} but its CIDR {c} is /{}", g.prefix, c.prefix_len()),
+                    format!("declare the group /{} or give /{} CIDRs", c.prefix_len(), g.prefix),
+                ));
+            }
             explicit.push(Some(cidrs));
         }
     }

@@ -177,7 +177,8 @@ pub struct VpcSpec {
     pub(crate) cidr: Ipv4Net,
     pub(crate) dns: bool,
     pub(crate) az_count: Option<usize>,
-    pub(crate) az_names: Vec<String>,
+    /// `None` until [`VpcSpec::az_names`] is called (an empty list is an error then).
+    pub(crate) az_names: Option<Vec<String>>,
     pub(crate) groups: Vec<SubnetGroup>,
     pub(crate) nat_gateways: Option<usize>,
     pub(crate) ipv6: bool,
@@ -187,6 +188,10 @@ pub struct VpcSpec {
 
 /// AZs a VPC spans when neither a count nor names are given.
 pub const DEFAULT_AZS: usize = 2;
+
+/// The most AZs any Region has (us-east-1: 6; most Regions have 3). A VPC spanning more
+/// selects an AZ index that fails to deploy everywhere.
+pub const MAX_AZS_IN_A_REGION: usize = 6;
 
 impl VpcSpec {
     /// A VPC of the given IPv4 range, /16 to /28, with DNS support and host names on, in
@@ -210,7 +215,7 @@ impl VpcSpec {
             cidr: net,
             dns: true,
             az_count: None,
-            az_names: Vec::new(),
+            az_names: None,
             groups: Vec::new(),
             nat_gateways: None,
             ipv6: false,
@@ -231,7 +236,7 @@ impl VpcSpec {
     /// Spans these AZs, by name (`eu-west-1a`, …).
     #[must_use]
     pub fn az_names<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> VpcSpec {
-        self.az_names = names.into_iter().map(str::to_owned).collect();
+        self.az_names = Some(names.into_iter().map(str::to_owned).collect());
         self
     }
 

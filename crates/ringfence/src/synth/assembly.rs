@@ -75,9 +75,9 @@ impl Assembly {
     /// How long each step of synthesis took.
     ///
     /// ```
-    /// use ringfence::App;
+    /// use ringfence::{App, Props};
     /// let app = App::new("shop");
-    /// app.stack("web")?;
+    /// app.stack("web")?.resource("topic", "AWS::SNS::Topic", Props::new())?;
     /// let started = std::time::Instant::now();
     /// let t = app.synth()?.timings();
     /// assert!(t.render + t.order + t.sizes + t.model + t.checks <= started.elapsed());

@@ -29,23 +29,25 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
         parallel_map(app.stacks.len(), |i| render::render_stack(app, &exports, i));
     timings.render = clock.lap();
     let mut errors: Vec<crate::Error> = Vec::new();
-    for r in &rendered {
+    for (i, r) in rendered.iter().enumerate() {
         errors.extend(r.errors.iter().cloned());
+        if r.template.resources.is_empty() {
+            errors.push(crate::Error::EmptyStack { stack: app.stacks[i].name.to_string() });
+        }
     }
 
     // 2. Order the stacks by their imports; a cycle cannot be deployed.
     let names: Vec<&str> = app.stacks.iter().map(|s| s.name.as_str()).collect();
     let deps: Vec<&order::Deps> = rendered.iter().map(|r| &r.deps).collect();
+    // On an error, synthesis goes on to the checks (in declaration order when the stacks
+    // cannot be ordered), so every error is reported at once, not only the first kind.
     let order = match order::deployment_order(&names, &deps) {
         Ok(order) => order,
         Err(cycles) => {
             errors.extend(cycles);
-            Vec::new()
+            (0..app.stacks.len()).collect()
         }
     };
-    if !errors.is_empty() {
-        return Err(SynthError { errors });
-    }
 
     // 3. Assemble in deployment order.
     let mut rendered: Vec<Option<render::Rendered>> = rendered.into_iter().map(Some).collect();
@@ -75,12 +77,13 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     timings.model = clock.lap();
     let report = ringfence_analyze::analyze_model(&model);
     timings.checks = clock.lap();
-    let errors: Vec<crate::Error> = report
-        .active()
-        .filter(|f| f.severity == ringfence_analyze::Severity::Error)
-        .cloned()
-        .map(|f| crate::Error::Check(Box::new(f)))
-        .collect();
+    errors.extend(
+        report
+            .active()
+            .filter(|f| f.severity == ringfence_analyze::Severity::Error)
+            .cloned()
+            .map(|f| crate::Error::Check(Box::new(f))),
+    );
     if !errors.is_empty() {
         return Err(SynthError { errors });
     }
