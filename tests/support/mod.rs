@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use ringfence::cfn::schema::{network_targets, NetworkObject};
 use ringfence::Assembly;
 use serde_json::Value;
 
@@ -108,32 +109,47 @@ pub fn template_violations(stack: &str, doc: &Value) -> Vec<String> {
                     }
                 }
             }
-            // Invariant 1 for the network layer: entries, routes and associations only on
-            // objects this template creates.
-            "AWS::EC2::NetworkAclEntry" => {
-                out.extend(local_ref(stack, id, &res, props, "NetworkAclId", "AWS::EC2::NetworkAcl"))
-            }
-            "AWS::EC2::Route" => {
-                out.extend(local_ref(stack, id, &res, props, "RouteTableId", "AWS::EC2::RouteTable"))
-            }
-            "AWS::EC2::SubnetRouteTableAssociation" => {
-                out.extend(local_ref(stack, id, &res, props, "RouteTableId", "AWS::EC2::RouteTable"));
-                out.extend(local_ref(stack, id, &res, props, "SubnetId", "AWS::EC2::Subnet"));
-            }
-            "AWS::EC2::SubnetNetworkAclAssociation" => {
-                out.extend(local_ref(stack, id, &res, props, "NetworkAclId", "AWS::EC2::NetworkAcl"));
-                out.extend(local_ref(stack, id, &res, props, "SubnetId", "AWS::EC2::Subnet"));
-            }
-            "AWS::EC2::VPCEndpoint" => {
-                for rt in props["RouteTableIds"].as_array().into_iter().flatten() {
-                    let wrapped = serde_json::json!({ "RouteTableId": rt });
-                    out.extend(local_ref(stack, id, &res, &wrapped, "RouteTableId", "AWS::EC2::RouteTable"));
+            _ => {}
+        }
+        // Invariants 1 and 10: every property the generated schema table says changes or
+        // attaches to a network object names an object this template creates, of the
+        // right type where the kind has one.
+        for target in network_targets(ty) {
+            let values: Vec<&Value> = match &props[target.property] {
+                Value::Null => continue,
+                Value::Array(items) => items.iter().collect(),
+                v => vec![v],
+            };
+            for v in values {
+                let local = v["Ref"].as_str().or_else(|| v["Fn::GetAtt"][0].as_str());
+                let created = local.and_then(|t| res.get(&t.to_owned()));
+                let ok = created.is_some_and(|r| {
+                    kind_types(target.object)
+                        .is_none_or(|types| types.contains(&r["Type"].as_str().unwrap_or_default()))
+                });
+                if !ok {
+                    out.push(format!(
+                        "{stack}/{id}: {ty}.{} names a {} this template does not create: {v}",
+                        target.property,
+                        target.object.noun()
+                    ));
                 }
             }
-            _ => {}
         }
     }
     out
+}
+
+/// The resource types that create an object of `kind`, where the kind has a few.
+fn kind_types(kind: NetworkObject) -> Option<&'static [&'static str]> {
+    match kind {
+        NetworkObject::Vpc => Some(&["AWS::EC2::VPC"]),
+        NetworkObject::Subnet => Some(&["AWS::EC2::Subnet"]),
+        NetworkObject::RouteTable => Some(&["AWS::EC2::RouteTable"]),
+        NetworkObject::NetworkAcl => Some(&["AWS::EC2::NetworkAcl"]),
+        NetworkObject::SecurityGroup => Some(&["AWS::EC2::SecurityGroup"]),
+        _ => None,
+    }
 }
 
 /// Every `Fn::ImportValue` name in a document.
