@@ -455,6 +455,30 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
+    /// Writing the assembly would replace files that ringfence did not write (a
+    /// hand-written template, another tool's `manifest.json`). Nothing was written.
+    #[error("refusing to write the assembly into `{dir}`: {} not written by ringfence and would be overwritten; {hint}", file_list(.files))]
+    WouldOverwrite {
+        /// The assembly's folder.
+        dir: String,
+        /// The files in the way, by name.
+        files: Vec<String>,
+        /// What to do.
+        hint: String,
+    },
+}
+
+/// `` `a` is``, `` `a` and `b` are``, `` `a`, `b`, `c` and 4 more are``.
+fn file_list(files: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let verb = if files.len() == 1 { "is" } else { "are" };
+    let quoted: Vec<String> = files.iter().take(SHOWN).map(|f| format!("`{f}`")).collect();
+    match quoted.split_last() {
+        None => format!("no file {verb}"),
+        Some((last, [])) => format!("{last} {verb}"),
+        Some((last, rest)) if files.len() <= SHOWN => format!("{} and {last} {verb}", rest.join(", ")),
+        Some(_) => format!("{} and {} more {verb}", quoted.join(", "), files.len() - SHOWN),
+    }
 }
 
 impl Error {
@@ -472,6 +496,11 @@ pub struct SynthError {
 
 impl fmt::Display for SynthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A synthesis that succeeded but could not be written (`App::synth_to`) found
+        // nothing: say only what stopped the write.
+        if let [e @ (Error::Io { .. } | Error::WouldOverwrite { .. })] = self.errors.as_slice() {
+            return write!(f, "{e}");
+        }
         let n = self.errors.len();
         write!(f, "synthesis found {n} error{}:", if n == 1 { "" } else { "s" })?;
         for e in &self.errors {
