@@ -8,8 +8,10 @@ mod order;
 pub(crate) mod render;
 mod render_network;
 mod resolve;
+mod write;
 
-pub use assembly::{Assembly, StackArtifact, SynthTimings, WriteSummary};
+pub use assembly::{Assembly, StackArtifact, SynthTimings};
+pub use write::WriteSummary;
 
 use crate::model::AppState;
 use crate::SynthError;
