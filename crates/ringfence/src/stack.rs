@@ -350,7 +350,7 @@ impl Stack {
         kind: ParamKind,
     ) -> Result<(Key, String), Error> {
         let path = self.path(id);
-        validate::group_description(&path, description)?;
+        validate::parameter_description(&path, description)?;
         validate::construct_id(self.name(), id)?;
         // Parameter ids carry no hash (people type them at deploy time), so two ids that
         // differ only in punctuation (`db-url`, `dbUrl`) would collide: refuse it here.

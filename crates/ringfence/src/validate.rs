@@ -66,6 +66,31 @@ pub fn group_description(construct: &str, text: &str) -> Result<(), Error> {
     description(construct, "group description", text, GROUP_TEXT_MAX, GROUP_EXTRA)
 }
 
+/// A template parameter's description: required here (people read it at deploy time),
+/// up to 4,000 characters of any text (CloudFormation's limit for `Description`).
+pub fn parameter_description(construct: &str, text: &str) -> Result<(), Error> {
+    let err = |problem: String, hint: &str| Error::InvalidDescription {
+        construct: construct.to_owned(),
+        what: "parameter description",
+        problem,
+        hint: hint.to_owned(),
+    };
+    if text.trim().is_empty() {
+        return Err(err("is empty".into(), "say what to pass, for whoever deploys the stack"));
+    }
+    let len = text.chars().count();
+    if len > PARAMETER_DESCRIPTION_MAX {
+        return Err(err(
+            format!("is {len} characters long, CloudFormation allows {PARAMETER_DESCRIPTION_MAX}"),
+            "shorten it; link to longer documentation instead",
+        ));
+    }
+    Ok(())
+}
+
+/// Most characters in a parameter's `Description`.
+const PARAMETER_DESCRIPTION_MAX: usize = 4000;
+
 /// A rule description (also used for the reason of allow-all egress): required,
 /// 1-255 characters of AWS's set for rules.
 pub fn rule_description(construct: &str, text: &str) -> Result<(), Error> {
@@ -155,6 +180,12 @@ mod tests {
         assert!(rule_description("s/g", "  ").is_err());
         assert!(rule_description("s/g", "quote's").is_err());
         assert!(group_description("s/g", &"x".repeat(256)).is_err());
+        // Parameters are read by people at deploy time: any text up to 4,000 characters.
+        assert!(parameter_description("s/p", "The shop's domain (e.g. shop.example.com)").is_ok());
+        assert!(parameter_description("s/p", &"x".repeat(4000)).is_ok());
+        let e = parameter_description("s/p", &"x".repeat(4001)).unwrap_err();
+        assert!(e.to_string().starts_with("s/p: parameter description is 4001 characters long"), "{e}");
+        assert!(parameter_description("s/p", " ").is_err());
     }
 
     #[test]
