@@ -8,15 +8,48 @@ use crate::Error;
 /// What one stack imports: owner stack -> the object imported from it.
 pub(crate) type Deps = IndexMap<usize, String>;
 
-/// Orders stacks so that every stack comes after the stacks it imports from (depth-first
-/// post-order, visiting stacks in declaration order, so the order is deterministic).
-/// Each cycle met is reported with its whole path and the object behind every edge.
+/// Orders stacks so that every stack comes after the stacks it imports from: at each
+/// step, the first stack in declaration order whose owners are all placed. So the order
+/// is deterministic, and a stack that comes or goes moves no other stack (a depth-first
+/// order would pull an owner forward for its first consumer, and put it back when that
+/// consumer leaves). Each cycle is reported with its whole path and the object behind
+/// every edge.
 ///
 /// `deps[s]` maps each owner stack that `s` imports from to the object it imports.
 pub(crate) fn deployment_order<D: Borrow<Deps>>(
     names: &[impl AsRef<str>],
     deps: &[D],
 ) -> Result<Vec<usize>, Vec<Error>> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let n = names.len();
+    let mut waiting: Vec<usize> = deps.iter().map(|d| d.borrow().len()).collect();
+    let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (s, d) in deps.iter().enumerate() {
+        for &owner in d.borrow().keys() {
+            consumers[owner].push(s);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&s| waiting[s] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(s)) = ready.pop() {
+        order.push(s);
+        for &c in &consumers[s] {
+            waiting[c] -= 1;
+            if waiting[c] == 0 {
+                ready.push(Reverse(c));
+            }
+        }
+    }
+    if order.len() == n {
+        Ok(order)
+    } else {
+        Err(cycles(names, deps))
+    }
+}
+
+/// Every cycle among the stacks (depth-first, in declaration order), each once.
+fn cycles<D: Borrow<Deps>>(names: &[impl AsRef<str>], deps: &[D]) -> Vec<Error> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -25,7 +58,6 @@ pub(crate) fn deployment_order<D: Borrow<Deps>>(
     }
     let n = names.len();
     let mut mark = vec![Mark::New; n];
-    let mut order = Vec::with_capacity(n);
     let mut errors = Vec::new();
     let mut seen_cycles: Vec<Vec<usize>> = Vec::new();
     for root in 0..n {
@@ -57,16 +89,11 @@ pub(crate) fn deployment_order<D: Borrow<Deps>>(
                 }
             } else {
                 mark[node] = Mark::Done;
-                order.push(node);
                 path.pop();
             }
         }
     }
-    if errors.is_empty() {
-        Ok(order)
-    } else {
-        Err(errors)
-    }
+    errors
 }
 
 fn cycle_error<D: Borrow<Deps>>(names: &[impl AsRef<str>], deps: &[D], cycle: &[usize]) -> Error {
@@ -113,6 +140,18 @@ mod tests {
         assert_eq!(order, [0, 1, 2, 3]);
         let order = deployment_order(&names(3), &deps(&[(0, 2), (1, 2)], 3)).unwrap();
         assert_eq!(order, [2, 0, 1]);
+    }
+
+    /// A consumer that imports from a stack declared after another does not pull that
+    /// stack forward: removing the consumer leaves the others' order as it was.
+    #[test]
+    fn a_consumer_coming_or_going_moves_no_other_stack() {
+        let with = deployment_order(&names(4), &deps(&[(1, 3)], 4)).unwrap();
+        assert_eq!(with, [0, 2, 3, 1]);
+        let without = deployment_order(&names(4), &deps(&[], 4)).unwrap();
+        assert_eq!(without, [0, 1, 2, 3]);
+        let others: Vec<usize> = with.into_iter().filter(|&s| s != 1).collect();
+        assert_eq!(others, [0, 2, 3]);
     }
 
     #[test]
