@@ -7,19 +7,25 @@
 //! stack, and two floors: the time serde_json alone takes to write the same documents
 //! already in memory, and the same plus writing each to its file on one thread; then
 //! an audit of the written N=1,000 folder (read every file, build the model, run the
-//! checks) and one reachability query over it.
+//! checks) and one reachability query over it; last, the audit of one template of 1,000,
+//! 8,000 and 100,000 security groups (read, model and checks, and the line of every
+//! finding, as `ringfence audit` finds them), with milliseconds per 1,000 groups: a flat
+//! figure is a linear audit.
 //!
 //! ```text
 //! cargo run --release --example bench -- --runs 5
+//! cargo run --release --example bench -- --bots 100 --groups 1000,8000,100000
 //! ```
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use std::fmt::Write as _;
+
 use clap::Parser;
 use ringfence::analyze::reach::{reach, Endpoint};
 use ringfence::analyze::{analyze, Model, Proto, Suite};
-use ringfence::cfn::Template;
+use ringfence::cfn::{locate, KeyPath, Template};
 
 #[path = "scale.rs"]
 #[allow(dead_code)]
@@ -34,6 +40,12 @@ struct Args {
     /// Sizes to measure.
     #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
     bots: Vec<usize>,
+    /// Security groups in the one template whose audit is timed.
+    #[arg(long, value_delimiter = ',', default_value = "1000,8000,100000")]
+    groups: Vec<usize>,
+    /// Runs per figure of that audit (each 100,000-group run takes seconds).
+    #[arg(long, default_value_t = 3)]
+    audit_runs: usize,
 }
 
 fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
@@ -60,6 +72,60 @@ fn audit(dir: &Path) -> (usize, Duration, Suite) {
     }
     let findings = analyze(&suite).findings.len();
     (findings, t.elapsed(), suite)
+}
+
+/// One template of `n` security groups, as pretty JSON: each admits SSH from the whole
+/// Internet (RF301) and HTTPS from 10.0.0.0/8 without a description (RF202), so every
+/// group has findings whose lines are looked up; each restricts its egress inline.
+fn groups_template(n: usize) -> String {
+    let mut t = String::with_capacity(n * 900 + 100);
+    t.push_str("{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\",\n  \"Resources\": {");
+    for i in 0..n {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(
+            t,
+            r#"{sep}
+    "Group{i:06}": {{
+      "Type": "AWS::EC2::SecurityGroup",
+      "Properties": {{
+        "GroupName": "web-{i:06}",
+        "GroupDescription": "Web servers of shard {i}",
+        "VpcId": "vpc-0123456789abcdef0",
+        "SecurityGroupIngress": [
+          {{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0", "Description": "administration"}},
+          {{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/8"}}
+        ],
+        "SecurityGroupEgress": [
+          {{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "CidrIp": "10.1.0.0/16", "Description": "database"}}
+        ]
+      }}
+    }}"#
+        );
+    }
+    t.push_str("\n  }\n}\n");
+    t
+}
+
+/// The audit of one template's text, as `ringfence audit` runs it: read, model and
+/// checks, then the line of every finding's resource (one pass over the text). The time
+/// of each step and the number of findings.
+fn audit_text(text: &str) -> ([Duration; 3], usize) {
+    let t = Instant::now();
+    let mut suite = Suite::new();
+    suite.read("groups", "groups.json", text).expect("a valid template");
+    let read = t.elapsed();
+    let t = Instant::now();
+    let findings = analyze(&suite).findings;
+    let checks = t.elapsed();
+    let t = Instant::now();
+    let mut ids: Vec<&str> =
+        findings.iter().map(|f| f.logical_id.as_str()).filter(|id| !id.is_empty()).collect();
+    ids.dedup();
+    let paths: Vec<KeyPath> = ids.iter().map(|id| KeyPath::new().key("Resources").key(*id)).collect();
+    let lines = locate(text, &paths);
+    assert!(lines.iter().all(Option::is_some), "every resource with a finding has a line");
+    let lines = t.elapsed();
+    ([read, checks, lines], findings.len())
 }
 
 /// The CPU model and core count, for the figures' context (Linux; else "unknown").
@@ -214,4 +280,35 @@ fn main() {
         ms(query)
     );
     let _ = std::fs::remove_dir_all(&dir);
+    drop(model);
+    drop(suite);
+
+    // The audit of one large template: linear when ms per 1,000 groups stays flat.
+    println!(
+        "{:>8} {:>7} {:>8} {:>9} {:>8} {:>9} {:>14} {:>9}",
+        "groups", "MB", "read ms", "checks ms", "lines ms", "total ms", "ms/1000 groups", "findings"
+    );
+    for &n in &args.groups {
+        let text = groups_template(n);
+        let mut steps = [Duration::ZERO; 3];
+        let mut findings = 0;
+        let total = best(args.audit_runs.max(1), || {
+            let (s, f) = audit_text(&text);
+            let d: Duration = s.iter().sum();
+            if steps.iter().sum::<Duration>() == Duration::ZERO || d < steps.iter().sum() {
+                steps = s;
+            }
+            findings = f;
+            d
+        });
+        println!(
+            "{n:>8} {:>7.1} {:>8.1} {:>9.1} {:>8.1} {:>9.1} {:>14.1} {findings:>9}",
+            text.len() as f64 / 1e6,
+            ms(steps[0]),
+            ms(steps[1]),
+            ms(steps[2]),
+            ms(total),
+            ms(total) * 1000.0 / n as f64,
+        );
+    }
 }

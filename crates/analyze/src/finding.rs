@@ -44,6 +44,7 @@ pub struct Check {
 
 /// Every check, by id.
 pub const CHECKS: &[Check] = &[
+    Check { id: "RF001", name: "unreadable-value", severity: Severity::Error, summary: "a value that cannot be read as written: a YAML tag CloudFormation does not know, a key given twice in one map (the last value is read), a port, ICMP type or code, rule number or protocol that is no number (the rule or entry is read as matching nothing, never as all traffic)" },
     Check { id: "RF101", name: "foreign-group-rule", severity: Severity::Error, summary: "a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on" },
     Check { id: "RF102", name: "foreign-network-change", severity: Severity::Error, summary: "a resource that changes or attaches to a network object the template does not create: a route, NACL entry, association, CIDR block, gateway attachment… (decided by the generated schema table)" },
     Check { id: "RF103", name: "duplicate-rule", severity: Severity::Error, summary: "the same rule declared twice on one group: EC2 keeps one copy, so removing either declaration removes it for both" },

@@ -362,8 +362,43 @@ fn at_path<'v>(root: &'v Map, path: &str) -> Vec<&'v Value> {
     current
 }
 
-fn number(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Option<i64> {
-    r.text_cow(stack, v?)?.trim().parse().ok()
+/// What a port, ICMP type or code, or rule number reads as when it is written but is no
+/// integer (`FromPort: "abc"`, `[80]`): never "all" (-1), which would widen the rule.
+/// A rule or NACL entry holding one matches no traffic (CloudFormation rejects it), and
+/// check RF001 reports it.
+pub(crate) const UNREADABLE: i64 = -2;
+
+/// The integer a value holds: `None` when it is absent or known only at deployment (a
+/// parameter without a default, `Fn::GetAtt`, …), [`UNREADABLE`] when it is written but
+/// is no integer.
+pub(crate) fn number(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Option<i64> {
+    let v = v?;
+    match v {
+        // The common cases, without formatting the number to parse it back.
+        Value::Number(n) => return Some(n.as_i64().unwrap_or(UNREADABLE)),
+        Value::String(s) => return Some(s.trim().parse().unwrap_or(UNREADABLE)),
+        _ => {}
+    }
+    if let Some(text) = r.text_cow(stack, v) {
+        return Some(text.trim().parse().unwrap_or(UNREADABLE));
+    }
+    match v {
+        Value::List(_) => Some(UNREADABLE),
+        // A one-key map `Fn::…` is a function the reader does not model: computed.
+        Value::Map(m) if !(m.len() == 1 && m.keys().all(|k| k.starts_with("Fn::"))) => Some(UNREADABLE),
+        _ => None,
+    }
+}
+
+/// The protocol a rule or NACL entry names: all when absent or known only at deployment,
+/// `Other(UNREADABLE)` (no traffic) when it is a list or a map.
+pub(crate) fn protocol(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Proto {
+    let Some(v) = v else { return Proto::All };
+    match r.text_cow(stack, v) {
+        Some(p) => Proto::parse(&p),
+        None if number(r, stack, Some(v)) == Some(UNREADABLE) => Proto::Other(UNREADABLE),
+        None => Proto::All,
+    }
 }
 
 impl<'a> Model<'a> {
@@ -546,10 +581,8 @@ impl Parts {
                 "AWS::EC2::NetworkAclEntry" => {
                     let nacl = props_get(props, "NetworkAclId")
                         .map_or(Obj::Unknown("no NetworkAclId".into()), |v| r.resolve(stack, v));
-                    let proto = props_get(props, "Protocol")
-                        .and_then(|v| r.text_cow(stack, v))
-                        .map_or(Proto::All, |p| Proto::parse(&p));
-                    let (from, to) = match proto {
+                    let proto = protocol(r, stack, props_get(props, "Protocol"));
+                    let (mut from, mut to) = match proto {
                         Proto::Icmp | Proto::Icmpv6 => {
                             let icmp = props_get(props, "Icmp");
                             (
@@ -565,7 +598,7 @@ impl Parts {
                             )
                         }
                     };
-                    let cidr = ["CidrBlock", "Ipv6CidrBlock"]
+                    let mut cidr = ["CidrBlock", "Ipv6CidrBlock"]
                         .iter()
                         .find_map(|k| props_get(props, k))
                         .and_then(|v| r.text_cow(stack, v))
@@ -573,13 +606,19 @@ impl Parts {
                     let egress = props_get(props, "Egress")
                         .and_then(|v| r.text_cow(stack, v))
                         .is_some_and(|t| t == "true");
-                    let allow = props_get(props, "RuleAction")
+                    let mut allow = props_get(props, "RuleAction")
                         .and_then(|v| r.text_cow(stack, v))
                         .is_some_and(|t| t.eq_ignore_ascii_case("allow"));
+                    let rule_number = number(r, stack, props_get(props, "RuleNumber")).unwrap_or(-1);
+                    if [rule_number, from, to].contains(&UNREADABLE) {
+                        // An entry CloudFormation rejects matches nothing: no range, no
+                        // ports, no allow (RF001 says why).
+                        (from, to, allow, cidr) = (UNREADABLE, UNREADABLE, false, None);
+                    }
                     let entry = NaclEntry {
                         at: loc("Properties"),
                         nacl,
-                        number: number(r, stack, props_get(props, "RuleNumber")).unwrap_or(-1),
+                        number: rule_number,
                         direction: if egress { Direction::Egress } else { Direction::Ingress },
                         allow,
                         proto,
@@ -711,11 +750,13 @@ fn rule(
     direction: Direction,
     props: &(impl Props + ?Sized),
 ) -> Rule {
-    let proto = props_get(props, "IpProtocol")
-        .and_then(|v| r.text_cow(stack, v))
-        .map_or(Proto::All, |p| Proto::parse(&p));
-    let from = number(r, stack, props_get(props, "FromPort")).unwrap_or(-1);
-    let to = number(r, stack, props_get(props, "ToPort")).unwrap_or(-1);
+    let proto = protocol(r, stack, props_get(props, "IpProtocol"));
+    let mut from = number(r, stack, props_get(props, "FromPort")).unwrap_or(-1);
+    let mut to = number(r, stack, props_get(props, "ToPort")).unwrap_or(-1);
+    if from == UNREADABLE || to == UNREADABLE {
+        // Not "all ports": a range that holds no port (RF001 reports the value).
+        (from, to) = (UNREADABLE, UNREADABLE);
+    }
     let (group_key, prefix_key) = match direction {
         Direction::Ingress => ("SourceSecurityGroupId", "SourcePrefixListId"),
         Direction::Egress => ("DestinationSecurityGroupId", "DestinationPrefixListId"),

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use ringfence_cfn::{LogicalId, Pseudo, RefTarget, Template, Value};
+use ringfence_cfn::{LogicalId, Parsed, Pseudo, ReadError, ReadNote, RefTarget, Template, Value};
 use rustc_hash::FxHashMap as HashMap;
 
 /// One template of a suite.
@@ -21,9 +21,13 @@ pub struct SuiteTemplate {
     pub template: Arc<Template>,
     /// Parameter values given for the deployment; others take their defaults.
     pub parameters: IndexMap<String, String>,
-    /// The template's size as JSON, when the caller already knows it (saves serializing
-    /// it again for the size quotas).
+    /// The template's size in bytes as CloudFormation receives it, for the size quotas:
+    /// the file's size when it was read from a file (JSON or YAML, minified or not), the
+    /// synthesized JSON's for an assembly. `None` counts it as pretty-printed JSON.
     pub json_len: Option<usize>,
+    /// What the reader kept without understanding it (unknown tags, duplicate keys…),
+    /// each reported as check RF001.
+    pub notes: Vec<ReadNote>,
 }
 
 /// The templates of one deployment, read as one.
@@ -90,9 +94,42 @@ impl Suite {
             template,
             parameters: IndexMap::new(),
             json_len: None,
+            notes: Vec::new(),
         });
         let last = self.templates.len() - 1;
         &mut self.templates[last]
+    }
+
+    /// Reads a template file's text (JSON or YAML) and adds it: its size is the text's,
+    /// and what the reader could not understand is reported (RF001).
+    ///
+    /// ```
+    /// use ringfence_analyze::{analyze, Suite};
+    /// let text = "Resources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: !Frobnicate web\n";
+    /// let mut suite = Suite::new();
+    /// suite.read("web", "web.yaml", text)?;
+    /// assert_eq!(suite.templates()[0].json_len, Some(text.len()));
+    /// assert_eq!(analyze(&suite).of("RF001").len(), 1);
+    /// # Ok::<(), ringfence_cfn::ReadError>(())
+    /// ```
+    pub fn read(&mut self, stack: &str, source: &str, text: &str) -> Result<&mut SuiteTemplate, ReadError> {
+        let parsed = Template::read(text)?;
+        Ok(self.add_parsed(stack, source, parsed, text.len()))
+    }
+
+    /// Adds a template as read from a file of `len` bytes, with the reader's notes.
+    pub fn add_parsed(
+        &mut self,
+        stack: &str,
+        source: &str,
+        parsed: Parsed,
+        len: usize,
+    ) -> &mut SuiteTemplate {
+        let Parsed { template, notes, .. } = parsed;
+        let t = self.add(stack, source, template);
+        t.json_len = Some(len);
+        t.notes = notes;
+        t
     }
 
     /// The templates, in the order added.

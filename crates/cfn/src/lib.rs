@@ -8,7 +8,10 @@
 //!   `Fn::Sub`, `Fn::Join`, `Fn::Select`, `Fn::GetAZs`, `Fn::Cidr`, `Fn::ImportValue`,
 //!   `Fn::If`, …) and [`Pseudo`] parameters;
 //! - validated names: [`LogicalId`], [`ExportName`], [`StackName`];
-//! - JSON and YAML writers ([`Template::to_json`], [`Template::to_yaml`]).
+//! - JSON and YAML writers ([`Template::to_json`], [`Template::to_yaml`]), and a reader
+//!   ([`Template::read`]) that keeps what it cannot understand and says so, with the
+//!   path and line ([`ReadNote`]);
+//! - [`locate`]: the lines where a text declares any number of [`KeyPath`]s, in one pass.
 //!
 //! ```
 //! use ringfence_cfn::{ExportName, LogicalId, Output, Resource, Template, Value};
@@ -29,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod locate;
 mod map;
 mod names;
 mod read;
@@ -37,8 +41,9 @@ mod template;
 mod value;
 
 pub use error::NameError;
+pub use locate::{locate, locate_all, KeyPath, Step};
 pub use map::Map;
 pub use names::{ExportName, LogicalId, StackName};
-pub use read::ReadError;
+pub use read::{NoteKind, Parsed, ReadError, ReadNote};
 pub use template::{Output, Parameter, Policy, Resource, Template, FORMAT_VERSION};
 pub use value::{Pseudo, RefTarget, Value};

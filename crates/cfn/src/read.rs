@@ -5,8 +5,29 @@
 //! skipped, an intrinsic it does not know (`Fn::Transform`, `Fn::Length`, …) stays a
 //! plain map. It is strict where the document is unreadable: bad syntax is an error with
 //! its line and column, a section of the wrong shape is an error naming it.
+//!
+//! It never drops what it cannot understand, and never quietly picks a meaning for it:
+//! a YAML tag CloudFormation does not know (`!Frobnicate foo`) is kept as the one-key
+//! map `{"!Frobnicate": "foo"}`, a key given twice in one map keeps its last value (as
+//! JSON parsers do), a number JSON cannot hold (`.inf`) stays text — and each of these
+//! is a [`ReadNote`] with its path and line, from [`Template::read`], which the analyzer
+//! reports as a finding.
+//!
+//! The text is deserialized straight into [`Value`]s (no intermediate JSON or YAML tree),
+//! intrinsics are recognised as each map closes, and sections are moved, not copied,
+//! into the [`Template`].
 
-use crate::{LogicalId, Map, Output, Parameter, Pseudo, RefTarget, Resource, Template, Value};
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
+
+use crate::{
+    locate_all, KeyPath, LogicalId, Map, Output, Parameter, Pseudo, RefTarget, Resource, Step, Template,
+    Value,
+};
 
 /// A template that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +53,55 @@ pub enum ReadError {
     },
 }
 
+/// What the reader kept without understanding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoteKind {
+    /// A YAML tag that is no CloudFormation short form (`!Frobnicate`, with its `!`):
+    /// the value is kept as the one-key map `{"!Frobnicate": value}`.
+    UnknownTag(String),
+    /// A key given more than once in one map: the last value is kept, the earlier ones
+    /// are not read.
+    DuplicateKey(String),
+    /// A number JSON cannot hold (YAML's `.inf`, `-.inf`, `.nan`): kept as that text.
+    NotFinite(String),
+}
+
+/// Something the reader kept but could not understand, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadNote {
+    /// What it is.
+    pub kind: NoteKind,
+    /// Where, from the document's root (`Resources.Web.Properties.GroupName`): for a
+    /// duplicate key, the key; for a tag, the tagged value.
+    pub path: KeyPath,
+    /// The 1-based line of that declaration (for a duplicate key, of the repeated one),
+    /// when found.
+    pub line: Option<usize>,
+    /// What the reader did, in words.
+    pub message: String,
+}
+
+impl fmt::Display for ReadNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}, {}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// A template as read, with the reader's notes.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Parsed {
+    /// The template.
+    pub template: Template,
+    /// What the reader kept without understanding it, in the order of the text.
+    pub notes: Vec<ReadNote>,
+}
+
 impl Template {
     /// Reads a JSON template.
     ///
@@ -43,12 +113,7 @@ impl Template {
     /// # Ok::<(), ringfence_cfn::ReadError>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Template, ReadError> {
-        let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| ReadError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        template(Value::from_json_doc(doc))
+        Template::read_json(text).map(|p| p.template)
     }
 
     /// Reads a YAML template, short-form tags included.
@@ -60,21 +125,65 @@ impl Template {
     /// # Ok::<(), ringfence_cfn::ReadError>(())
     /// ```
     pub fn from_yaml(text: &str) -> Result<Template, ReadError> {
-        let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-            ReadError::Syntax { line, column, message: e.to_string() }
-        })?;
-        template(from_yaml(doc))
+        Template::read_yaml(text).map(|p| p.template)
     }
 
     /// Reads JSON or YAML, whichever the text is (JSON is valid YAML, but JSON's own
-    /// parser gives better positions).
+    /// parser gives better positions). [`Template::read`] gives the reader's notes too.
     pub fn parse(text: &str) -> Result<Template, ReadError> {
+        Template::read(text).map(|p| p.template)
+    }
+
+    /// Reads JSON or YAML, whichever the text is, with the reader's notes: what it kept
+    /// but could not understand, each with its path and line.
+    ///
+    /// ```
+    /// use ringfence_cfn::{NoteKind, Template};
+    /// let yaml = "Resources:\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupName: !Frobnicate web\n      GroupDescription: a\n      GroupDescription: b\n";
+    /// let read = Template::read(yaml)?;
+    /// let kinds: Vec<_> = read.notes.iter().map(|n| (&n.kind, n.path.to_string(), n.line)).collect();
+    /// assert_eq!(kinds, [
+    ///     (&NoteKind::UnknownTag("!Frobnicate".into()), "Resources.Web.Properties.GroupName".into(), Some(5)),
+    ///     (&NoteKind::DuplicateKey("GroupDescription".into()), "Resources.Web.Properties.GroupDescription".into(), Some(7)),
+    /// ]);
+    /// // Kept, not dropped: the value is still there, marked with its tag.
+    /// let name = read.template.resources[0].properties["GroupName"].to_json();
+    /// assert_eq!(name, serde_json::json!({"!Frobnicate": "web"}));
+    /// # Ok::<(), ringfence_cfn::ReadError>(())
+    /// ```
+    pub fn read(text: &str) -> Result<Parsed, ReadError> {
         if text.trim_start().starts_with('{') {
-            Template::from_json(text)
+            Template::read_json(text)
         } else {
-            Template::from_yaml(text)
+            Template::read_yaml(text)
         }
+    }
+
+    /// Reads a JSON template, with the reader's notes.
+    pub fn read_json(text: &str) -> Result<Parsed, ReadError> {
+        let mut raw = Vec::new();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let doc = ValueSeed { notes: &mut raw }
+            .deserialize(&mut de)
+            .and_then(|doc| de.end().map(|()| doc))
+            .map_err(|e| ReadError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        finish(text, doc, raw)
+    }
+
+    /// Reads a YAML template, short-form tags included, with the reader's notes.
+    pub fn read_yaml(text: &str) -> Result<Parsed, ReadError> {
+        let mut raw = Vec::new();
+        let doc = ValueSeed { notes: &mut raw }
+            .deserialize(serde_yaml::Deserializer::from_str(text))
+            .map_err(|e| {
+                let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+                ReadError::Syntax { line, column, message: e.to_string() }
+            })?;
+        finish(text, doc, raw)
     }
 }
 
@@ -89,18 +198,386 @@ impl Value {
 fn intrinsics(v: Value) -> Value {
     match v {
         Value::List(items) => Value::List(items.into_iter().map(intrinsics).collect()),
-        Value::Map(m) => {
-            let m: Map = m.into_iter().map(|(k, v)| (k, intrinsics(v))).collect();
-            if let (1, Some((k, arg))) = (m.len(), m.first()) {
-                if let Some(f) = function(k, arg.clone()) {
-                    return f;
-                }
-            }
-            Value::Map(m)
-        }
+        Value::Map(m) => map_value(m.into_iter().map(|(k, v)| (k, intrinsics(v))).collect()),
         other => other,
     }
 }
+
+/// A map as a value: an intrinsic function if it is one.
+fn map_value(m: Map) -> Value {
+    if m.len() != 1 {
+        return Value::Map(m);
+    }
+    let mut entries = m.into_iter();
+    let Some((k, arg)) = entries.next() else { return Value::Map(Map::new()) };
+    match function(&k, arg) {
+        Ok(f) => f,
+        Err(arg) => Value::Map([(k, arg)].into_iter().collect()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Deserializing straight into `Value`, noting what is kept without being understood.
+
+/// A note as found while deserializing: its path is built backwards, one step per level,
+/// as the values that hold it are finished.
+struct RawNote {
+    kind: NoteKind,
+    reversed: Vec<Step>,
+    /// For a duplicate key: how many times the key came before.
+    occurrence: usize,
+}
+
+/// The short forms CloudFormation's YAML parser knows, besides `!Ref` and `!Condition`;
+/// each stands for `Fn::` and its name.
+const SHORT_FORMS: &[&str] = &[
+    "And",
+    "Base64",
+    "Cidr",
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
+    "Equals",
+    "FindInMap",
+    "GetAtt",
+    "GetAZs",
+    "If",
+    "ImportValue",
+    "Join",
+    "Length",
+    "Not",
+    "Or",
+    "RefAll",
+    "Select",
+    "Split",
+    "Sub",
+    "ToJsonString",
+    "Transform",
+    "ValueOf",
+    "ValueOfAll",
+];
+
+struct ValueSeed<'n> {
+    notes: &'n mut Vec<RawNote>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ValueSeed<'_> {
+    fn note(&mut self, kind: NoteKind, occurrence: usize) {
+        self.notes.push(RawNote { kind, reversed: Vec::new(), occurrence });
+    }
+
+    /// Adds `step` to the path of every note found since `before`.
+    fn under(&mut self, before: usize, step: impl Fn() -> Step) {
+        for n in self.notes.iter_mut().skip(before) {
+            n.reversed.push(step());
+        }
+    }
+
+    fn number(mut self, f: f64) -> Value {
+        match serde_json::Number::from_f64(f) {
+            Some(n) => Value::Number(n),
+            None => {
+                let text = if f.is_nan() {
+                    ".nan"
+                } else if f > 0.0 {
+                    ".inf"
+                } else {
+                    "-.inf"
+                };
+                self.note(NoteKind::NotFinite(text.to_owned()), 0);
+                Value::String(text.to_owned())
+            }
+        }
+    }
+
+    /// The value of a YAML tag: an intrinsic for a short form, else the one-key map
+    /// `{"!Tag": value}` and a note.
+    fn tagged(mut self, tag: &str, arg: Value) -> Value {
+        let long = match tag {
+            // `!` alone is YAML's non-specific tag: the value as it is.
+            "!" => return arg,
+            "Ref" | "Condition" => tag.to_owned(),
+            t if SHORT_FORMS.contains(&t) => format!("Fn::{t}"),
+            _ => {
+                let name = format!("!{tag}");
+                self.note(NoteKind::UnknownTag(name.clone()), 0);
+                return Value::Map([(name, arg)].into_iter().collect());
+            }
+        };
+        match function(&long, arg) {
+            Ok(f) => f,
+            Err(arg) => Value::Map([(long, arg)].into_iter().collect()),
+        }
+    }
+}
+
+/// Notes every key of `entries` that an earlier entry already has.
+fn duplicates(entries: &[(String, Value)], notes: &mut Vec<RawNote>) {
+    let mut found = |key: &str, before: usize| {
+        notes.push(RawNote {
+            kind: NoteKind::DuplicateKey(key.to_owned()),
+            reversed: vec![Step::Key(key.to_owned())],
+            occurrence: before,
+        })
+    };
+    if entries.len() <= 16 {
+        for (i, (k, _)) in entries.iter().enumerate().skip(1) {
+            let before = entries[..i].iter().filter(|(o, _)| o == k).count();
+            if before > 0 {
+                found(k, before);
+            }
+        }
+    } else {
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+        for (k, _) in entries {
+            let n = seen.entry(k.as_str()).or_insert(0);
+            if *n > 0 {
+                found(k, *n);
+            }
+            *n += 1;
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CloudFormation value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        Ok(match i64::try_from(v) {
+            Ok(v) => Value::Number(v.into()),
+            #[allow(clippy::cast_precision_loss)]
+            Err(_) => self.number(v as f64),
+        })
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        Ok(match u64::try_from(v) {
+            Ok(v) => Value::Number(v.into()),
+            #[allow(clippy::cast_precision_loss)]
+            Err(_) => self.number(v as f64),
+        })
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(self.number(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        loop {
+            let before = self.notes.len();
+            let Some(item) = seq.next_element_seed(ValueSeed { notes: &mut *self.notes })? else { break };
+            if self.notes.len() > before {
+                let i = items.len();
+                self.under(before, || Step::Index(i));
+            }
+            items.push(item);
+        }
+        if items.capacity() - items.len() > 1024 {
+            // A long list grew by doubling: give back what it does not use.
+            items.shrink_to_fit();
+        }
+        Ok(Value::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries: Vec<(String, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let before = self.notes.len();
+            let value = map.next_value_seed(ValueSeed { notes: &mut *self.notes })?;
+            if self.notes.len() > before {
+                self.under(before, || Step::Key(key.clone()));
+            }
+            entries.push((key, value));
+        }
+        duplicates(&entries, self.notes);
+        Ok(map_value(entries.into_iter().collect()))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        // serde_yaml hands a tagged node over as an enum whose variant is the tag.
+        let (tag, content): (String, _) = data.variant()?;
+        let mut notes = Vec::new();
+        let arg = content.newtype_variant_seed(ValueSeed { notes: &mut notes })?;
+        self.notes.append(&mut notes);
+        Ok(self.tagged(&tag, arg))
+    }
+}
+
+/// A map key: JSON's are strings; YAML's may be anything, written as YAML.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn yaml_text(v: &serde_yaml::Value) -> String {
+    serde_yaml::to_string(v).unwrap_or_default().trim().to_owned()
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(yaml_text(&serde_yaml::Value::Bool(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(yaml_text(&serde_yaml::Value::Number(v.into())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Ok("null".into())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        Ok("null".into())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<String, A::Error> {
+        let v = serde::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(yaml_text(&v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
+        let v = serde::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(yaml_text(&v))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<String, A::Error> {
+        let v = serde::Deserialize::deserialize(de::value::EnumAccessDeserializer::new(data))?;
+        Ok(yaml_text(&v))
+    }
+}
+
+/// The template of a document, and the notes with their paths and lines.
+fn finish(text: &str, doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadError> {
+    let template = template(doc)?;
+    if raw.is_empty() {
+        return Ok(Parsed { template, notes: Vec::new() });
+    }
+    let paths: Vec<KeyPath> =
+        raw.iter().map(|n| KeyPath::from(n.reversed.iter().rev().cloned().collect::<Vec<Step>>())).collect();
+    let lines = locate_all(text, &paths);
+    // A key repeated in two declarations of the same map (a resource given twice) has
+    // all its declarations under one path: each note takes the next one not taken.
+    let mut taken: HashMap<&KeyPath, usize> = HashMap::new();
+    let mut found = Vec::with_capacity(raw.len());
+    for ((n, path), lines) in raw.iter().zip(&paths).zip(&lines) {
+        found.push(match n.kind {
+            NoteKind::DuplicateKey(_) => {
+                let next = taken.entry(path).or_insert(0);
+                let i = n.occurrence.max(*next);
+                *next = i + 1;
+                lines.get(i).or(lines.last()).copied()
+            }
+            _ => lines.last().copied(),
+        });
+    }
+    let mut notes: Vec<ReadNote> = raw
+        .into_iter()
+        .zip(paths.iter().cloned())
+        .zip(lines)
+        .zip(found)
+        .map(|(((n, path), lines), line)| {
+            let message = match &n.kind {
+                NoteKind::UnknownTag(tag) => format!(
+                    "`{tag}` is not a tag CloudFormation knows; the value is kept as `{tag}: …` but not understood, and read as unknown"
+                ),
+                NoteKind::DuplicateKey(key) => {
+                    let first = lines.first().filter(|&&l| Some(l) != line);
+                    let first = first.map_or_else(String::new, |l| format!(" (first at line {l})"));
+                    format!("`{key}` is given again in the same map{first}; the last value is read and the earlier ones are ignored")
+                }
+                NoteKind::NotFinite(text) => {
+                    format!("`{text}` is not a number a template can hold; kept as the text `{text}`")
+                }
+            };
+            ReadNote { kind: n.kind, path, line, message }
+        })
+        .collect();
+    notes.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.path.cmp(&b.path)));
+    Ok(Parsed { template, notes })
+}
+
+// ---------------------------------------------------------------------------------------
+// Intrinsic functions.
 
 fn logical(v: &Value) -> Option<LogicalId> {
     match v {
@@ -123,13 +600,6 @@ fn pseudo(name: &str) -> Option<Pseudo> {
     })
 }
 
-fn list(v: Value) -> Option<Vec<Value>> {
-    match v {
-        Value::List(items) => Some(items),
-        _ => None,
-    }
-}
-
 fn index(v: &Value) -> Option<u32> {
     match v {
         Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
@@ -138,168 +608,124 @@ fn index(v: &Value) -> Option<u32> {
     }
 }
 
+fn is_string(v: &Value) -> bool {
+    matches!(v, Value::String(_))
+}
+
+fn two(items: Vec<Value>) -> Result<[Value; 2], Value> {
+    items.try_into().map_err(Value::List)
+}
+
+fn three(items: Vec<Value>) -> Result<[Value; 3], Value> {
+    items.try_into().map_err(Value::List)
+}
+
 /// The intrinsic `name` applied to `arg`, if it is one and its argument has the right
-/// shape; `None` keeps the map as it is.
-fn function(name: &str, arg: Value) -> Option<Value> {
+/// shape; otherwise the argument back, untouched (the map stays a map). Nothing is
+/// copied: the argument's parts move into the function.
+fn function(name: &str, arg: Value) -> Result<Value, Value> {
     let b = Box::new;
-    Some(match name {
-        "Ref" => match &arg {
-            Value::String(s) => match pseudo(s) {
-                Some(p) => Value::Ref(RefTarget::Pseudo(p)),
-                None => Value::Ref(RefTarget::Logical(LogicalId::new(s.as_str()).ok()?)),
+    Ok(match (name, arg) {
+        ("Ref", Value::String(s)) => match pseudo(&s) {
+            Some(p) => Value::Ref(RefTarget::Pseudo(p)),
+            None => match LogicalId::new(s.as_str()) {
+                Ok(id) => Value::Ref(RefTarget::Logical(id)),
+                Err(_) => return Err(Value::String(s)),
             },
-            _ => return None,
         },
-        "Fn::GetAtt" => match arg {
-            Value::String(s) => {
-                let (id, attr) = s.split_once('.')?;
-                Value::GetAtt(LogicalId::new(id).ok()?, attr.to_owned())
+        ("Fn::GetAtt", Value::String(s)) => {
+            let parsed =
+                s.split_once('.').and_then(|(id, attr)| Some((LogicalId::new(id).ok()?, attr.to_owned())));
+            match parsed {
+                Some((id, attr)) => Value::GetAtt(id, attr),
+                None => return Err(Value::String(s)),
             }
-            Value::List(items) if items.len() == 2 => match (&items[0], &items[1]) {
-                (id, Value::String(attr)) => Value::GetAtt(logical(id)?, attr.clone()),
-                _ => return None,
-            },
-            _ => return None,
+        }
+        ("Fn::GetAtt", Value::List(items))
+            if items.len() == 2 && logical(&items[0]).is_some() && is_string(&items[1]) =>
+        {
+            let [id, attr] = two(items)?;
+            match (logical(&id), attr) {
+                (Some(logical_id), Value::String(attr)) => Value::GetAtt(logical_id, attr),
+                (_, attr) => return Err(Value::List(vec![id, attr])),
+            }
+        }
+        ("Fn::Sub", Value::String(s)) => Value::Sub(s, Map::new()),
+        ("Fn::Sub", Value::List(items))
+            if items.len() == 2 && is_string(&items[0]) && matches!(items[1], Value::Map(_)) =>
+        {
+            match two(items)? {
+                [Value::String(s), Value::Map(vars)] => Value::Sub(s, vars),
+                [a, c] => return Err(Value::List(vec![a, c])),
+            }
+        }
+        ("Fn::Join", Value::List(items)) if items.len() == 2 && is_string(&items[0]) => match two(items)? {
+            [Value::String(d), Value::List(parts)] => Value::Join(d, parts),
+            // The list may itself be computed (e.g. !Split); keep it as one part.
+            [Value::String(d), other] => Value::Join(d, vec![other]),
+            [a, c] => return Err(Value::List(vec![a, c])),
         },
-        "Fn::Sub" => match arg {
-            Value::String(s) => Value::Sub(s, Map::new()),
-            Value::List(items) if items.len() == 2 => match (&items[0], &items[1]) {
-                (Value::String(s), Value::Map(vars)) => Value::Sub(s.clone(), vars.clone()),
-                _ => return None,
-            },
-            _ => return None,
+        ("Fn::Select", Value::List(items)) if items.len() == 2 && index(&items[0]).is_some() => {
+            let [i, list] = two(items)?;
+            match index(&i) {
+                Some(n) => Value::Select(n, b(list)),
+                None => return Err(Value::List(vec![i, list])),
+            }
+        }
+        ("Fn::Split", Value::List(items)) if items.len() == 2 && is_string(&items[0]) => match two(items)? {
+            [Value::String(d), v] => Value::Split(d, b(v)),
+            [a, c] => return Err(Value::List(vec![a, c])),
         },
-        "Fn::Join" => {
-            let items = list(arg)?;
-            match (items.first()?, items.get(1)?) {
-                (Value::String(d), Value::List(parts)) if items.len() == 2 => {
-                    Value::Join(d.clone(), parts.clone())
-                }
-                // The list may itself be computed (e.g. !Split); keep it as one part.
-                (Value::String(d), other) if items.len() == 2 => Value::Join(d.clone(), vec![other.clone()]),
-                _ => return None,
+        ("Fn::GetAZs", arg) => Value::GetAzs(b(arg)),
+        ("Fn::Cidr", Value::List(items)) if items.len() == 3 => {
+            let [block, count, bits] = three(items)?;
+            Value::Cidr(b(block), b(count), b(bits))
+        }
+        ("Fn::ImportValue", arg) => Value::ImportValue(b(arg)),
+        ("Fn::If", Value::List(items)) if items.len() == 3 && logical(&items[0]).is_some() => {
+            let [c, then, otherwise] = three(items)?;
+            match logical(&c) {
+                Some(id) => Value::If(id, b(then), b(otherwise)),
+                None => return Err(Value::List(vec![c, then, otherwise])),
             }
         }
-        "Fn::Select" => {
-            let items = list(arg)?;
-            if items.len() != 2 {
-                return None;
-            }
-            Value::Select(index(&items[0])?, b(items[1].clone()))
+        ("Fn::Equals", Value::List(items)) if items.len() == 2 => {
+            let [x, y] = two(items)?;
+            Value::Equals(b(x), b(y))
         }
-        "Fn::Split" => {
-            let items = list(arg)?;
-            match (items.first()?, items.get(1)?) {
-                (Value::String(d), v) if items.len() == 2 => Value::Split(d.clone(), b(v.clone())),
-                _ => return None,
+        ("Fn::Not", Value::List(mut items)) if items.len() == 1 => match items.pop() {
+            Some(v) => Value::Not(b(v)),
+            None => return Err(Value::List(items)),
+        },
+        ("Fn::And", Value::List(items)) => Value::And(items),
+        ("Fn::Or", Value::List(items)) => Value::Or(items),
+        ("Condition", arg) => match logical(&arg) {
+            Some(id) => Value::Condition(id),
+            None => return Err(arg),
+        },
+        ("Fn::FindInMap", Value::List(items)) if items.len() == 3 && logical(&items[0]).is_some() => {
+            let [m, top, second] = three(items)?;
+            match logical(&m) {
+                Some(id) => Value::FindInMap(id, b(top), b(second)),
+                None => return Err(Value::List(vec![m, top, second])),
             }
         }
-        "Fn::GetAZs" => Value::GetAzs(b(arg)),
-        "Fn::Cidr" => {
-            let items = list(arg)?;
-            if items.len() != 3 {
-                return None;
-            }
-            let mut it = items.into_iter();
-            Value::Cidr(b(it.next()?), b(it.next()?), b(it.next()?))
-        }
-        "Fn::ImportValue" => Value::ImportValue(b(arg)),
-        "Fn::If" => {
-            let items = list(arg)?;
-            if items.len() != 3 {
-                return None;
-            }
-            Value::If(logical(&items[0])?, b(items[1].clone()), b(items[2].clone()))
-        }
-        "Fn::Equals" => {
-            let items = list(arg)?;
-            if items.len() != 2 {
-                return None;
-            }
-            Value::Equals(b(items[0].clone()), b(items[1].clone()))
-        }
-        "Fn::Not" => {
-            let mut items = list(arg)?;
-            if items.len() != 1 {
-                return None;
-            }
-            Value::Not(b(items.pop()?))
-        }
-        "Fn::And" => Value::And(list(arg)?),
-        "Fn::Or" => Value::Or(list(arg)?),
-        "Condition" => Value::Condition(logical(&arg)?),
-        "Fn::FindInMap" => {
-            let items = list(arg)?;
-            if items.len() != 3 {
-                return None;
-            }
-            Value::FindInMap(logical(&items[0])?, b(items[1].clone()), b(items[2].clone()))
-        }
-        "Fn::Base64" => Value::Base64(b(arg)),
-        _ => return None,
+        ("Fn::Base64", arg) => Value::Base64(b(arg)),
+        (_, arg) => return Err(arg),
     })
 }
 
-/// A YAML value as a CloudFormation value: short-form tags become intrinsics, long-form
-/// maps too.
-fn from_yaml(v: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            let n = if let Some(i) = n.as_i64() {
-                serde_json::Number::from(i)
-            } else if let Some(u) = n.as_u64() {
-                serde_json::Number::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .unwrap_or_else(|| serde_json::Number::from(0))
-            };
-            Value::Number(n)
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::List(items.into_iter().map(from_yaml).collect()),
-        Y::Mapping(m) => {
-            let map: Map = m
-                .into_iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Y::String(s) => s,
-                        other => serde_yaml::to_string(&other).unwrap_or_default().trim().to_owned(),
-                    };
-                    (key, from_yaml(v))
-                })
-                .collect();
-            intrinsics(Value::Map(map))
-        }
-        Y::Tagged(t) => {
-            let tag = t.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let arg = from_yaml(t.value);
-            let long = match name {
-                "Ref" | "Condition" => name.to_owned(),
-                "GetAtt" => "Fn::GetAtt".to_owned(),
-                other => format!("Fn::{other}"),
-            };
-            function(&long, arg.clone()).unwrap_or_else(|| {
-                let mut m = Map::new();
-                m.insert(long, arg);
-                Value::Map(m)
-            })
-        }
-    }
-}
+// ---------------------------------------------------------------------------------------
+// The document as a template: sections move into it.
 
 fn shape(path: impl Into<String>, message: impl Into<String>) -> ReadError {
     ReadError::Shape { path: path.into(), message: message.into() }
 }
 
-fn section(doc: &Map, name: &str) -> Result<Map, ReadError> {
-    match doc.get(name) {
+fn section(v: Option<Value>, name: &str) -> Result<Map, ReadError> {
+    match v {
         None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Map(m)) => Ok(m.clone()),
+        Some(Value::Map(m)) => Ok(m),
         Some(_) => Err(shape(name, "must be a map")),
     }
 }
@@ -315,73 +741,90 @@ fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
+fn take_text(v: Option<Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
 fn template(doc: Value) -> Result<Template, ReadError> {
     let Value::Map(doc) = doc else { return Err(shape("(document)", "a template is a map of sections")) };
-    let mut t = Template { description: text(doc.get("Description")), ..Template::default() };
-    for (k, v) in section(&doc, "Parameters")? {
-        let Value::Map(p) = v else { return Err(shape(format!("Parameters.{k}"), "must be a map")) };
-        let mut param = Parameter::new(text(p.get("Type")).unwrap_or_else(|| "String".into()));
-        param.description = text(p.get("Description"));
-        param.default = p.get("Default").cloned();
-        if let Some(Value::List(values)) = p.get("AllowedValues") {
-            param.allowed_values = values.clone();
+    let mut sections: [Option<Value>; 6] = Default::default();
+    const NAMES: [&str; 6] = ["Description", "Parameters", "Mappings", "Conditions", "Resources", "Outputs"];
+    for (k, v) in doc {
+        if let Some(i) = NAMES.iter().position(|n| *n == k) {
+            sections[i] = Some(v);
         }
-        param.allowed_pattern = text(p.get("AllowedPattern"));
+    }
+    let [description, parameters, mappings, conditions, resources, outputs] = sections;
+    let mut t = Template { description: take_text(description), ..Template::default() };
+    for (k, v) in section(parameters, "Parameters")? {
+        let Value::Map(mut p) = v else { return Err(shape(format!("Parameters.{k}"), "must be a map")) };
+        let mut param = Parameter::new(take_text(p.remove("Type")).unwrap_or_else(|| "String".into()));
+        param.description = take_text(p.remove("Description"));
+        param.default = p.remove("Default");
+        if let Some(Value::List(values)) = p.remove("AllowedValues") {
+            param.allowed_values = values;
+        }
+        param.allowed_pattern = take_text(p.remove("AllowedPattern"));
         t.parameters.insert(id("Parameters", &k)?, param);
     }
-    for (k, v) in section(&doc, "Mappings")? {
+    for (k, v) in section(mappings, "Mappings")? {
         t.mappings.insert(id("Mappings", &k)?, v);
     }
-    for (k, v) in section(&doc, "Conditions")? {
+    for (k, v) in section(conditions, "Conditions")? {
         t.conditions.insert(id("Conditions", &k)?, v);
     }
-    for (k, v) in section(&doc, "Resources")? {
-        let path = format!("Resources.{k}");
-        let Value::Map(r) = v else { return Err(shape(path, "must be a map")) };
-        let Some(ty) = text(r.get("Type")) else {
-            return Err(shape(format!("{path}.Type"), "missing or not a string"));
+    let resources = section(resources, "Resources")?;
+    t.resources.reserve(resources.len());
+    for (k, v) in resources {
+        let path = || format!("Resources.{k}");
+        let Value::Map(mut r) = v else { return Err(shape(path(), "must be a map")) };
+        let Some(ty) = take_text(r.remove("Type")) else {
+            return Err(shape(format!("{}.Type", path()), "missing or not a string"));
         };
         let mut res = Resource::new(ty);
-        match r.get("Properties") {
+        match r.remove("Properties") {
             None | Some(Value::Null) => {}
-            Some(Value::Map(props)) => res.properties = props.clone(),
-            Some(_) => return Err(shape(format!("{path}.Properties"), "must be a map")),
+            Some(Value::Map(props)) => res.properties = props,
+            Some(_) => return Err(shape(format!("{}.Properties", path()), "must be a map")),
         }
         match r.get("DependsOn") {
-            Some(Value::String(d)) => res.depends_on.push(id(&path, d)?),
+            Some(Value::String(d)) => res.depends_on.push(id(&path(), d)?),
             Some(Value::List(ds)) => {
                 for d in ds {
                     if let Value::String(d) = d {
-                        res.depends_on.push(id(&path, d)?);
+                        res.depends_on.push(id(&path(), d)?);
                     }
                 }
             }
             _ => {}
         }
-        if let Some(Value::Map(m)) = r.get("Metadata") {
-            res.metadata = m.clone();
+        if let Some(Value::Map(m)) = r.remove("Metadata") {
+            res.metadata = m;
         }
         if let Some(c) = text(r.get("Condition")) {
-            res.condition = Some(id(&path, &c)?);
+            res.condition = Some(id(&path(), &c)?);
         }
-        res.update_policy = r.get("UpdatePolicy").cloned();
-        res.creation_policy = r.get("CreationPolicy").cloned();
+        res.update_policy = r.remove("UpdatePolicy");
+        res.creation_policy = r.remove("CreationPolicy");
         t.resources.insert(id("Resources", &k)?, res);
     }
-    for (k, v) in section(&doc, "Outputs")? {
-        let path = format!("Outputs.{k}");
-        let Value::Map(o) = v else { return Err(shape(path, "must be a map")) };
-        let Some(value) = o.get("Value").cloned() else {
-            return Err(shape(format!("{path}.Value"), "missing"));
+    for (k, v) in section(outputs, "Outputs")? {
+        let path = || format!("Outputs.{k}");
+        let Value::Map(mut o) = v else { return Err(shape(path(), "must be a map")) };
+        let Some(value) = o.remove("Value") else {
+            return Err(shape(format!("{}.Value", path()), "missing"));
         };
         let mut out = Output::new(value);
-        out.description = text(o.get("Description"));
-        out.export = match o.get("Export") {
-            Some(Value::Map(e)) => e.get("Name").cloned(),
+        out.description = take_text(o.remove("Description"));
+        out.export = match o.remove("Export") {
+            Some(Value::Map(mut e)) => e.remove("Name"),
             _ => None,
         };
         if let Some(c) = text(o.get("Condition")) {
-            out.condition = Some(id(&path, &c)?);
+            out.condition = Some(id(&path(), &c)?);
         }
         t.outputs.insert(id("Outputs", &k)?, out);
     }
@@ -485,5 +928,155 @@ Outputs:
         )
         .unwrap();
         assert!(matches!(&t.resources[0].properties["L"], Value::Map(m) if m.contains_key("Fn::Length")));
+    }
+
+    fn notes(read: &Parsed) -> Vec<(NoteKind, String, Option<usize>)> {
+        read.notes.iter().map(|n| (n.kind.clone(), n.path.to_string(), n.line)).collect()
+    }
+
+    #[test]
+    fn unknown_tags_are_kept_and_noted_with_their_line() {
+        let yaml = "\
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupName: !Frobnicate web-production
+      GroupDescription: !Sub '${AWS::StackName} web'
+      Tags:
+        - Key: Name
+          Value: !Frobnicate
+            nested: !Ref AWS::Region
+      Size: !Length [1, 2]
+";
+        let read = Template::read(yaml).unwrap();
+        assert_eq!(
+            notes(&read),
+            [
+                (
+                    NoteKind::UnknownTag("!Frobnicate".into()),
+                    "Resources.Web.Properties.GroupName".into(),
+                    Some(5)
+                ),
+                (
+                    NoteKind::UnknownTag("!Frobnicate".into()),
+                    "Resources.Web.Properties.Tags[0].Value".into(),
+                    Some(9)
+                ),
+            ]
+        );
+        assert!(read.notes[0].message.contains("`!Frobnicate`"), "{}", read.notes[0].message);
+        let props = &read.template.resources[0].properties;
+        assert_eq!(props["GroupName"].to_json(), serde_json::json!({"!Frobnicate": "web-production"}));
+        // What is inside an unknown tag is still read (intrinsics included).
+        let Value::List(tags) = &props["Tags"] else { panic!("{props:?}") };
+        let Value::Map(tag) = &tags[0] else { panic!("{tags:?}") };
+        assert_eq!(
+            tag["Value"].to_json(),
+            serde_json::json!({"!Frobnicate": {"nested": {"Ref": "AWS::Region"}}})
+        );
+        // Short forms CloudFormation knows but the model does not are no news.
+        assert!(matches!(&props["Size"], Value::Map(m) if m.contains_key("Fn::Length")));
+        assert!(matches!(&props["GroupDescription"], Value::Sub(..)));
+        // The template writes back what it read.
+        let again = Template::read(&read.template.to_yaml()).unwrap();
+        assert_eq!(again.template, read.template);
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value_and_are_noted_in_json_and_yaml() {
+        let json = r#"{
+  "Resources": {
+    "Web": {
+      "Type": "AWS::EC2::SecurityGroup",
+      "Properties": {
+        "GroupName": "first",
+        "GroupDescription": "web",
+        "GroupName": "second"
+      }
+    },
+    "Db": {"Type": "AWS::EC2::SecurityGroup"},
+    "Web": {
+      "Type": "AWS::EC2::SecurityGroup",
+      "Properties": {"GroupName": "third", "GroupName": "fourth"}
+    }
+  }
+}"#;
+        let read = Template::read(json).unwrap();
+        assert_eq!(
+            notes(&read),
+            [
+                (
+                    NoteKind::DuplicateKey("GroupName".into()),
+                    "Resources.Web.Properties.GroupName".into(),
+                    Some(8)
+                ),
+                (NoteKind::DuplicateKey("Web".into()), "Resources.Web".into(), Some(12)),
+                (
+                    NoteKind::DuplicateKey("GroupName".into()),
+                    "Resources.Web.Properties.GroupName".into(),
+                    Some(14)
+                ),
+            ]
+        );
+        assert!(read.notes[0].message.contains("first at line 6"), "{}", read.notes[0].message);
+        // The last declaration wins, in the first one's place (as serde_json and
+        // CloudFormation's JSON parser do).
+        let ids: Vec<&str> = read.template.resources.keys().map(LogicalId::as_str).collect();
+        assert_eq!(ids, ["Web", "Db"]);
+        assert_eq!(read.template.resources[0].properties["GroupName"], Value::from("fourth"));
+
+        let yaml = "Resources:\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupName: first\n      GroupName: second\n";
+        let read = Template::read(yaml).unwrap();
+        assert_eq!(
+            notes(&read),
+            [(
+                NoteKind::DuplicateKey("GroupName".into()),
+                "Resources.Web.Properties.GroupName".into(),
+                Some(6)
+            )]
+        );
+        assert_eq!(read.template.resources[0].properties["GroupName"], Value::from("second"));
+        assert!(Template::parse(yaml).is_ok(), "a duplicate key is a note, not an unreadable template");
+    }
+
+    #[test]
+    fn duplicates_in_large_maps_are_found_too() {
+        let mut yaml = String::from("Mappings:\n  Big:\n");
+        for i in 0..100 {
+            yaml.push_str(&format!("    k{i}: {{v: {i}}}\n"));
+        }
+        yaml.push_str("    k42: {v: again}\n");
+        let read = Template::read(&yaml).unwrap();
+        assert_eq!(
+            notes(&read),
+            [(NoteKind::DuplicateKey("k42".into()), "Mappings.Big.k42".into(), Some(103))]
+        );
+        assert!(read.notes[0].message.contains("first at line 45"), "{}", read.notes[0].message);
+    }
+
+    #[test]
+    fn numbers_json_cannot_hold_stay_text() {
+        let read =
+            Template::read("Resources:\n  A:\n    Type: X\n    Properties:\n      N: .inf\n      M: -.inf\n")
+                .unwrap();
+        assert_eq!(read.template.resources[0].properties["N"], Value::from(".inf"));
+        assert_eq!(read.template.resources[0].properties["M"], Value::from("-.inf"));
+        assert_eq!(
+            notes(&read),
+            [
+                (NoteKind::NotFinite(".inf".into()), "Resources.A.Properties.N".into(), Some(5)),
+                (NoteKind::NotFinite("-.inf".into()), "Resources.A.Properties.M".into(), Some(6)),
+            ]
+        );
+    }
+
+    #[test]
+    fn clean_templates_have_no_notes() {
+        let yaml = "Resources:\n  A:\n    Type: X\n    Properties:\n      L: !Join [',', [a, !Ref AWS::Region]]\n      Q: !!str 80\n      1: numeric key\n";
+        let read = Template::read(yaml).unwrap();
+        assert!(read.notes.is_empty(), "{:?}", read.notes);
+        assert_eq!(read.template.resources[0].properties["Q"], Value::from("80"));
+        assert_eq!(read.template.resources[0].properties["1"], Value::from("numeric key"));
     }
 }

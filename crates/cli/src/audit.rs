@@ -3,12 +3,17 @@
 //!
 //! A file that cannot be parsed is an error-level finding of check `RF000` (unreadable
 //! template): its `path` is `line L, column C` (or the section of the wrong shape) and the
-//! other files are audited as usual.
+//! other files are audited as usual. A value read but not understood is an `RF001`
+//! finding at the line of that value.
+//!
+//! Lines are found for all the findings of a file in one pass over its text
+//! ([`ringfence_cfn::locate`]), so the audit stays linear in the size of the suite.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use ringfence_analyze::{analyze_model, Finding, Model, Severity};
+use ringfence_cfn::{locate, KeyPath};
 use serde_json::json;
 
 use crate::args::{AuditArgs, AuditFormat, FailOn};
@@ -27,7 +32,7 @@ pub const UNREADABLE_SUMMARY: &str =
 #[derive(Debug, Clone)]
 pub struct Row {
     /// Check id.
-    pub check: String,
+    pub check: &'static str,
     /// Severity.
     pub severity: Severity,
     /// The file path as given.
@@ -105,29 +110,50 @@ pub fn run(args: &AuditArgs) -> Result<Outcome, Usage> {
     let loaded = load::load(&args.inputs)?;
     let model = Model::build(&loaded.suite);
     let report = analyze_model(&model);
-    let rows = rows(&loaded, &report.findings);
+    let plan =
+        args.plan.then(|| plan::render(&loaded, &model, &report.findings, args.format == AuditFormat::Json));
+    drop(model);
+    let rows = rows(&loaded, report.findings);
     let summary = Summary::of(&rows, loaded.files.len());
-    let stdout = if args.plan {
-        plan::render(&loaded, &model, &report.findings, args.format == AuditFormat::Json)
-    } else {
-        match args.format {
+    // The texts and templates are no longer needed: free them before the output grows.
+    drop(loaded);
+    let stdout = match plan {
+        Some(plan) => plan,
+        None => match args.format {
             AuditFormat::Text => text(&rows, &summary),
             AuditFormat::Json => json(&rows, &summary),
             AuditFormat::Sarif => sarif::render(&rows),
-        }
+        },
     };
     Ok(Outcome { stdout, code: summary.exit_code(args.fail_on) })
 }
 
 /// The findings in file order, each file's most severe first (the engine's order), an
 /// unreadable file's RF000 in its place.
-pub fn rows(loaded: &Loaded, findings: &[Finding]) -> Vec<Row> {
-    let mut by_stack: HashMap<&str, Vec<&Finding>> = HashMap::new();
-    for f in findings {
-        by_stack.entry(f.template.as_str()).or_default().push(f);
+pub fn rows(loaded: &Loaded, mut findings: Vec<Finding>) -> Vec<Row> {
+    let file_of: HashMap<&str, usize> =
+        loaded.files.iter().enumerate().map(|(i, f)| (f.stack.as_str(), i)).collect();
+    let file_index = |f: &Finding| file_of.get(f.template.as_str()).copied().unwrap_or(usize::MAX);
+    // The engine lists findings in suite order, which is file order: each file's are one
+    // stretch, taken in turn without copying them (sorted first only if they are not).
+    if !findings.windows(2).all(|w| file_index(&w[0]) <= file_index(&w[1])) {
+        findings.sort_by_key(|f| file_index(f));
     }
-    let mut rows = Vec::new();
-    for file in &loaded.files {
+    let ends: Vec<usize> =
+        (0..loaded.files.len()).map(|i| findings.partition_point(|f| file_index(f) <= i)).collect();
+    let lines: Vec<Vec<Option<usize>>> = loaded
+        .files
+        .iter()
+        .zip(&ends)
+        .scan(0, |start, (file, &end)| {
+            let range = *start..end;
+            *start = end;
+            Some(lines(file, &findings[range]))
+        })
+        .collect();
+    let mut findings = findings.into_iter();
+    let mut rows = Vec::with_capacity(findings.len() + loaded.files.len());
+    for (file, lines) in loaded.files.iter().zip(lines) {
         if let Some(u) = &file.unreadable {
             let path = match (u.line, u.column, &u.section) {
                 (Some(l), Some(c), _) => format!("line {l}, column {c}"),
@@ -136,7 +162,7 @@ pub fn rows(loaded: &Loaded, findings: &[Finding]) -> Vec<Row> {
                 _ => String::new(),
             };
             rows.push(Row {
-                check: UNREADABLE.into(),
+                check: UNREADABLE,
                 severity: Severity::Error,
                 template: file.path.clone(),
                 stack: file.stack.clone(),
@@ -150,61 +176,73 @@ pub fn rows(loaded: &Loaded, findings: &[Finding]) -> Vec<Row> {
                 line: u.line,
                 column: u.column,
             });
-            continue;
         }
-        for f in by_stack.remove(file.stack.as_str()).unwrap_or_default() {
-            rows.push(row(file, f));
+        for line in lines {
+            let Some(f) = findings.next() else { break };
+            rows.push(row(file, f, line));
         }
     }
     rows
 }
 
-fn row(file: &TemplateFile, f: &Finding) -> Row {
-    let line = (!f.logical_id.is_empty()).then(|| resource_line(&file.text, &f.logical_id)).flatten();
+/// The line of each finding of one file, found in one pass over its text: the line that
+/// declares the finding's resource; for RF001 (a value that cannot be read), the line of
+/// that value, else of its resource.
+fn lines(file: &TemplateFile, findings: &[Finding]) -> Vec<Option<usize>> {
+    if findings.is_empty() {
+        return Vec::new();
+    }
+    // Each resource is asked for once, however many findings it has; an RF001 finding
+    // asks for its value too, and falls back on its resource.
+    let mut paths = vec![KeyPath::new()];
+    let mut resources: HashMap<&str, usize> = HashMap::new();
+    let of: Vec<(usize, Option<usize>)> = findings
+        .iter()
+        .map(|f| {
+            let resource = if f.logical_id.is_empty() {
+                0
+            } else {
+                *resources.entry(&f.logical_id).or_insert_with(|| {
+                    paths.push(KeyPath::new().key("Resources").key(&*f.logical_id));
+                    paths.len() - 1
+                })
+            };
+            let value = (f.check == RF001 && !f.path.is_empty()).then(|| {
+                let base = if resource == 0 { KeyPath::new() } else { paths[resource].clone() };
+                paths.push(base.join(&f.path));
+                paths.len() - 1
+            });
+            (resource, value)
+        })
+        .collect();
+    let found = locate(&file.text, &paths);
+    of.into_iter().map(|(resource, value)| value.and_then(|v| found[v]).or(found[resource])).collect()
+}
+
+/// The check id of a value read but not understood.
+const RF001: &str = "RF001";
+
+fn row(file: &TemplateFile, f: Finding, line: Option<usize>) -> Row {
     Row {
-        check: f.check.to_owned(),
+        check: f.check,
         severity: f.severity,
         template: file.path.clone(),
-        stack: f.template.clone(),
-        resource: f.logical_id.clone(),
-        path: f.path.clone(),
-        message: f.message.clone(),
-        hint: f.hint.clone(),
-        suppressed: f.suppressed.clone(),
+        stack: f.template,
+        resource: f.logical_id,
+        path: f.path,
+        message: f.message,
+        hint: f.hint,
+        suppressed: f.suppressed,
         line,
         column: None,
     }
 }
 
-/// The 1-based line where the template text declares resource `id`: its key after the
-/// `Resources` key (JSON or YAML), or anywhere if there is no such key.
+/// The 1-based line where the template text declares resource `id` (its key under
+/// `Resources`, JSON or YAML). One pass over the text: to find the lines of many
+/// resources, give them all to [`ringfence_cfn::locate`] at once.
 pub fn resource_line(text: &str, id: &str) -> Option<usize> {
-    let start = key_offset(text, "Resources", 0).unwrap_or(0);
-    let at = key_offset(text, id, start).or_else(|| key_offset(text, id, 0))?;
-    Some(text[..at].matches('\n').count() + 1)
-}
-
-/// The byte offset of `key` used as a map key at or after `from`: `"key":`, `'key':`, or
-/// `key:` first on its line.
-fn key_offset(text: &str, key: &str, from: usize) -> Option<usize> {
-    let mut search = from;
-    while let Some(i) = text.get(search..)?.find(key) {
-        let at = search + i;
-        let (before, after) = (&text[..at], &text[at + key.len()..]);
-        let quoted = ['"', '\''].into_iter().find(|q| before.ends_with(*q) && after.starts_with(*q));
-        let is_key = match quoted {
-            Some(q) => after[q.len_utf8()..].trim_start().starts_with(':'),
-            None => {
-                let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-                before[line_start..].trim().is_empty() && after.starts_with(':')
-            }
-        };
-        if is_key {
-            return Some(at);
-        }
-        search = at + key.len();
-    }
-    None
+    locate(text, &[KeyPath::new().key("Resources").key(id)])[0]
 }
 
 fn label(s: Severity) -> &'static str {

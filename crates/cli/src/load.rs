@@ -11,6 +11,8 @@
 //!   `X.template.json` is read too (ringfence writes both with `--yaml`).
 //! - A file that cannot be parsed is kept as unreadable, with the parser's line and
 //!   column; a path that cannot be read at all is a usage error.
+//! - A file that is read keeps its size (what CloudFormation's size quotas count) and
+//!   the reader's notes: what it kept without understanding (RF001).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -127,9 +129,11 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
         let bytes =
             std::fs::read(&c.path).map_err(|e| Usage(format!("cannot read {}: {e}", c.path.display())))?;
         let path = c.path.display().to_string();
+        // The size CloudFormation's quotas count is the file's, not its re-serialization.
+        let len = bytes.len();
         let (text, parsed) = match String::from_utf8(bytes) {
             Ok(text) => {
-                let parsed = Template::parse(&text).map_err(unreadable);
+                let parsed = Template::read(&text).map_err(unreadable);
                 (text, parsed)
             }
             Err(e) => {
@@ -146,9 +150,9 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
             }
         };
         match parsed {
-            Ok(template) => {
+            Ok(parsed) => {
                 let index = suite.templates().len();
-                suite.add(&c.stack, &path, template);
+                suite.add_parsed(&c.stack, &path, parsed, len);
                 files.push(TemplateFile { path, stack: c.stack, text, index: Some(index), unreadable: None });
             }
             Err(u) => {

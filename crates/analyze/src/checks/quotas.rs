@@ -1,11 +1,17 @@
-//! Quotas that fail deployments: rules per group, groups per workload, groups per
-//! Region, template limits.
+//! What fails deployments: rules per group, groups per workload, groups per Region,
+//! template limits — and values CloudFormation cannot read (RF001).
+
+use std::borrow::Cow;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::finding::{Reporter, Severity};
-use crate::model::{Direction, Model, RulePeer};
-use crate::suite::Obj;
+use ringfence_cfn::{LogicalId, NoteKind, ReadNote, Step, Value};
+
+use crate::finding::{Finding, Reporter, Severity};
+use crate::model::{
+    number, props_get, protocol, Direction, Location, Model, Props, Proto, RulePeer, UNREADABLE,
+};
+use crate::suite::{Obj, Resolver};
 
 /// Default rules per group, per direction and address family.
 pub const RULES_PER_GROUP: usize = 60;
@@ -15,6 +21,7 @@ pub const GROUPS_PER_INTERFACE: (usize, usize) = (5, 16);
 pub const GROUPS_PER_REGION: usize = 2_500;
 
 pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    unreadable(m, r);
     // Rules per group, direction and family; a group peer counts in both families.
     let mut counts: HashMap<(&Obj, Direction), (usize, usize)> = HashMap::default();
     for rule in &m.rules {
@@ -95,13 +102,18 @@ pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
                 );
             }
         }
-        let size = t.json_len.unwrap_or_else(|| tpl.json_len());
+        // The bytes CloudFormation receives: the file's, or the synthesized JSON's; only a
+        // template given without either is measured as pretty-printed JSON.
+        let (size, measured) = match t.json_len {
+            Some(n) => (n, ""),
+            None => (tpl.json_len(), " as pretty-printed JSON"),
+        };
         if size > 1_048_576 {
             r.report_template(
                 "RF403",
                 Severity::Error,
                 stack,
-                format!("is {size} bytes as JSON; CloudFormation accepts at most 1 MB"),
+                format!("is {size} bytes{measured}; CloudFormation accepts at most 1 MB (1,048,576 bytes)"),
                 "split the stack",
             );
         } else if size > 51_200 {
@@ -109,9 +121,140 @@ pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
                 "RF403",
                 Severity::Warning,
                 stack,
-                format!("is {size} bytes as JSON, over the 51,200 bytes CloudFormation accepts inline"),
+                format!("is {size} bytes{measured}, over the 51,200 bytes CloudFormation accepts inline"),
                 "deploy it from S3 (the CDK CLI does; `aws cloudformation deploy` needs --s3-bucket), or split the stack",
             );
         }
     }
+}
+
+/// RF001: what the reader kept without understanding it (its notes), and numbers and
+/// protocols the model cannot read, which it reads as matching no traffic.
+fn unreadable(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    let resolver = &m.resolver;
+    for (stack, t) in resolver.suite().templates().iter().enumerate() {
+        for note in &t.notes {
+            reader_note(r, stack, note);
+        }
+        for (id, res) in &t.template.resources {
+            let props = &res.properties;
+            let mut check = |path: Cow<'static, str>, props: &dyn Props, what: &str| {
+                let fields: &[&str] = if what == "entry" {
+                    &["Protocol", "RuleNumber", "PortRange.From", "PortRange.To", "Icmp.Type", "Icmp.Code"]
+                } else {
+                    &["IpProtocol", "FromPort", "ToPort"]
+                };
+                for field in fields {
+                    let value = match field.split_once('.') {
+                        Some((a, b)) => props.key(a).and_then(|v| props_get(v, b)),
+                        None => props.key(field),
+                    };
+                    let Some(value) = value else { continue };
+                    let Some(shown) = unreadable_value(resolver, stack, field, value) else { continue };
+                    let at = Location { stack, id: id.clone(), path: Cow::Owned(format!("{path}.{field}")) };
+                    r.report(
+                        "RF001",
+                        &at,
+                        format!(
+                            "{field} is {shown}, not a {}: the {what} is read as matching no traffic, and CloudFormation rejects it",
+                            if field.ends_with("Protocol") { "protocol name or number" } else { "number" }
+                        ),
+                        match *field {
+                            "IpProtocol" | "Protocol" => {
+                                "write tcp, udp, icmp, icmpv6, -1 (all) or a protocol number"
+                            }
+                            "RuleNumber" => "write a whole number from 1 to 32766",
+                            "Icmp.Type" | "Icmp.Code" => "write an ICMP type or code, or -1 for all",
+                            _ => "write a port from 0 to 65535 (-1 for all)",
+                        },
+                    );
+                }
+            };
+            match res.resource_type.as_str() {
+                "AWS::EC2::SecurityGroup" => {
+                    for key in ["SecurityGroupIngress", "SecurityGroupEgress"] {
+                        if let Some(Value::List(items)) = props.get(key) {
+                            for (i, item) in items.iter().enumerate() {
+                                check(Cow::Owned(format!("Properties.{key}[{i}]")), item, "rule");
+                            }
+                        }
+                    }
+                }
+                "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+                    check(Cow::Borrowed("Properties"), props, "rule");
+                }
+                "AWS::EC2::NetworkAclEntry" => check(Cow::Borrowed("Properties"), props, "entry"),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// How a field that the model cannot read shows (`` `abc` ``, a list, a map), or `None`
+/// when it reads (or is computed at deployment, or is an unknown tag the reader noted).
+fn unreadable_value(r: &Resolver<'_>, stack: usize, field: &str, v: &Value) -> Option<String> {
+    match v {
+        Value::Number(n) if n.is_i64() => return None,
+        Value::String(s) if s.trim().parse::<i64>().is_ok() => return None,
+        _ => {}
+    }
+    let unknown_tag = matches!(v, Value::Map(m) if m.len() == 1 && m.keys().all(|k| k.starts_with('!')));
+    if unknown_tag {
+        return None;
+    }
+    let text = r.text_cow(stack, v);
+    let unreadable = if field.ends_with("Protocol") {
+        match protocol(r, stack, Some(v)) {
+            Proto::Other(UNREADABLE) => true,
+            Proto::Other(_) => text.as_deref().is_some_and(|t| t.trim().parse::<i64>().is_err()),
+            _ => false,
+        }
+    } else {
+        number(r, stack, Some(v)) == Some(UNREADABLE)
+            && text.as_deref().is_none_or(|t| t.trim().parse::<i64>().is_err())
+    };
+    if !unreadable {
+        return None;
+    }
+    Some(match (text, v) {
+        (Some(t), _) => format!("`{t}`"),
+        (None, Value::List(_)) => "a list".into(),
+        (None, _) => "a map".into(),
+    })
+}
+
+/// A note of the reader as an RF001 finding: on its resource when it is inside one.
+fn reader_note(r: &mut Reporter<'_, '_>, stack: usize, note: &ReadNote) {
+    let hint = match &note.kind {
+        NoteKind::UnknownTag(_) => {
+            "write a CloudFormation intrinsic (!Ref, !Sub, !GetAtt, !If, …) or a plain value; CloudFormation rejects tags it does not know"
+        }
+        NoteKind::DuplicateKey(_) => {
+            "keep one declaration of the key: parsers disagree on which one counts, and YAML forbids the repetition"
+        }
+        _ => "write the value as a number or a quoted string",
+    };
+    let t = &r.model.resolver.suite().templates()[stack];
+    if let [Step::Key(section), Step::Key(id), ..] = note.path.steps() {
+        if let Some(id) = LogicalId::new(id.as_str())
+            .ok()
+            .filter(|id| section == "Resources" && t.template.resources.contains_key(id))
+        {
+            let at = Location { stack, id, path: Cow::Owned(note.path.tail(2).to_string()) };
+            r.report("RF001", &at, note.message.clone(), hint);
+            return;
+        }
+    }
+    let finding = Finding {
+        check: "RF001",
+        severity: Severity::Error,
+        template: t.stack.clone(),
+        source: t.source.clone(),
+        logical_id: String::new(),
+        path: note.path.to_string(),
+        message: note.message.clone(),
+        hint: hint.to_owned(),
+        suppressed: None,
+    };
+    r.findings.push(finding);
 }
