@@ -118,13 +118,28 @@ mod planning {
         fn adding_groups_moves_no_subnet(vpc_prefix in 16u8..=20, azs in 1usize..=3, reqs in reqs(), extra in 1u8..8) {
             let app = App::new("p");
             let mut s = app.stack("net").unwrap();
-            let Ok(before) = s.vpc("a", spec_of(vpc_prefix, azs, &reqs)) else { return Ok(()) };
-            let before = planned(&before, &reqs);
+            let before = match s.vpc("a", spec_of(vpc_prefix, azs, &reqs)) {
+                Ok(vpc) => planned(&vpc, &reqs),
+                // Nothing planned, so nothing to move: only the error to check.
+                Err(Error::SubnetSpaceExhausted { construct, needed, .. }) => {
+                    prop_assert!(construct.starts_with("net/a/g"), "{}", construct);
+                    prop_assert!(needed.starts_with(&format!("{azs} x /")), "{}", needed);
+                    return Ok(());
+                }
+                Err(e) => return Err(TestCaseError::fail(format!("unexpected {e}"))),
+            };
             let mut more = reqs.clone();
             more.push(Req { prefix_offset: extra, reserved: false });
-            if let Ok(after) = s.vpc("b", spec_of(vpc_prefix, azs, &more)) {
-                let after = planned(&after, &more);
-                prop_assert_eq!(&before[..], &after[..reqs.len()]);
+            match s.vpc("b", spec_of(vpc_prefix, azs, &more)) {
+                Ok(after) => {
+                    let after = planned(&after, &more);
+                    prop_assert_eq!(&before[..], &after[..reqs.len()]);
+                }
+                // The earlier groups fit as before: only the new one can be what fails.
+                Err(Error::SubnetSpaceExhausted { construct, .. }) => {
+                    prop_assert_eq!(construct, format!("net/b/g{}", reqs.len()));
+                }
+                Err(e) => return Err(TestCaseError::fail(format!("unexpected {e}"))),
             }
             // Reserved groups become real ones: nothing else moves, and they land where
             // the room was kept.

@@ -790,15 +790,130 @@ Resources:
         assert_eq!(obj_key(&param), "s1_param_G");
     }
 
+    /// A small shop: a load balancer open to the Internet on 443, an app group it may
+    /// reach on 8080 (declared twice, by two resources), the app's DNS egress and its
+    /// placeholder egress.
+    const SHOP: &str = r#"
+Resources:
+  Lb:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupName: shop-lb
+      GroupDescription: load balancer
+      SecurityGroupIngress:
+        - { IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0, Description: customers }
+  App:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: app
+      SecurityGroupEgress:
+        - { IpProtocol: icmp, FromPort: 252, ToPort: 86, CidrIp: 255.255.255.255/32 }
+  AppFromLb:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: { GroupId: !Ref App, IpProtocol: tcp, FromPort: 8080, ToPort: 8080, SourceSecurityGroupId: !GetAtt Lb.GroupId, Description: traffic }
+  AppToDns:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties: { GroupId: !Ref App, IpProtocol: udp, FromPort: 53, ToPort: 53, CidrIp: 10.0.0.2/32, Description: DNS }
+  AppFromLbAgain:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: { GroupId: !Ref App, IpProtocol: tcp, FromPort: 8080, ToPort: 8080, SourceSecurityGroupId: !GetAtt Lb.GroupId, Description: traffic }
+"#;
+
+    fn shop(yaml: &str) -> Suite {
+        let mut s = Suite::new();
+        s.add("shop", "shop.yaml", Template::from_yaml(yaml).unwrap());
+        s
+    }
+
+    /// The whole diagram of a small template, written by hand from the module's rules:
+    /// one cluster for the template, the Internet as a loose node, one solid edge per
+    /// ingress flow (the rule declared twice drawn once), a dashed one for the egress
+    /// rule, nothing for the placeholder.
     #[test]
-    fn the_same_model_gives_the_same_bytes() {
-        let first = suite();
-        let again = suite();
+    fn a_small_template_gives_exactly_this_diagram() {
+        let s = shop(SHOP);
+        let m = Model::build(&s);
+        assert_eq!(
+            dot(&m),
+            r#"digraph security_groups {
+  // Solid edges: ingress rules of the group they point to.
+  // Dashed edges: egress rules of the group they leave.
+  rankdir=LR;
+  fontname="Helvetica";
+  node [shape=box, style=rounded, fontname="Helvetica"];
+  edge [fontname="Helvetica", fontsize=10];
+  subgraph cluster_s0 {
+    label="shop";
+    style=rounded;
+    s0_Lb [label="shop-lb"];
+    s0_App [label="App"];
+  }
+  v4_0_0_0_0_0 [label="the Internet (IPv4)", shape=ellipse, style=solid, peripheries=2];
+  v4_10_0_0_2_32 [label="10.0.0.2/32", shape=ellipse, style=solid];
+  v4_0_0_0_0_0 -> s0_Lb [label="tcp/443\ncustomers"];
+  s0_Lb -> s0_App [label="tcp/8080\ntraffic"];
+  s0_App -> v4_10_0_0_2_32 [label="udp/53\nDNS", style=dashed];
+}
+"#
+        );
+        assert_eq!(
+            mermaid(&m),
+            r#"flowchart LR
+    %% Solid links: ingress rules of the group they point to.
+    %% Dotted links: egress rules of the group they leave.
+    subgraph stack0 ["shop"]
+        s0_Lb["shop-lb"]
+        s0_App["App"]
+    end
+    v4_0_0_0_0_0(["the Internet (IPv4)"])
+    v4_10_0_0_2_32(["10.0.0.2/32"])
+    v4_0_0_0_0_0 -->|"tcp/443<br>customers"| s0_Lb
+    s0_Lb -->|"tcp/8080<br>traffic"| s0_App
+    s0_App -.->|"udp/53<br>DNS"| v4_10_0_0_2_32
+"#
+        );
+    }
+
+    /// Equal inputs give equal diagrams: the same template read twice, or written as
+    /// JSON instead of YAML, gives the same bytes; with its resources in another order,
+    /// the same nodes and edges (in another order, as the module says: model order).
+    #[test]
+    fn equal_inputs_give_equal_diagrams() {
+        let (first, again) = (shop(SHOP), shop(SHOP));
         let (a, b) = (Model::build(&first), Model::build(&again));
         assert_eq!(dot(&a), dot(&b));
         assert_eq!(mermaid(&a), mermaid(&b));
-        assert_eq!(dot(&a), dot(&a));
-        assert_eq!(mermaid(&a), mermaid(&a));
+
+        let json = Template::from_yaml(SHOP).unwrap().to_json();
+        let mut from_json = Suite::new();
+        from_json.add("shop", "shop.json", Template::from_json(&json).unwrap());
+        let c = Model::build(&from_json);
+        assert_eq!(dot(&a), dot(&c));
+        assert_eq!(mermaid(&a), mermaid(&c));
+
+        // The resources in reverse order.
+        let body = SHOP.split_once("Resources:\n").unwrap().1;
+        let mut resources: Vec<String> = Vec::new();
+        for line in body.lines() {
+            if line.starts_with("  ") && !line.starts_with("   ") {
+                resources.push(String::new());
+            }
+            let last = resources.last_mut().unwrap();
+            last.push_str(line);
+            last.push('\n');
+        }
+        assert_eq!(resources.len(), 5);
+        resources.reverse();
+        let reversed = shop(&format!("Resources:\n{}", resources.concat()));
+        let r = Model::build(&reversed);
+        let sorted = |text: String| {
+            let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            lines.sort_unstable();
+            lines
+        };
+        assert_ne!(dot(&a), dot(&r), "the order follows the model");
+        assert_eq!(sorted(dot(&a)), sorted(dot(&r)));
+        assert_eq!(sorted(mermaid(&a)), sorted(mermaid(&r)));
     }
 
     #[test]
