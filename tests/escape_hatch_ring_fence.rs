@@ -25,8 +25,8 @@ const TYPED: &[&str] = &[
 struct Objects {
     vpc: Vpc,
     group: SecurityGroup,
-    /// An escape-hatch resource of the stack: what a route table, NACL, gateway, gateway
-    /// route table or endpoint id can only be in the builder.
+    /// An escape-hatch resource of the stack: what a gateway or a gateway route table is
+    /// in the builder (and what a route table, NACL or endpoint id must not be).
     other: ResourceHandle,
 }
 
@@ -50,6 +50,18 @@ fn value(objects: &Objects, target: &Target) -> Prop {
     } else {
         one
     }
+}
+
+/// Kinds of network object the builder gives a handle (or an escape-hatch resource) for.
+fn handed_out(kind: NetworkObject) -> bool {
+    matches!(
+        kind,
+        NetworkObject::Vpc
+            | NetworkObject::Subnet
+            | NetworkObject::SecurityGroup
+            | NetworkObject::Gateway
+            | NetworkObject::GatewayRouteTable
+    )
 }
 
 fn props(objects: &Objects, targets: &[Target], only: Option<&str>) -> Props {
@@ -87,9 +99,21 @@ fn every_schema_target_on_another_stacks_object_is_refused_and_on_its_own_accept
                     panic!("{resource_type}.{}: expected ForeignNetworkTarget, got {other}", target.property)
                 }
             }
-            // The same resource on the stack's own objects is accepted.
-            bot.resource("own", resource_type, props(&mine, targets, None))
-                .unwrap_or_else(|e| panic!("{resource_type} on its own objects: {e}"));
+            // The same resource on the stack's own objects is accepted, where the builder
+            // hands out an object of each kind it targets; a route table, NACL or
+            // endpoint only the typed API changes, so naming an escape-hatch resource
+            // there is refused as the wrong kind.
+            let own = bot.resource("own", resource_type, props(&mine, targets, None));
+            if targets.iter().all(|t| handed_out(t.object)) {
+                own.unwrap_or_else(|e| panic!("{resource_type} on its own objects: {e}"));
+            } else {
+                let e = own.unwrap_err();
+                assert!(
+                    matches!(&e, Error::InvalidResourceId { construct, .. } if construct == "bot/own"),
+                    "{e}"
+                );
+                assert!(e.to_string().contains("the escape hatch cannot target"), "{e}");
+            }
             checked += 1;
         }
     }
@@ -131,6 +155,19 @@ fn the_issue_11_escapes_are_refused_with_the_owner_named() {
         assert!(matches!(err, Error::ForeignNetworkTarget { .. }), "{t}: {text}");
         assert!(text.contains("belongs to stack `chat-network`") && text.contains(t), "{text}");
     }
+}
+
+#[test]
+fn a_typed_handle_of_the_wrong_kind_is_refused() {
+    let app = App::new("chat");
+    let mut net = app.stack("network").unwrap();
+    let o = objects(&mut net, "10.0.0.0/16");
+    let e = net.resource("more", "AWS::EC2::VPCCidrBlock", Props::new().set("VpcId", &o.group)).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidResourceId { construct, kind: "VPC", .. } if construct == "network/more"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("`VpcId` takes a VPC, and `network/shared` is a security group"), "{e}");
 }
 
 #[test]

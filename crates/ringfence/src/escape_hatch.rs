@@ -17,7 +17,7 @@
 //!   A literal id, a parameter or an import names an object no stack of the app owns
 //!   here, so it is refused too: the stack could not own what it changes.
 
-use ringfence_cfn::schema::{network_targets, Target};
+use ringfence_cfn::schema::{network_targets, NetworkObject, Target};
 
 use crate::handles::{ExternalSource, Key};
 use crate::model::AppState;
@@ -50,8 +50,9 @@ pub(crate) fn guarded(resource_type: &str) -> Option<&'static str> {
 
 /// Who owns an object named in a property.
 enum Owner {
-    /// A construct of this app, in stack `key.stack`.
-    Construct(Key, String),
+    /// A construct of this app, in stack `key.stack`: its path, and the kind of network
+    /// object a typed handle names (`None` for an escape-hatch resource).
+    Construct(Key, String, Option<NetworkObject>),
     /// Nothing the app can own: a literal, a parameter, an import, an external handle.
     Outside { what: String, why: &'static str },
 }
@@ -65,6 +66,7 @@ pub(crate) fn check_targets(
     resource_type: &str,
     props: &Props,
 ) -> Result<(), Error> {
+    let mut wrong_kind = None;
     for target in network_targets(resource_type) {
         let Some(value) = props.iter().find_map(|(k, v)| (k == target.property).then_some(v)) else {
             continue;
@@ -73,15 +75,21 @@ pub(crate) fn check_targets(
         owners_of(app, value, &mut owners);
         for owner in owners {
             let (object, hint) = match owner {
-                Owner::Construct(key, _) if key.app == app.serial && key.stack == me => continue,
-                Owner::Construct(key, path) if key.app == app.serial => {
+                Owner::Construct(key, path, kind) if key.app == app.serial && key.stack == me => {
+                    // Ownership first: a wrong kind is reported only when nothing is foreign.
+                    if let (None, Err(e)) = (&wrong_kind, check_kind(construct, target, &path, kind)) {
+                        wrong_kind = Some(e);
+                    }
+                    continue;
+                }
+                Owner::Construct(key, path, _) if key.app == app.serial => {
                     let owner = app.stacks[key.stack].name.to_string();
                     let hint = format!(
                         "it belongs to stack `{owner}`; declare this resource in that stack (and share what it creates if this stack needs it)"
                     );
                     (path, hint)
                 }
-                Owner::Construct(_, path) => {
+                Owner::Construct(_, path, _) => {
                     return Err(Error::ForeignApp { stack: stack_name(app, me), object: path })
                 }
                 Owner::Outside { what, why } => (
@@ -92,7 +100,47 @@ pub(crate) fn check_targets(
             return Err(foreign(construct, resource_type, target, object, hint));
         }
     }
-    Ok(())
+    wrong_kind.map_or(Ok(()), Err)
+}
+
+/// An object of the stack's own in a target property must be of the kind it takes. An
+/// escape-hatch resource can stand for a gateway or a gateway route table, never for an
+/// object the typed API makes (VPC, subnet, route table, NACL, group, endpoint).
+fn check_kind(
+    construct: &str,
+    target: &Target,
+    path: &str,
+    kind: Option<NetworkObject>,
+) -> Result<(), Error> {
+    let typed = matches!(
+        target.object,
+        NetworkObject::Vpc
+            | NetworkObject::Subnet
+            | NetworkObject::RouteTable
+            | NetworkObject::NetworkAcl
+            | NetworkObject::SecurityGroup
+            | NetworkObject::VpcEndpoint
+    );
+    let ok = match kind {
+        Some(k) => k == target.object,
+        None => !typed,
+    };
+    if ok {
+        return Ok(());
+    }
+    let given = kind.map_or("an escape-hatch resource", NetworkObject::noun);
+    Err(Error::InvalidResourceId {
+        construct: construct.to_owned(),
+        kind: target.object.noun(),
+        value: path.to_owned(),
+        hint: format!(
+            "`{}` takes a {}, and `{path}` is {}{given}; the escape hatch cannot target a {} the typed API does not hand out",
+            target.property,
+            target.object.noun(),
+            if kind.is_some() { "a " } else { "" },
+            target.object.noun()
+        ),
+    })
 }
 
 fn stack_name(app: &AppState, me: usize) -> String {
@@ -111,14 +159,16 @@ fn foreign(construct: &str, resource_type: &str, target: &Target, object: String
 
 /// Every object `value` names, with its owner.
 fn owners_of(app: &AppState, value: &Prop, out: &mut Vec<Owner>) {
-    let vpc_owner = |vpc: &crate::Vpc, path: String| match &vpc.target {
-        VpcTarget::Owned { key, .. } => Owner::Construct(*key, path),
+    let vpc_owner = |vpc: &crate::Vpc, path: String, kind: NetworkObject| match &vpc.target {
+        VpcTarget::Owned { key, .. } => Owner::Construct(*key, path, Some(kind)),
         VpcTarget::External(id) => {
             Owner::Outside { what: id.to_string(), why: "is outside the app (Vpc::from_id)" }
         }
     };
     let group_owner = |g: &GroupRef| match g {
-        GroupRef::Owned(g) => Owner::Construct(g.key, g.path().to_owned()),
+        GroupRef::Owned(g) => {
+            Owner::Construct(g.key, g.path().to_owned(), Some(NetworkObject::SecurityGroup))
+        }
         GroupRef::External(e) => Owner::Outside {
             what: e.path().to_owned(),
             why: match e.source {
@@ -129,9 +179,11 @@ fn owners_of(app: &AppState, value: &Prop, out: &mut Vec<Owner>) {
     };
     match value {
         Prop::List(items) => items.iter().for_each(|i| owners_of(app, i, out)),
-        Prop::VpcId(vpc) => out.push(vpc_owner(vpc, vpc.path().to_owned())),
-        Prop::SubnetIds(s) => out.push(vpc_owner(&s.vpc, s.describe())),
-        Prop::SubnetId(s) => out.push(vpc_owner(&s.vpc, format!("a subnet of {}", s.vpc.path()))),
+        Prop::VpcId(vpc) => out.push(vpc_owner(vpc, vpc.path().to_owned(), NetworkObject::Vpc)),
+        Prop::SubnetIds(s) => out.push(vpc_owner(&s.vpc, s.describe(), NetworkObject::Subnet)),
+        Prop::SubnetId(s) => {
+            out.push(vpc_owner(&s.vpc, format!("a subnet of {}", s.vpc.path()), NetworkObject::Subnet))
+        }
         Prop::GroupId(g) => out.push(group_owner(g)),
         Prop::GroupIds(set) => {
             let members = app
@@ -141,10 +193,16 @@ fn owners_of(app: &AppState, value: &Prop, out: &mut Vec<Owner>) {
                 .filter(|_| set.key.app == app.serial);
             match members {
                 Some(m) => out.extend(m.groups.iter().map(group_owner)),
-                None => out.push(Owner::Construct(set.key, set.path().to_owned())),
+                None => out.push(Owner::Construct(
+                    set.key,
+                    set.path().to_owned(),
+                    Some(NetworkObject::SecurityGroup),
+                )),
             }
         }
-        Prop::Reference(h) | Prop::Attribute(h, _) => out.push(Owner::Construct(h.key, h.path().to_owned())),
+        Prop::Reference(h) | Prop::Attribute(h, _) => {
+            out.push(Owner::Construct(h.key, h.path().to_owned(), None))
+        }
         Prop::Parameter(p) => out.push(Owner::Outside {
             what: p.path().to_owned(),
             why: "is a parameter given at deploy time, so no stack of the app owns it",
