@@ -79,7 +79,9 @@ pub use ipnet;
 pub use network::handles::{NetworkAcl, Subnet, Subnets, Vpc};
 pub use network::nacl::{GatewayService, NaclRule, EPHEMERAL_PORTS, NACL_RULE_NUMBERS};
 pub use network::plan::MIN_SUBNET_PREFIX;
-pub use network::spec::{FlowLogs, SubnetGroup, SubnetKind, TrafficType, VpcSpec, DEFAULT_AZS, MAX_AZS_IN_A_REGION};
+pub use network::spec::{
+    FlowLogs, SubnetGroup, SubnetKind, TrafficType, VpcSpec, DEFAULT_AZS, MAX_AZS_IN_A_REGION,
+};
 pub use peer::Peer;
 pub use port::{Port, Protocol};
 pub use props::{Attributes, Prop, Props};

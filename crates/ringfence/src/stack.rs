@@ -99,7 +99,12 @@ impl Stack {
             }
         }
         let index = self.add_construct(&role.name, |s| Construct::Group(s.groups.len()))?;
-        self.app.borrow_mut().group_names.entry(vpc_key(vpc)).or_default().insert(name.to_lowercase(), path.clone());
+        self.app
+            .borrow_mut()
+            .group_names
+            .entry(vpc_key(vpc))
+            .or_default()
+            .insert(name.to_lowercase(), path.clone());
         self.with_state(|s| {
             s.groups.push(GroupState {
                 id: role.name.clone(),
@@ -265,8 +270,9 @@ impl Stack {
                                 g.path(),
                                 vpc.path()
                             ),
-                            hint: "a network interface joins groups of its own VPC only: make one set per VPC"
-                                .into(),
+                            hint:
+                                "a network interface joins groups of its own VPC only: make one set per VPC"
+                                    .into(),
                         });
                     }
                     Some(_) => {}

@@ -48,7 +48,8 @@ pub fn group_name(construct: &str, name: &str) -> Result<(), Error> {
     }
     if name.eq_ignore_ascii_case("default") {
         return Err(err(
-            "is the name of the group EC2 creates in every VPC (names are unique per VPC, ignoring case)".into(),
+            "is the name of the group EC2 creates in every VPC (names are unique per VPC, ignoring case)"
+                .into(),
             "name the group after the role it encloses, or keep the environment suffix",
         ));
     }

@@ -4,7 +4,9 @@
 use ipnet::Ipv4Net;
 
 use super::plan::{plan, Request};
-use super::spec::{FlowLogDestination, FlowLogs, SubnetKind, VpcSpec, DEFAULT_AZS, LOG_RETENTION_DAYS, MAX_AZS_IN_A_REGION};
+use super::spec::{
+    FlowLogDestination, FlowLogs, SubnetKind, VpcSpec, DEFAULT_AZS, LOG_RETENTION_DAYS, MAX_AZS_IN_A_REGION,
+};
 use crate::peer::parse_ipv4;
 use crate::{validate, Error};
 
