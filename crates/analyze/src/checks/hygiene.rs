@@ -140,13 +140,17 @@ fn world_open(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
 }
 
 fn fake_egress(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+    // Standalone egress rules per group, counted in one pass (not once per group).
+    let mut standalone_egress: FxHashMap<&Obj, usize> = Default::default();
+    for rule in m.rules.iter().filter(|rule| !rule.inline && rule.direction == Direction::Egress) {
+        *standalone_egress.entry(&rule.group).or_default() += 1;
+    }
+    if standalone_egress.is_empty() {
+        return;
+    }
     for g in m.groups.iter().filter(|g| !g.inline_egress) {
         let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
-        let standalone = m
-            .rules
-            .iter()
-            .filter(|rule| !rule.inline && rule.direction == Direction::Egress && rule.group == me)
-            .count();
+        let standalone = standalone_egress.get(&me).copied().unwrap_or(0);
         if standalone > 0 {
             r.report(
                 "RF303",

@@ -58,8 +58,8 @@ fn foreign_network(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
         let noun = c.object.noun();
         // A NACL entry is known by its number.
         let what = match m.nacl_entries.iter().find(|e| e.at == c.at) {
-            Some(e) => format!("`{}` (entry {})", c.resource_type, e.number),
-            None => format!("`{}`", c.resource_type),
+            Some(e) if e.number >= 0 => format!("`{}` (entry {})", c.resource_type, e.number),
+            _ => format!("`{}`", c.resource_type),
         };
         r.report(
             "RF102",
