@@ -25,8 +25,8 @@ use serde::de::{
 };
 
 use crate::{
-    locate_all, KeyPath, LogicalId, Map, Output, Parameter, Pseudo, RefTarget, Resource, Step, Template,
-    Value,
+    locate_all, KeyPath, LogicalId, Map, Output, Parameter, Policy, Pseudo, RefTarget, Resource, Step,
+    Template, Value,
 };
 
 /// A template that could not be read.
@@ -734,12 +734,6 @@ fn id(path: &str, key: &str) -> Result<LogicalId, ReadError> {
     LogicalId::new(key).map_err(|e| shape(format!("{path}.{key}"), e.to_string()))
 }
 
-fn text(v: Option<&Value>) -> Option<String> {
-    match v {
-        Some(Value::String(s)) => Some(s.clone()),
-        _ => None,
-    }
-}
 
 fn take_text(v: Option<Value>) -> Option<String> {
     match v {
@@ -748,26 +742,54 @@ fn take_text(v: Option<Value>) -> Option<String> {
     }
 }
 
+/// Removes `key` from `map` when it holds text; anything else stays in the map (to be
+/// kept verbatim with the keys the model has no field for).
+fn take_string(map: &mut Map, key: &str) -> Option<String> {
+    match map.remove(key) {
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            map.insert(key, other);
+            None
+        }
+        None => None,
+    }
+}
+
 fn template(doc: Value) -> Result<Template, ReadError> {
     let Value::Map(doc) = doc else { return Err(shape("(document)", "a template is a map of sections")) };
     let mut sections: [Option<Value>; 6] = Default::default();
     const NAMES: [&str; 6] = ["Description", "Parameters", "Mappings", "Conditions", "Resources", "Outputs"];
+    // Every other section is kept verbatim; the format version is the one CloudFormation
+    // knows, written again (a description that is not text is kept as another section).
+    let mut other_sections = Map::new();
     for (k, v) in doc {
-        if let Some(i) = NAMES.iter().position(|n| *n == k) {
-            sections[i] = Some(v);
+        match NAMES.iter().position(|n| *n == k) {
+            Some(0) if !matches!(v, Value::String(_)) => {
+                other_sections.insert(k, v);
+            }
+            Some(i) => sections[i] = Some(v),
+            None if k == "AWSTemplateFormatVersion" && v == Value::String(crate::FORMAT_VERSION.into()) => {}
+            None => {
+                other_sections.insert(k, v);
+            }
         }
     }
     let [description, parameters, mappings, conditions, resources, outputs] = sections;
-    let mut t = Template { description: take_text(description), ..Template::default() };
+    let mut t = Template { description: take_text(description), other_sections, ..Template::default() };
     for (k, v) in section(parameters, "Parameters")? {
         let Value::Map(mut p) = v else { return Err(shape(format!("Parameters.{k}"), "must be a map")) };
         let mut param = Parameter::new(take_text(p.remove("Type")).unwrap_or_else(|| "String".into()));
-        param.description = take_text(p.remove("Description"));
+        param.description = take_string(&mut p, "Description");
         param.default = p.remove("Default");
-        if let Some(Value::List(values)) = p.remove("AllowedValues") {
-            param.allowed_values = values;
+        match p.remove("AllowedValues") {
+            Some(Value::List(values)) => param.allowed_values = values,
+            Some(other) => {
+                p.insert("AllowedValues", other);
+            }
+            None => {}
         }
-        param.allowed_pattern = take_text(p.remove("AllowedPattern"));
+        param.allowed_pattern = take_string(&mut p, "AllowedPattern");
+        param.other_keys = p;
         t.parameters.insert(id("Parameters", &k)?, param);
     }
     for (k, v) in section(mappings, "Mappings")? {
@@ -790,25 +812,50 @@ fn template(doc: Value) -> Result<Template, ReadError> {
             Some(Value::Map(props)) => res.properties = props,
             Some(_) => return Err(shape(format!("{}.Properties", path()), "must be a map")),
         }
-        match r.get("DependsOn") {
-            Some(Value::String(d)) => res.depends_on.push(id(&path(), d)?),
-            Some(Value::List(ds)) => {
+        // What is not of the modelled form stays in `other_attributes`, verbatim.
+        match r.remove("DependsOn") {
+            Some(Value::String(d)) => res.depends_on.push(id(&path(), &d)?),
+            Some(Value::List(ds)) if ds.iter().all(|d| matches!(d, Value::String(_))) => {
                 for d in ds {
                     if let Value::String(d) = d {
-                        res.depends_on.push(id(&path(), d)?);
+                        res.depends_on.push(id(&path(), &d)?);
                     }
                 }
             }
-            _ => {}
+            Some(other) => {
+                r.insert("DependsOn", other);
+            }
+            None => {}
         }
-        if let Some(Value::Map(m)) = r.remove("Metadata") {
-            res.metadata = m;
+        match r.remove("Metadata") {
+            Some(Value::Map(m)) => res.metadata = m,
+            Some(other) => {
+                r.insert("Metadata", other);
+            }
+            None => {}
         }
-        if let Some(c) = text(r.get("Condition")) {
-            res.condition = Some(id(&path(), &c)?);
+        match r.remove("Condition") {
+            Some(Value::String(c)) => res.condition = Some(id(&path(), &c)?),
+            Some(other) => {
+                r.insert("Condition", other);
+            }
+            None => {}
+        }
+        for (key, slot) in [
+            ("DeletionPolicy", &mut res.deletion_policy),
+            ("UpdateReplacePolicy", &mut res.update_replace_policy),
+        ] {
+            match r.remove(key) {
+                Some(Value::String(p)) if Policy::parse(&p).is_some() => *slot = Policy::parse(&p),
+                Some(other) => {
+                    r.insert(key, other);
+                }
+                None => {}
+            }
         }
         res.update_policy = r.remove("UpdatePolicy");
         res.creation_policy = r.remove("CreationPolicy");
+        res.other_attributes = r;
         t.resources.insert(id("Resources", &k)?, res);
     }
     for (k, v) in section(outputs, "Outputs")? {
@@ -818,14 +865,24 @@ fn template(doc: Value) -> Result<Template, ReadError> {
             return Err(shape(format!("{}.Value", path()), "missing"));
         };
         let mut out = Output::new(value);
-        out.description = take_text(o.remove("Description"));
-        out.export = match o.remove("Export") {
-            Some(Value::Map(mut e)) => e.remove("Name"),
-            _ => None,
-        };
-        if let Some(c) = text(o.get("Condition")) {
-            out.condition = Some(id(&path(), &c)?);
+        out.description = take_string(&mut o, "Description");
+        match o.remove("Export") {
+            Some(Value::Map(mut e)) if e.len() == 1 && e.get("Name").is_some() => {
+                out.export = e.remove("Name")
+            }
+            Some(other) => {
+                o.insert("Export", other);
+            }
+            None => {}
         }
+        match o.remove("Condition") {
+            Some(Value::String(c)) => out.condition = Some(id(&path(), &c)?),
+            Some(other) => {
+                o.insert("Condition", other);
+            }
+            None => {}
+        }
+        out.other_keys = o;
         t.outputs.insert(id("Outputs", &k)?, out);
     }
     Ok(t)

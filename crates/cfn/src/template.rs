@@ -25,6 +25,10 @@ pub struct Template {
     pub resources: IndexMap<LogicalId, Resource>,
     /// `Outputs`, by logical id.
     pub outputs: IndexMap<LogicalId, Output>,
+    /// Every other top-level section (`Transform`, `Metadata`, `Rules`, …), kept verbatim
+    /// in the order read and written after the others, so reading and writing a
+    /// template loses nothing.
+    pub other_sections: Map,
 }
 
 /// A resource of a template.
@@ -48,6 +52,9 @@ pub struct Resource {
     pub update_policy: Option<Value>,
     /// `CreationPolicy` (auto scaling groups, instances, wait conditions).
     pub creation_policy: Option<Value>,
+    /// Every other attribute of the resource, kept verbatim (a policy given by an
+    /// intrinsic, an attribute CloudFormation adds later), written after the others.
+    pub other_attributes: Map,
 }
 
 impl Resource {
@@ -69,6 +76,7 @@ impl Resource {
             update_replace_policy: None,
             update_policy: None,
             creation_policy: None,
+            other_attributes: Map::new(),
         }
     }
 
@@ -94,6 +102,13 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// The policy a `DeletionPolicy` / `UpdateReplacePolicy` text names.
+    pub fn parse(text: &str) -> Option<Policy> {
+        [Policy::Delete, Policy::Retain, Policy::RetainExceptOnCreate, Policy::Snapshot]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Policy::Delete => "Delete",
@@ -118,6 +133,8 @@ pub struct Parameter {
     pub allowed_values: Vec<Value>,
     /// `AllowedPattern`.
     pub allowed_pattern: Option<String>,
+    /// Every other key (`NoEcho`, `MinLength`, `ConstraintDescription`, …), kept verbatim.
+    pub other_keys: Map,
 }
 
 impl Parameter {
@@ -129,6 +146,7 @@ impl Parameter {
             default: None,
             allowed_values: Vec::new(),
             allowed_pattern: None,
+            other_keys: Map::new(),
         }
     }
 }
@@ -145,12 +163,14 @@ pub struct Output {
     pub export: Option<Value>,
     /// `Condition`.
     pub condition: Option<LogicalId>,
+    /// Every other key, kept verbatim.
+    pub other_keys: Map,
 }
 
 impl Output {
     /// An output of a value, not exported.
     pub fn new(value: Value) -> Self {
-        Output { value, description: None, export: None, condition: None }
+        Output { value, description: None, export: None, condition: None, other_keys: Map::new() }
     }
 
     /// Exports the output under a literal name.
@@ -180,6 +200,9 @@ impl Serialize for Template {
         m.serialize_entry("Resources", &self.resources)?;
         if !self.outputs.is_empty() {
             m.serialize_entry("Outputs", &self.outputs)?;
+        }
+        for (k, v) in self.other_sections.iter() {
+            m.serialize_entry(k, v)?;
         }
         m.end()
     }
@@ -213,6 +236,9 @@ impl Serialize for Resource {
         if let Some(p) = &self.creation_policy {
             m.serialize_entry("CreationPolicy", p)?;
         }
+        for (k, v) in self.other_attributes.iter() {
+            m.serialize_entry(k, v)?;
+        }
         m.end()
     }
 }
@@ -232,6 +258,9 @@ impl Serialize for Parameter {
         }
         if let Some(p) = &self.allowed_pattern {
             m.serialize_entry("AllowedPattern", p)?;
+        }
+        for (k, v) in self.other_keys.iter() {
+            m.serialize_entry(k, v)?;
         }
         m.end()
     }
@@ -257,6 +286,9 @@ impl Serialize for Output {
         m.serialize_entry("Value", &self.value)?;
         if let Some(e) = &self.export {
             m.serialize_entry("Export", &Export(e))?;
+        }
+        for (k, v) in self.other_keys.iter() {
+            m.serialize_entry(k, v)?;
         }
         m.end()
     }
