@@ -734,7 +734,6 @@ fn id(path: &str, key: &str) -> Result<LogicalId, ReadError> {
     LogicalId::new(key).map_err(|e| shape(format!("{path}.{key}"), e.to_string()))
 }
 
-
 fn take_text(v: Option<Value>) -> Option<String> {
     match v {
         Some(Value::String(s)) => Some(s),
