@@ -26,6 +26,7 @@ use clap::Parser;
 use ringfence::analyze::reach::{reach, Endpoint};
 use ringfence::analyze::{analyze, Model, Proto, Suite};
 use ringfence::cfn::{locate, KeyPath, Template};
+use ringfence::Formats;
 
 #[path = "scale.rs"]
 #[allow(dead_code)]
@@ -171,7 +172,7 @@ fn main() {
             let t = Instant::now();
             let app = scale::build(n).expect("the layout builds");
             let assembly = app.synth().expect("the layout synthesizes");
-            assembly.write(&dir, false).expect("writable temp dir");
+            assembly.write(&dir, Formats::Json).expect("writable temp dir");
             let d = t.elapsed();
             *bytes = assembly.stacks().iter().map(|s| s.template.json_len() as u64).sum();
             d
@@ -247,7 +248,7 @@ fn main() {
 
     // Audit and reachability over the N=1,000 folder, as a team would run them.
     let _ = std::fs::remove_dir_all(&dir);
-    scale::build(1000).expect("builds").synth_to(&dir, false).expect("writes");
+    scale::build(1000).expect("builds").synth_to(&dir, Formats::Json).expect("writes");
     let mut last = None;
     let audit_time = best(args.runs, || {
         let (findings, d, suite) = audit(&dir);

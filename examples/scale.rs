@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use ringfence::{App, Error, FlowLogs, NaclRule, Peer, Port, Props, SubnetGroup, VpcSpec};
+use ringfence::{App, Error, FlowLogs, Formats, NaclRule, Peer, Port, Props, SubnetGroup, VpcSpec};
 
 /// Command line of the scale example.
 #[derive(Debug, Parser)]
@@ -119,7 +119,7 @@ fn main() -> ExitCode {
         }
     };
     let t2 = Instant::now();
-    let written = match assembly.write(&args.out, false) {
+    let written = match assembly.write(&args.out, Formats::Json) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: {e}");

@@ -37,7 +37,8 @@ pub fn run(build: impl FnOnce(&ExampleArgs) -> Result<App, Error>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match app.synth_to(&args.out, args.yaml) {
+    let formats = if args.yaml { ringfence::Formats::JsonAndYaml } else { ringfence::Formats::Json };
+    match app.synth_to(&args.out, formats) {
         Ok(assembly) => {
             print!("{}", summary(&format!("{} ({})", app.name(), args.env), &assembly));
             let warnings: Vec<_> = assembly.warnings().collect();

@@ -132,11 +132,15 @@ impl App {
         synth::synthesize(&self.state.borrow())
     }
 
-    /// [`synth`](App::synth), then [`Assembly::write`] to `dir` (JSON templates and the
-    /// manifest; YAML too when `yaml` is true).
-    pub fn synth_to(&self, dir: impl AsRef<Path>, yaml: bool) -> Result<Assembly, SynthError> {
+    /// [`synth`](App::synth), then [`Assembly::write`] to `dir` (the manifest and the
+    /// templates in the [`Formats`](crate::Formats) asked for).
+    pub fn synth_to(
+        &self,
+        dir: impl AsRef<Path>,
+        formats: impl Into<crate::Formats>,
+    ) -> Result<Assembly, SynthError> {
         let assembly = self.synth()?;
-        assembly.write(dir.as_ref(), yaml)?;
+        assembly.write(dir.as_ref(), formats)?;
         Ok(assembly)
     }
 }

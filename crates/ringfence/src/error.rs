@@ -455,6 +455,20 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
+    /// Synthesis failed (the [`SynthError`] holds every error it found), carried as an
+    /// [`Error`] so that `?` on [`App::synth`](crate::App::synth) works in a function
+    /// that returns `ringfence::Error`.
+    ///
+    /// ```
+    /// fn build() -> Result<ringfence::Assembly, ringfence::Error> {
+    ///     let app = ringfence::App::new("shop");
+    ///     app.stack("empty")?;
+    ///     Ok(app.synth()?) // SynthError converts into Error
+    /// }
+    /// assert!(matches!(build(), Err(ringfence::Error::Synthesis(e)) if e.errors.len() == 1));
+    /// ```
+    #[error("{0}")]
+    Synthesis(SynthError),
     /// Writing the assembly would replace files that ringfence did not write (a
     /// hand-written template, another tool's `manifest.json`). Nothing was written.
     #[error("refusing to write the assembly into `{dir}`: {} not written by ringfence and would be overwritten; {hint}", file_list(.files))]
@@ -514,7 +528,16 @@ impl std::error::Error for SynthError {}
 
 impl From<Error> for SynthError {
     fn from(e: Error) -> Self {
-        SynthError { errors: vec![e] }
+        match e {
+            Error::Synthesis(s) => s,
+            e => SynthError { errors: vec![e] },
+        }
+    }
+}
+
+impl From<SynthError> for Error {
+    fn from(e: SynthError) -> Self {
+        Error::Synthesis(e)
     }
 }
 

@@ -208,3 +208,28 @@ impl ResourceHandle {
         crate::Prop::Reference(self.clone())
     }
 }
+
+/// What a stack can add rules to: a [`SecurityGroup`] (one a stack creates; the stack
+/// must be its creator, checked at the call). Nothing else implements it, and nothing
+/// can: an [`ExternalGroup`] (an id, a parameter, an SSM parameter) is read-only by
+/// design — adding rules to a group from outside is the shared-group rollback hazard.
+#[diagnostic::on_unimplemented(
+    message = "ringfence adds rules only to a `SecurityGroup` a stack creates, not to `{Self}`",
+    label = "read-only: a group from outside the app",
+    note = "give this stack's workloads a group of their own (`Stack::security_group`) and put the rule there; `{Self}` can still be a rule's peer (`Peer::group`) or a member of a group set"
+)]
+pub trait RuleTarget: rule_target::Sealed {
+    /// The group.
+    fn group(&self) -> &SecurityGroup;
+}
+
+impl RuleTarget for SecurityGroup {
+    fn group(&self) -> &SecurityGroup {
+        self
+    }
+}
+
+mod rule_target {
+    pub trait Sealed {}
+    impl Sealed for super::SecurityGroup {}
+}

@@ -74,7 +74,9 @@ mod validate;
 
 pub use app::App;
 pub use error::{Error, Result, SynthError};
-pub use handles::{ExternalGroup, GroupRef, GroupSet, ParameterHandle, ResourceHandle, SecurityGroup};
+pub use handles::{
+    ExternalGroup, GroupRef, GroupSet, ParameterHandle, ResourceHandle, RuleTarget, SecurityGroup,
+};
 pub use ipnet;
 pub use network::handles::{NetworkAcl, Subnet, Subnets, Vpc};
 pub use network::nacl::{GatewayService, NaclRule, EPHEMERAL_PORTS, NACL_RULE_NUMBERS};
@@ -89,4 +91,4 @@ pub use ringfence_analyze as analyze;
 pub use ringfence_cfn as cfn;
 pub use role::Role;
 pub use stack::{Shareable, Stack, Suppressible, MAX_GROUPS_PER_INTERFACE};
-pub use synth::{Assembly, StackArtifact, SynthTimings, WriteSummary};
+pub use synth::{Assembly, Formats, StackArtifact, SynthTimings, WriteSummary};

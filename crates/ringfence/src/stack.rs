@@ -13,7 +13,7 @@ use crate::network::handles::VpcTarget;
 use crate::peer::PeerKind;
 use crate::{
     validate, Attributes, Error, ExternalGroup, GroupRef, GroupSet, ParameterHandle, Peer, Port, Props,
-    ResourceHandle, Role, SecurityGroup, Vpc, VpcSpec,
+    ResourceHandle, Role, RuleTarget, SecurityGroup, Vpc, VpcSpec,
 };
 
 /// Most security groups one network interface can be in (5 by default, 16 after a quota
@@ -121,30 +121,30 @@ impl Stack {
     /// this stack; `description` says why, for the next reviewer.
     pub fn allow_ingress(
         &mut self,
-        group: &SecurityGroup,
+        group: &impl RuleTarget,
         peer: Peer,
         port: Port,
         description: &str,
     ) -> Result<(), Error> {
-        self.add_rule(group, Direction::Ingress, peer, port, description)
+        self.add_rule(group.group(), Direction::Ingress, peer, port, description)
     }
 
     /// Lets the members of `group` reach `peer` on `port`. `group` must be created by
     /// this stack.
     pub fn allow_egress(
         &mut self,
-        group: &SecurityGroup,
+        group: &impl RuleTarget,
         peer: Peer,
         port: Port,
         description: &str,
     ) -> Result<(), Error> {
-        self.add_rule(group, Direction::Egress, peer, port, description)
+        self.add_rule(group.group(), Direction::Egress, peer, port, description)
     }
 
     /// Lets the members of `group` send any IPv4 traffic anywhere. Least privilege says
     /// not to; the `reason` is the rule's description, so the exception is reviewed.
-    pub fn allow_all_outbound(&mut self, group: &SecurityGroup, reason: &str) -> Result<(), Error> {
-        self.add_rule(group, Direction::Egress, Peer::any_ipv4(), Port::ALL_TRAFFIC, reason)
+    pub fn allow_all_outbound(&mut self, group: &impl RuleTarget, reason: &str) -> Result<(), Error> {
+        self.add_rule(group.group(), Direction::Egress, Peer::any_ipv4(), Port::ALL_TRAFFIC, reason)
     }
 
     pub(crate) fn add_rule(

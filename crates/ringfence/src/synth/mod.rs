@@ -11,7 +11,7 @@ mod resolve;
 mod write;
 
 pub use assembly::{Assembly, StackArtifact, SynthTimings};
-pub use write::WriteSummary;
+pub use write::{Formats, WriteSummary};
 
 use crate::model::AppState;
 use crate::SynthError;

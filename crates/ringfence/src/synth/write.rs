@@ -13,7 +13,7 @@ use crate::Error;
 
 impl Assembly {
     /// Writes `manifest.json` and `<stack>.template.json` for every stack into `dir`
-    /// (created if missing), and `<stack>.template.yaml` too when `yaml` is true, without
+    /// (created if missing), and `<stack>.template.yaml` too for [`Formats::JsonAndYaml`], without
     /// ever losing a file that ringfence did not write.
     ///
     /// - **Only its own files.** The previous write's `manifest.json` is the record of
@@ -53,7 +53,7 @@ impl Assembly {
     /// once may fail (never lose a file that is not theirs).
     ///
     /// ```
-    /// use ringfence::{App, Error, SubnetGroup, VpcSpec};
+    /// use ringfence::{App, Error, Formats, SubnetGroup, VpcSpec};
     /// let app = App::new("shop");
     /// let mut web = app.stack("web")?;
     /// web.vpc("main", VpcSpec::new("10.0.0.0/16")?.subnets(SubnetGroup::isolated("data", 24)))?;
@@ -61,9 +61,9 @@ impl Assembly {
     /// let dir = std::env::temp_dir().join(format!("ringfence-doc-write-{}", std::process::id()));
     /// std::fs::create_dir_all(&dir)?;
     /// std::fs::write(dir.join("legacy.template.json"), "{}")?; // not ringfence's
-    /// let first = assembly.write(&dir, false)?;
+    /// let first = assembly.write(&dir, Formats::Json)?;
     /// assert_eq!((first.written, first.unchanged), (2, 0)); // the manifest and one template
-    /// let again = assembly.write(&dir, false)?;
+    /// let again = assembly.write(&dir, Formats::Json)?;
     /// assert_eq!((again.written, again.unchanged), (0, 2));
     /// assert!(dir.join("legacy.template.json").exists()); // never removed
     ///
@@ -72,7 +72,7 @@ impl Assembly {
     /// std::fs::create_dir_all(&other)?;
     /// let ours = assembly.stacks()[0].template_file();
     /// std::fs::write(other.join(&ours), "{}")?;
-    /// match assembly.write(&other, false) {
+    /// match assembly.write(&other, Formats::Json) {
     ///     Err(Error::WouldOverwrite { files, .. }) => assert_eq!(files, [ours]),
     ///     other => panic!("{other:?}"),
     /// }
@@ -80,7 +80,8 @@ impl Assembly {
     /// # std::fs::remove_dir_all(&dir).ok();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn write(&self, dir: &Path, yaml: bool) -> Result<WriteSummary, Error> {
+    pub fn write(&self, dir: &Path, formats: impl Into<Formats>) -> Result<WriteSummary, Error> {
+        let yaml = formats.into() == Formats::JsonAndYaml;
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         let folder = Folder::scan(dir)?;
         let planned: Vec<Planned> = self
@@ -178,6 +179,29 @@ impl Assembly {
             remove_if_there(&journal)?;
         }
         Ok(summary)
+    }
+}
+
+/// Which template files [`Assembly::write`] and [`App::synth_to`](crate::App::synth_to)
+/// write beside `manifest.json`. A `bool` converts too (`true`: JSON and YAML), for
+/// code written before this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Formats {
+    /// `<stack>.template.json` only (what the CDK CLI reads).
+    #[default]
+    Json,
+    /// `<stack>.template.json` and `<stack>.template.yaml`, for readers who review YAML.
+    JsonAndYaml,
+}
+
+impl From<bool> for Formats {
+    fn from(yaml: bool) -> Formats {
+        if yaml {
+            Formats::JsonAndYaml
+        } else {
+            Formats::Json
+        }
     }
 }
 
