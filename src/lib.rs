@@ -42,14 +42,14 @@ pub fn run(build: impl FnOnce(&ExampleArgs) -> Result<App, Error>) -> ExitCode {
         Ok(assembly) => {
             print!("{}", summary(&format!("{} ({})", app.name(), args.env), &assembly));
             let warnings: Vec<_> = assembly.warnings().collect();
-            let notes = assembly
+            let notes: Vec<_> = assembly
                 .findings()
                 .iter()
-                .filter(|f| f.severity == ringfence::analyze::Severity::Info)
-                .count();
-            println!("checks: {} warnings, {notes} notes", warnings.len());
-            for w in warnings {
-                println!("  {w}");
+                .filter(|f| f.suppressed.is_none() && f.severity == ringfence::analyze::Severity::Info)
+                .collect();
+            println!("checks: {} warnings, {} notes", warnings.len(), notes.len());
+            for f in warnings.into_iter().chain(notes) {
+                println!("  {f}");
             }
             println!("wrote {}", args.out.display());
             ExitCode::SUCCESS

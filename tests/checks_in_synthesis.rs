@@ -48,7 +48,8 @@ fn a_suppressed_finding_is_kept_with_its_reason() {
 #[test]
 fn suppressions_are_checked() {
     let (app, mut s, jump) = app_with_open_ssh();
-    assert!(matches!(s.suppress(&jump, "RF999", "x"), Err(Error::InvalidResourceId { kind: "check", .. })));
+    let e = s.suppress(&jump, "RF999", "x").unwrap_err();
+    assert!(e.to_string().starts_with("jump/jump: `RF999` is not a check id; checks are RF"), "{e}");
     assert!(matches!(s.suppress(&jump, "RF301", " "), Err(Error::InvalidDescription { .. })));
     let mut other = app.stack("other").unwrap();
     assert!(matches!(other.suppress(&jump, "RF301", "not mine"), Err(Error::ForeignObject { .. })));

@@ -353,7 +353,7 @@ fn parameters_belong_to_their_stack() {
     let e = bot.allow_egress(&own, Peer::group(&legacy), Port::HTTPS, "monolith").unwrap_err();
     says(&e, "chat-bot: `network/legacy` is a parameter of stack `chat-network` and exists only there; declare the parameter in this stack too, with group_parameter or group_from_ssm");
     says(&bot.group_set("tasks", [&legacy]).unwrap_err(), "chat-bot: `network/legacy` is a parameter of stack `chat-network` and exists only there; declare the parameter in this stack too, with group_parameter or group_from_ssm");
-    says(&net.group_from_ssm("x", "not a name!", "d").unwrap_err(), "network/x: `not a name!` is not a valid SSM parameter name id; use letters, digits and _.-/, e.g. `/platform/bots/security-group-id`");
+    says(&net.group_from_ssm("x", "not a name!", "d").unwrap_err(), "network/x: `not a name!` is not an SSM parameter name; use letters, digits and _.-/, e.g. `/platform/bots/security-group-id`");
 }
 
 #[test]

@@ -108,10 +108,7 @@ fn every_schema_target_on_another_stacks_object_is_refused_and_on_its_own_accept
                 own.unwrap_or_else(|e| panic!("{resource_type} on its own objects: {e}"));
             } else {
                 let e = own.unwrap_err();
-                assert!(
-                    matches!(&e, Error::InvalidResourceId { construct, .. } if construct == "bot/own"),
-                    "{e}"
-                );
+                assert!(matches!(&e, Error::InvalidValue { construct, .. } if construct == "bot/own"), "{e}");
                 assert!(e.to_string().contains("the escape hatch cannot target"), "{e}");
             }
             checked += 1;
@@ -164,7 +161,7 @@ fn a_typed_handle_of_the_wrong_kind_is_refused() {
     let o = objects(&mut net, "10.0.0.0/16");
     let e = net.resource("more", "AWS::EC2::VPCCidrBlock", Props::new().set("VpcId", &o.group)).unwrap_err();
     assert!(
-        matches!(&e, Error::InvalidResourceId { construct, kind: "VPC", .. } if construct == "network/more"),
+        matches!(&e, Error::InvalidValue { construct, what, .. } if construct == "network/more" && what == "a VPC"),
         "{e}"
     );
     assert!(e.to_string().contains("`VpcId` takes a VPC, and `network/shared` is a security group"), "{e}");

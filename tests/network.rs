@@ -561,7 +561,7 @@ mod endpoints {
         let e = net
             .interface_endpoint("bad", "ECR API", &vpc.subnet_group("app").unwrap(), [&tasks])
             .unwrap_err();
-        assert!(matches!(e, Error::InvalidResourceId { .. }), "{e}");
+        assert!(matches!(&e, Error::InvalidValue { what, .. } if what == "an endpoint service name"), "{e}");
     }
 }
 

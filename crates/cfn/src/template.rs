@@ -351,8 +351,21 @@ impl Template {
 
     /// The template as YAML, intrinsics in long form (`Fn::GetAtt:`), which
     /// CloudFormation reads as it reads the JSON.
+    ///
+    /// The format version is quoted: unquoted, `2010-09-09` is a date to YAML 1.1
+    /// readers such as PyYAML.
+    ///
+    /// ```
+    /// let yaml = ringfence_cfn::Template::new("demo").to_yaml();
+    /// assert!(yaml.starts_with("AWSTemplateFormatVersion: '2010-09-09'\n"), "{yaml}");
+    /// ```
     pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(self).unwrap_or_default()
+        let yaml = serde_yaml::to_string(self).unwrap_or_default();
+        let unquoted = concat!("AWSTemplateFormatVersion: ", "2010-09-09", "\n");
+        match yaml.strip_prefix(unquoted) {
+            Some(rest) => format!("AWSTemplateFormatVersion: '{FORMAT_VERSION}'\n{rest}"),
+            None => yaml,
+        }
     }
 }
 
@@ -399,7 +412,7 @@ mod tests {
 
     #[test]
     fn yaml_layout() {
-        let expected = "AWSTemplateFormatVersion: 2010-09-09
+        let expected = "AWSTemplateFormatVersion: '2010-09-09'
 Description: A sample
 Resources:
   Vpc:

@@ -198,6 +198,20 @@ pub enum Error {
         /// The expected form.
         hint: String,
     },
+    /// A value that is not of the kind the call takes: an unknown check id, an SSM
+    /// parameter name or value type AWS would reject, an endpoint service name, an
+    /// object of the wrong kind in an escape-hatch property.
+    #[error("{construct}: `{value}` is not {what}; {hint}")]
+    InvalidValue {
+        /// The call or construct that was given it.
+        construct: String,
+        /// What was expected, with its article: `a check id`, `an SSM parameter name`.
+        what: String,
+        /// The text (or object) given.
+        value: String,
+        /// What to give instead.
+        hint: String,
+    },
     /// A security group name AWS would reject.
     #[error("{construct}: group name `{name}` {problem}; {hint}")]
     InvalidGroupName {

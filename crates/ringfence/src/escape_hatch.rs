@@ -129,9 +129,9 @@ fn check_kind(
         return Ok(());
     }
     let given = kind.map_or("an escape-hatch resource", NetworkObject::noun);
-    Err(Error::InvalidResourceId {
+    Err(Error::InvalidValue {
         construct: construct.to_owned(),
-        kind: target.object.noun(),
+        what: format!("a {}", target.object.noun()), // every noun starts with a consonant sound
         value: path.to_owned(),
         hint: format!(
             "`{}` takes a {}, and `{path}` is {}{given}; the escape hatch cannot target a {} the typed API does not hand out",

@@ -114,6 +114,8 @@ pub(crate) trait Cidr:
     const FAMILY: &'static str;
     const HOST_PREFIX: u8;
     const EXAMPLE: &'static str;
+    /// Whether `text` is a CIDR of the other family (for a hint).
+    fn other_family(text: &str) -> bool;
     fn trunc(&self) -> Self;
 }
 
@@ -122,6 +124,9 @@ impl Cidr for Ipv4Net {
     const FAMILY: &'static str = "IPv4";
     const HOST_PREFIX: u8 = 32;
     const EXAMPLE: &'static str = "10.0.0.0/16";
+    fn other_family(text: &str) -> bool {
+        text.parse::<Ipv6Net>().is_ok() || text.parse::<Ipv6Addr>().is_ok()
+    }
     fn trunc(&self) -> Self {
         Ipv4Net::trunc(self)
     }
@@ -132,6 +137,9 @@ impl Cidr for Ipv6Net {
     const FAMILY: &'static str = "IPv6";
     const HOST_PREFIX: u8 = 128;
     const EXAMPLE: &'static str = "2001:db8::/32";
+    fn other_family(text: &str) -> bool {
+        text.parse::<Ipv4Net>().is_ok() || text.parse::<Ipv4Addr>().is_ok()
+    }
     fn trunc(&self) -> Self {
         Ipv6Net::trunc(self)
     }
@@ -147,15 +155,34 @@ pub(crate) fn parse_cidr<N: Cidr>(call: &str, text: &str) -> Result<N, Error> {
             corrected: net.trunc().to_string(),
         }),
         Err(e) => {
-            let hint = match text.parse::<N::Addr>() {
-                Ok(addr) => format!("did you mean `{addr}/{}`?", N::HOST_PREFIX),
-                Err(_) => format!("write an address and a prefix length, e.g. `{}`", N::EXAMPLE),
+            let prefix = text.split_once('/').filter(|(addr, _)| addr.parse::<N::Addr>().is_ok());
+            let (reason, hint) = if N::other_family(text) {
+                let other = if N::FAMILY == "IPv4" { "IPv6" } else { "IPv4" };
+                (
+                    format!("it is an {other} CIDR"),
+                    if call == "VpcSpec::new" {
+                        "give the VPC's IPv4 range here, and ask for an Amazon-provided IPv6 block with `.ipv6()`".to_owned()
+                    } else {
+                        format!("use the {other} call (e.g. `Peer::{}`)", other.to_ascii_lowercase())
+                    },
+                )
+            } else if let Some((_, len)) = prefix {
+                (
+                    format!("the prefix length `/{len}` is not 0 to {}", N::HOST_PREFIX),
+                    format!("{} prefixes are /0 to /{}, e.g. `{}`", N::FAMILY, N::HOST_PREFIX, N::EXAMPLE),
+                )
+            } else {
+                let hint = match text.parse::<N::Addr>() {
+                    Ok(addr) => format!("did you mean `{addr}/{}`?", N::HOST_PREFIX),
+                    Err(_) => format!("write an address and a prefix length, e.g. `{}`", N::EXAMPLE),
+                };
+                (e.to_string(), hint)
             };
             Err(Error::InvalidCidr {
                 construct: call.to_owned(),
                 value: text.to_owned(),
                 family: N::FAMILY,
-                reason: e.to_string(),
+                reason,
                 hint,
             })
         }
@@ -199,6 +226,23 @@ mod tests {
             Peer::ipv6("2001:db8::1/64"),
             Err(Error::HostBitsSet { ref corrected, .. }) if corrected == "2001:db8::/64"
         ));
+    }
+
+    #[test]
+    fn the_other_family_and_long_prefixes_are_named() {
+        let e = Peer::ipv4("10.0.0.0/33").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Peer::ipv4: `10.0.0.0/33` is not a valid IPv4 CIDR (the prefix length `/33` is not 0 to 32); IPv4 prefixes are /0 to /32, e.g. `10.0.0.0/16`"
+        );
+        let e = crate::VpcSpec::new("2001:db8::/56").unwrap_err();
+        assert!(e.to_string().contains("(it is an IPv6 CIDR)"), "{e}");
+        assert!(e.to_string().contains("`.ipv6()`"), "{e}");
+        let e = Peer::ipv6("10.0.0.0/8").unwrap_err();
+        assert!(
+            e.to_string().ends_with("(it is an IPv4 CIDR); use the IPv4 call (e.g. `Peer::ipv4`)"),
+            "{e}"
+        );
     }
 
     #[test]

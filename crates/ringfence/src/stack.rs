@@ -324,9 +324,9 @@ impl Stack {
                 && value_type.split("::").count() >= 3
                 && value_type.chars().all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '<' || c == '>'));
         if !type_ok {
-            return Err(Error::InvalidResourceId {
+            return Err(Error::InvalidValue {
                 construct: self.path(id),
-                kind: "SSM parameter value type",
+                what: "an SSM parameter value type".into(),
                 value: value_type.to_owned(),
                 hint: "use String, List<String> or an AWS-specific type such as AWS::EC2::Image::Id".into(),
             });
@@ -497,9 +497,9 @@ impl Stack {
         })?;
         if ringfence_analyze::check(check).is_none() {
             let known: Vec<&str> = ringfence_analyze::CHECKS.iter().map(|c| c.id).collect();
-            return Err(Error::InvalidResourceId {
+            return Err(Error::InvalidValue {
                 construct: path,
-                kind: "check",
+                what: "a check id".into(),
                 value: check.to_owned(),
                 hint: format!("checks are {}", known.join(", ")),
             });
@@ -642,9 +642,9 @@ fn check_ssm_name(construct: &str, ssm_name: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::InvalidResourceId {
+        Err(Error::InvalidValue {
             construct: construct.to_owned(),
-            kind: "SSM parameter name",
+            what: "an SSM parameter name".into(),
             value: ssm_name.to_owned(),
             hint: "use letters, digits and _.-/, e.g. `/platform/bots/security-group-id`".into(),
         })

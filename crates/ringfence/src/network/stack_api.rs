@@ -213,9 +213,9 @@ impl Stack {
         let ok = !service.is_empty()
             && service.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
         if !ok {
-            return Err(Error::InvalidResourceId {
+            return Err(Error::InvalidValue {
                 construct: path,
-                kind: "endpoint service",
+                what: "an endpoint service name".into(),
                 value: service.to_owned(),
                 hint: "give the service part of the name, e.g. `ecr.api` for com.amazonaws.<region>.ecr.api"
                     .into(),
