@@ -1,11 +1,13 @@
 //! Findings: what a check reports, where, how bad, and what to do.
 
 use std::fmt;
+use std::sync::Arc;
 
 use ringfence_cfn::Value;
 use serde::Serialize;
 
 use crate::model::{props_get, Location, Model};
+use crate::suite::SuiteTemplate;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -109,20 +111,95 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Builds findings at a location, applying the suppressions of the resource's Metadata:
-/// `Metadata: { ringfence: { suppress: [ { id: RF301, reason: "…" } ] } }`.
-pub(crate) struct Reporter<'m, 'a> {
-    pub model: &'m Model<'a>,
-    pub findings: Vec<Finding>,
+/// Where a finding is, as the checks record it: most findings borrow their location
+/// from the model, so a large suite's findings copy no logical id or path.
+pub(crate) enum At<'m> {
+    /// A location of the model (a group, a rule, an entry…).
+    Model(&'m Location),
+    /// A location made for the finding (a value inside a rule, a suppression).
+    Owned(Box<Location>),
+    /// A whole template (an index into the suite).
+    Template(usize),
+    /// A path of a template outside any resource (a reader's note).
+    TemplatePath(Box<(usize, String)>),
 }
 
-impl<'m, 'a> Reporter<'m, 'a> {
-    pub fn new(model: &'m Model<'a>) -> Self {
-        Reporter { model, findings: Vec::new() }
+impl<'m> From<&'m Location> for At<'m> {
+    fn from(at: &'m Location) -> Self {
+        At::Model(at)
+    }
+}
+
+impl From<Location> for At<'_> {
+    fn from(at: Location) -> Self {
+        At::Owned(Box::new(at))
+    }
+}
+
+impl At<'_> {
+    pub(crate) fn stack(&self) -> usize {
+        match self {
+            At::Model(at) => at.stack,
+            At::Owned(at) => at.stack,
+            At::Template(stack) => *stack,
+            At::TemplatePath(at) => at.0,
+        }
+    }
+
+    pub(crate) fn logical_id(&self) -> &str {
+        match self {
+            At::Model(at) => at.id.as_str(),
+            At::Owned(at) => at.id.as_str(),
+            At::Template(_) | At::TemplatePath(_) => "",
+        }
+    }
+
+    pub(crate) fn path(&self) -> &str {
+        match self {
+            At::Model(at) => &at.path,
+            At::Owned(at) => &at.path,
+            At::Template(_) => "",
+            At::TemplatePath(at) => &at.1,
+        }
+    }
+}
+
+/// A finding as the checks record it, in 48 bytes: its location borrowed from the model,
+/// its check, message and hint shared with the finding reported just before it when
+/// they are the same (a check over many rules says the same thing many times), its
+/// suppression borrowed from the template. [`Findings`](crate::Findings) shows them as
+/// [`FindingRef`](crate::FindingRef)s.
+pub(crate) struct Found<'m> {
+    pub at: At<'m>,
+    pub says: Arc<Says>,
+    pub suppressed: Option<&'m str>,
+    /// Its place in the order the checks reported it, so that sorting keeps that order
+    /// among findings that compare equal.
+    pub seq: u32,
+    pub severity: Severity,
+}
+
+/// What a finding says: its check, message and hint.
+pub(crate) struct Says {
+    pub check: &'static str,
+    pub message: Box<str>,
+    pub hint: Box<str>,
+}
+
+/// Builds findings at a location, applying the suppressions of the resource's Metadata:
+/// `Metadata: { ringfence: { suppress: [ { id: RF301, reason: "…" } ] } }`.
+pub(crate) struct Reporter<'m> {
+    pub model: &'m Model<'m>,
+    pub found: Vec<Found<'m>>,
+}
+
+impl<'m> Reporter<'m> {
+    pub fn new(model: &'m Model<'m>) -> Self {
+        Reporter { model, found: Vec::new() }
     }
 
     /// Reports check `id` at `at`, with its default severity.
-    pub fn report(&mut self, id: &'static str, at: &Location, message: String, hint: &str) {
+    pub fn report(&mut self, id: &'static str, at: impl Into<At<'m>>, message: String, hint: &str) {
         let severity = check(id).map_or(Severity::Error, |c| c.severity);
         self.report_as(id, severity, at, message, hint);
     }
@@ -136,18 +213,7 @@ impl<'m, 'a> Reporter<'m, 'a> {
         message: String,
         hint: &str,
     ) {
-        let t = &self.model.resolver.suite().templates()[stack];
-        self.findings.push(Finding {
-            check: id,
-            severity,
-            template: t.stack.clone(),
-            source: t.source.clone(),
-            logical_id: String::new(),
-            path: String::new(),
-            message,
-            hint: hint.to_owned(),
-            suppressed: None,
-        });
+        self.push(id, severity, At::Template(stack), &message, hint, None);
     }
 
     /// Reports with a severity other than the check's default.
@@ -155,39 +221,57 @@ impl<'m, 'a> Reporter<'m, 'a> {
         &mut self,
         id: &'static str,
         severity: Severity,
-        at: &Location,
+        at: impl Into<At<'m>>,
         message: String,
         hint: &str,
     ) {
-        let t = &self.model.resolver.suite().templates()[at.stack];
-        let suppressed = suppression(t.template.resources.get(&at.id).map(|r| &r.metadata), id);
-        self.findings.push(Finding {
-            check: id,
-            severity,
-            template: t.stack.clone(),
-            source: t.source.clone(),
-            logical_id: at.id.to_string(),
-            path: at.path.to_string(),
-            message,
-            hint: hint.to_owned(),
-            suppressed: suppressed.flatten(),
-        });
+        let at = at.into();
+        let templates: &'m [SuiteTemplate] = self.model.resolver.suite().templates();
+        let t = &templates[at.stack()];
+        let suppressed = match &at {
+            At::Model(Location { id, .. }) => t.template.resources.get(id),
+            At::Owned(loc) => t.template.resources.get(&loc.id),
+            At::Template(_) | At::TemplatePath(_) => None,
+        }
+        .and_then(|r| suppression(&r.metadata, id));
+        self.push(id, severity, at, &message, hint, suppressed.flatten());
+    }
+
+    /// Records a finding as it is given.
+    pub fn push(
+        &mut self,
+        check: &'static str,
+        severity: Severity,
+        at: At<'m>,
+        message: &str,
+        hint: &str,
+        suppressed: Option<&'m str>,
+    ) {
+        let says = match self.found.last() {
+            Some(last)
+                if last.says.check == check && *last.says.message == *message && *last.says.hint == *hint =>
+            {
+                Arc::clone(&last.says)
+            }
+            _ => Arc::new(Says { check, message: message.into(), hint: hint.into() }),
+        };
+        self.found.push(Found { at, says, suppressed, seq: 0, severity });
     }
 }
 
 /// The suppressions of one resource: `(id, reason)`, reason `None` when missing.
-pub(crate) fn suppressions(metadata: &ringfence_cfn::Map) -> Vec<(String, Option<String>)> {
+pub(crate) fn suppressions(metadata: &ringfence_cfn::Map) -> Vec<(&str, Option<&str>)> {
     let Some(rf) = metadata.get("ringfence") else { return Vec::new() };
     let Some(Value::List(items)) = props_get(rf, "suppress") else { return Vec::new() };
     items
         .iter()
         .filter_map(|item| {
             let id = match props_get(item, "id") {
-                Some(Value::String(s)) => s.clone(),
+                Some(Value::String(s)) => s.as_str(),
                 _ => return None,
             };
             let reason = match props_get(item, "reason") {
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
                 _ => None,
             };
             Some((id, reason))
@@ -197,7 +281,10 @@ pub(crate) fn suppressions(metadata: &ringfence_cfn::Map) -> Vec<(String, Option
 
 /// `Some(Some(reason))` when suppressed with a reason, `Some(None)` when suppressed
 /// without one (which does not count), `None` when not suppressed.
-fn suppression(metadata: Option<&ringfence_cfn::Map>, id: &str) -> Option<Option<String>> {
-    let s = suppressions(metadata?);
-    s.into_iter().find(|(i, _)| i == id).map(|(_, reason)| reason)
+fn suppression<'t>(metadata: &'t ringfence_cfn::Map, id: &str) -> Option<Option<&'t str>> {
+    if !metadata.contains_key("ringfence") {
+        return None;
+    }
+    let s = suppressions(metadata);
+    s.into_iter().find(|(i, _)| *i == id).map(|(_, reason)| reason)
 }

@@ -10,7 +10,9 @@
 //!   routes and associations, each with the template that declares it;
 //! - [`analyze`]: the checks ([`CHECKS`]), each finding with a stable id, a severity,
 //!   its template, logical id and property path, a message and a hint; suppressions
-//!   (with a reason) come from resource `Metadata` and are listed, never dropped.
+//!   (with a reason) come from resource `Metadata` and are listed, never dropped;
+//!   [`Findings`] holds the same findings compactly, borrowed from the model, for tools
+//!   that report very many.
 //!
 //! ```
 //! use ringfence_analyze::{analyze, Severity, Suite};
@@ -58,4 +60,4 @@ pub use model::{
 };
 pub use suite::{Obj, Resolver, Suite, SuiteTemplate};
 
-pub use report::{analyze, analyze_model, Report};
+pub use report::{analyze, analyze_model, FindingRef, Findings, Report};

@@ -411,37 +411,50 @@ impl<'a> Model<'a> {
         let templates = suite.templates();
         let parts = crate::parallel::chunks(templates.len(), |range| {
             let mut parts = Parts::default();
+            parts.reserve(&workloads, &templates[range.clone()]);
             for stack in range {
                 parts.add_template(&resolver, &workloads, stack, &templates[stack]);
             }
             parts
         });
+        // One share (a small suite, or one large template) becomes the model as it is;
+        // several are moved into vectors made to measure, each share freed once moved.
+        let mut shares = parts.into_iter();
+        let mut first = shares.next().unwrap_or_default();
+        let rest: Vec<Parts> = shares.collect();
+        if !rest.is_empty() {
+            first.reserve_more(&rest);
+            for p in rest {
+                first.append(p);
+            }
+        }
+        let Parts {
+            groups,
+            rules,
+            workloads,
+            subnets,
+            nacls,
+            nacl_entries,
+            route_tables,
+            routes,
+            associations,
+            network_changes,
+        } = first;
         let mut m = Model {
             resolver,
-            groups: Vec::new(),
-            rules: Vec::new(),
-            workloads: Vec::new(),
-            subnets: Vec::new(),
-            nacls: Vec::new(),
-            nacl_entries: Vec::new(),
-            route_tables: Vec::new(),
-            routes: Vec::new(),
-            associations: Vec::new(),
-            network_changes: Vec::new(),
+            groups,
+            rules,
+            workloads,
+            subnets,
+            nacls,
+            nacl_entries,
+            route_tables,
+            routes,
+            associations,
+            network_changes,
             group_index: HashMap::default(),
         };
-        for p in parts {
-            m.groups.extend(p.groups);
-            m.rules.extend(p.rules);
-            m.workloads.extend(p.workloads);
-            m.subnets.extend(p.subnets);
-            m.nacls.extend(p.nacls);
-            m.nacl_entries.extend(p.nacl_entries);
-            m.route_tables.extend(p.route_tables);
-            m.routes.extend(p.routes);
-            m.associations.extend(p.associations);
-            m.network_changes.extend(p.network_changes);
-        }
+        m.group_index.reserve(m.groups.len());
         for (i, g) in m.groups.iter().enumerate() {
             m.group_index.entry((g.at.stack, g.at.id.clone())).or_insert(i);
         }
@@ -541,6 +554,100 @@ struct Parts {
 type WorkloadPaths<'w> = HashMap<&'w str, (&'w [&'w str], &'w [&'w str])>;
 
 impl Parts {
+    /// Makes room for what `templates` add, counted first: a vector that grows by
+    /// doubling holds up to twice its items and is copied at each step (a template of
+    /// 285,000 inline rules would leave room for 524,288).
+    fn reserve(&mut self, workloads: &WorkloadPaths<'_>, templates: &[SuiteTemplate]) {
+        let mut n = Parts::default().lens();
+        for res in templates.iter().flat_map(|t| t.template.resources.values()) {
+            let props = &res.properties;
+            let list = |key: &str| match props.get(key) {
+                Some(Value::List(items)) => items.len(),
+                _ => 0,
+            };
+            match res.resource_type.as_str() {
+                "AWS::EC2::SecurityGroup" => {
+                    n[0] += 1;
+                    n[1] += list("SecurityGroupIngress") + list("SecurityGroupEgress");
+                }
+                "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => n[1] += 1,
+                "AWS::EC2::Subnet" => n[3] += 1,
+                "AWS::EC2::NetworkAcl" => n[4] += 1,
+                "AWS::EC2::NetworkAclEntry" => n[5] += 1,
+                "AWS::EC2::RouteTable" => n[6] += 1,
+                "AWS::EC2::Route" => n[7] += 1,
+                "AWS::EC2::SubnetNetworkAclAssociation" | "AWS::EC2::SubnetRouteTableAssociation" => {
+                    n[8] += 1
+                }
+                _ => {}
+            }
+            if workloads.contains_key(res.resource_type.as_str()) {
+                n[2] += 1;
+            }
+            for target in network_targets(&res.resource_type) {
+                n[9] += match props.get(target.property) {
+                    None | Some(Value::Null) => 0,
+                    Some(Value::List(items)) => items.len(),
+                    Some(_) => 1,
+                };
+            }
+        }
+        self.reserve_lens(n);
+    }
+
+    /// Makes room for the items of `others` too.
+    fn reserve_more(&mut self, others: &[Parts]) {
+        let mut n = Parts::default().lens();
+        for o in others {
+            for (n, l) in n.iter_mut().zip(o.lens()) {
+                *n += l;
+            }
+        }
+        self.reserve_lens(n);
+    }
+
+    fn lens(&self) -> [usize; 10] {
+        [
+            self.groups.len(),
+            self.rules.len(),
+            self.workloads.len(),
+            self.subnets.len(),
+            self.nacls.len(),
+            self.nacl_entries.len(),
+            self.route_tables.len(),
+            self.routes.len(),
+            self.associations.len(),
+            self.network_changes.len(),
+        ]
+    }
+
+    fn reserve_lens(&mut self, n: [usize; 10]) {
+        self.groups.reserve_exact(n[0]);
+        self.rules.reserve_exact(n[1]);
+        self.workloads.reserve_exact(n[2]);
+        self.subnets.reserve_exact(n[3]);
+        self.nacls.reserve_exact(n[4]);
+        self.nacl_entries.reserve_exact(n[5]);
+        self.route_tables.reserve_exact(n[6]);
+        self.routes.reserve_exact(n[7]);
+        self.associations.reserve_exact(n[8]);
+        self.network_changes.reserve_exact(n[9]);
+    }
+
+    /// Moves the items of `other` after these.
+    fn append(&mut self, other: Parts) {
+        self.groups.extend(other.groups);
+        self.rules.extend(other.rules);
+        self.workloads.extend(other.workloads);
+        self.subnets.extend(other.subnets);
+        self.nacls.extend(other.nacls);
+        self.nacl_entries.extend(other.nacl_entries);
+        self.route_tables.extend(other.route_tables);
+        self.routes.extend(other.routes);
+        self.associations.extend(other.associations);
+        self.network_changes.extend(other.network_changes);
+    }
+
     fn add_template(
         &mut self,
         r: &Resolver<'_>,

@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod key;
 mod locate;
 mod map;
 mod names;
@@ -42,7 +43,7 @@ mod value;
 
 pub use error::NameError;
 pub use locate::{locate, locate_all, KeyPath, Step};
-pub use map::Map;
+pub use map::{Entries, IntoEntries, Map};
 pub use names::{ExportName, LogicalId, StackName};
 pub use read::{NoteKind, Parsed, ReadError, ReadNote};
 pub use template::{Output, Parameter, Policy, Resource, Template, FORMAT_VERSION};

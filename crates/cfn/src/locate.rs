@@ -128,27 +128,46 @@ impl fmt::Display for KeyPath {
 /// assert_eq!(locate(json, &paths), [Some(1), Some(3), None]);
 /// ```
 pub fn locate(text: &str, paths: &[KeyPath]) -> Vec<Option<usize>> {
-    locate_all(text, paths).into_iter().map(|lines| lines.last().copied()).collect()
+    let mut last: Vec<Option<usize>> = Vec::new();
+    let ends = scan(text, paths, |nodes, node, line| {
+        if last.is_empty() {
+            last = vec![None; nodes];
+        }
+        last[node] = Some(line);
+    });
+    ends.into_iter().map(|n| n.and_then(|n| last.get(n as usize).copied().flatten())).collect()
 }
 
 /// Every line where `text` declares each path, in order: two for a key declared twice.
 pub fn locate_all(text: &str, paths: &[KeyPath]) -> Vec<Vec<usize>> {
+    let mut by_node: Vec<Vec<usize>> = Vec::new();
+    let ends = scan(text, paths, |nodes, node, line| {
+        if by_node.is_empty() {
+            by_node = vec![Vec::new(); nodes];
+        }
+        by_node[node].push(line);
+    });
+    ends.into_iter().map(|n| n.and_then(|n| by_node.get(n as usize).cloned()).unwrap_or_default()).collect()
+}
+
+/// Scans `text` once for `paths`, calling `found(nodes, node, line)` for each
+/// declaration of a path's end in the order of the text; returns each path's node.
+fn scan(text: &str, paths: &[KeyPath], mut found: impl FnMut(usize, usize, usize)) -> Vec<Option<u32>> {
     let (trie, ends) = Trie::new(paths);
     if trie.terminal.iter().all(|t| !t) {
-        return vec![Vec::new(); paths.len()];
+        return ends;
     }
     let mut scan = Scanner { text, s: text.as_bytes(), trie: &trie, hits: Vec::new() };
     scan.document();
     let mut hits = scan.hits;
     hits.sort_by_key(|&(offset, _)| offset);
-    let mut by_node: Vec<Vec<usize>> = vec![Vec::new(); trie.terminal.len()];
     let (mut line, mut at) = (1, 0);
     for (offset, node) in hits {
         line += newlines(&text.as_bytes()[at..offset]);
         at = offset;
-        by_node[node as usize].push(line);
+        found(trie.terminal.len(), node as usize, line);
     }
-    ends.into_iter().map(|n| n.map_or_else(Vec::new, |n| by_node[n as usize].clone())).collect()
+    ends
 }
 
 fn newlines(bytes: &[u8]) -> usize {

@@ -1,13 +1,15 @@
 //! [`Map`]: the JSON object of a template value, in insertion order.
 //!
 //! Property maps hold a handful of keys, so a vector searched front to back is both
-//! smaller and faster than a hash map: one allocation per map, no hashing.
+//! smaller and faster than a hash map: one allocation per map, no hashing. Keys that
+//! templates use over and over (`Type`, `IpProtocol`, …) are shared, not copied.
 
 use std::fmt;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use crate::key::{key, key_owned, Key};
 use crate::Value;
 
 /// Above this many entries, building a map from an iterator finds duplicate keys with a
@@ -32,7 +34,7 @@ const SCAN_UP_TO: usize = 32;
 /// ```
 #[derive(Clone, Default)]
 pub struct Map {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Key, Value)>,
 }
 
 impl Map {
@@ -62,17 +64,27 @@ impl Map {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|(k, _)| k == key)
+        self.entries.iter().position(|(k, _)| **k == *key)
+    }
+
+    /// A map of entries whose keys are all different (the caller knows), as they are.
+    pub(crate) fn from_distinct(entries: Vec<(Key, Value)>) -> Map {
+        debug_assert!(
+            entries.len() > 64
+                || entries.iter().enumerate().all(|(i, (k, _))| entries[..i].iter().all(|(o, _)| o != k)),
+            "keys given twice"
+        );
+        Map { entries }
     }
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| **k == *key).map(|(_, v)| v)
     }
 
     /// The value of `key`, to change it.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries.iter_mut().find(|(k, _)| **k == *key).map(|(_, v)| v)
     }
 
     /// Whether `key` is present.
@@ -83,7 +95,7 @@ impl Map {
     /// Sets `key` to `value`, keeping the position of an existing key; returns the value
     /// it replaced.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        let (key, value) = (key.into(), value.into());
+        let (key, value) = (key_owned(key.into()), value.into());
         match self.position(&key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
@@ -98,7 +110,7 @@ impl Map {
         let i = match self.position(key) {
             Some(i) => i,
             None => {
-                self.entries.push((key.to_owned(), make()));
+                self.entries.push((self::key(key), make()));
                 self.entries.len() - 1
             }
         };
@@ -112,18 +124,18 @@ impl Map {
     }
 
     /// The entries, in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &Value)> + DoubleEndedIterator {
-        self.entries.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> Entries<'_> {
+        Entries(self.entries.iter())
     }
 
     /// The entries in order, values changeable.
-    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&String, &mut Value)> + DoubleEndedIterator {
-        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&str, &mut Value)> + DoubleEndedIterator {
+        self.entries.iter_mut().map(|(k, v)| (&**k, v))
     }
 
     /// The keys, in order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.entries.iter().map(|(k, _)| &**k)
     }
 
     /// The values, in key order.
@@ -137,8 +149,8 @@ impl Map {
     }
 
     /// The first entry.
-    pub fn first(&self) -> Option<(&String, &Value)> {
-        self.entries.first().map(|(k, v)| (k, v))
+    pub fn first(&self) -> Option<(&str, &Value)> {
+        self.entries.first().map(|(k, v)| (&**k, v))
     }
 }
 
@@ -176,13 +188,22 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Map {
 
 impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for Map {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
-        let iter = iter.into_iter();
+        self.extend_keys(iter.into_iter().map(|(k, v)| (key_owned(k.into()), v.into())));
+    }
+}
+
+impl Map {
+    /// Adds the entries in order, a key given again keeping its first position and its
+    /// last value.
+    pub(crate) fn extend_keys(&mut self, iter: impl Iterator<Item = (Key, Value)>) {
         self.entries.reserve(iter.size_hint().0);
-        let mut seen: Option<std::collections::HashMap<String, usize>> = None;
+        let mut seen: Option<std::collections::HashMap<Key, usize>> = None;
         for (k, v) in iter {
-            let (k, v) = (k.into(), v.into());
             if seen.is_none() && self.entries.len() < SCAN_UP_TO {
-                self.insert(k, v);
+                match self.position(&k) {
+                    Some(i) => self.entries[i].1 = v,
+                    None => self.entries.push((k, v)),
+                }
                 continue;
             }
             let index = seen.get_or_insert_with(|| {
@@ -201,28 +222,74 @@ impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for Map {
 
 impl IntoIterator for Map {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type IntoIter = IntoEntries;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+    fn into_iter(self) -> IntoEntries {
+        IntoEntries(self.entries.into_iter())
     }
 }
 
 impl<'a> IntoIterator for &'a Map {
-    type Item = (&'a String, &'a Value);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&(String, Value)) -> (&String, &Value)>;
+    type Item = (&'a str, &'a Value);
+    type IntoIter = Entries<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k, v))
+    fn into_iter(self) -> Entries<'a> {
+        Entries(self.entries.iter())
     }
 }
+
+/// The entries of a [`Map`], in order, borrowed: `for (key, value) in &map`.
+#[derive(Clone)]
+pub struct Entries<'a>(std::slice::Iter<'a, (Key, Value)>);
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = (&'a str, &'a Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (&**k, v))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Entries<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (&**k, v))
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+/// The entries of a [`Map`], in order, moved out: `for (key, value) in map`.
+pub struct IntoEntries(std::vec::IntoIter<(Key, Value)>);
+
+impl Iterator for IntoEntries {
+    type Item = (String, Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k.into_string(), v))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for IntoEntries {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (k.into_string(), v))
+    }
+}
+
+impl ExactSizeIterator for IntoEntries {}
 
 impl Serialize for Map {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.len()))?;
         for (k, v) in &self.entries {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(&**k, v)?;
         }
         m.end()
     }
@@ -236,7 +303,7 @@ mod tests {
     fn insert_keeps_first_position_and_last_value() {
         let m: Map = [("a", 1), ("b", 2), ("a", 3)].into_iter().collect();
         assert_eq!(
-            m.iter().map(|(k, v)| (k.as_str(), v.clone())).collect::<Vec<_>>(),
+            m.iter().map(|(k, v)| (k, v.clone())).collect::<Vec<_>>(),
             [("a", Value::from(3)), ("b", Value::from(2))]
         );
     }

@@ -1,9 +1,12 @@
 //! Validated names: logical ids, export names and stack names.
 //!
 //! Each newtype can only be built through a constructor that checks the rules
-//! CloudFormation enforces, so a template that holds one never fails on it.
+//! CloudFormation enforces, so a template that holds one never fails on it. A name is
+//! shared, not copied, when it is cloned: the model of a large template names the same
+//! resource from every rule, finding and reference that concerns it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -33,7 +36,7 @@ macro_rules! name_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// The name as text.
@@ -63,7 +66,7 @@ macro_rules! name_type {
         impl std::str::FromStr for $name {
             type Err = NameError;
             fn from_str(s: &str) -> Result<Self, NameError> {
-                Self::new(s)
+                Self::checked(s)
             }
         }
     };
@@ -87,15 +90,18 @@ impl LogicalId {
 
     /// Checks and wraps a logical id.
     pub fn new(value: impl Into<String>) -> Result<Self, NameError> {
-        let value = value.into();
+        Self::checked(&value.into())
+    }
+
+    pub(crate) fn checked(value: &str) -> Result<Self, NameError> {
         check(
             "logical id",
-            &value,
+            value,
             Self::MAX_LEN,
             |_, c| c.is_ascii_alphanumeric(),
             "logical ids hold only A-Z, a-z and 0-9",
         )?;
-        Ok(Self(value))
+        Ok(Self(Arc::from(value)))
     }
 }
 
@@ -117,15 +123,18 @@ impl ExportName {
 
     /// Checks and wraps an export name.
     pub fn new(value: impl Into<String>) -> Result<Self, NameError> {
-        let value = value.into();
+        Self::checked(&value.into())
+    }
+
+    pub(crate) fn checked(value: &str) -> Result<Self, NameError> {
         check(
             "export name",
-            &value,
+            value,
             Self::MAX_LEN,
             |_, c| c.is_ascii_alphanumeric() || c == ':' || c == '-',
             "export names hold only A-Z, a-z, 0-9, `:` and `-`",
         )?;
-        Ok(Self(value))
+        Ok(Self(Arc::from(value)))
     }
 }
 
@@ -146,10 +155,13 @@ impl StackName {
 
     /// Checks and wraps a stack name.
     pub fn new(value: impl Into<String>) -> Result<Self, NameError> {
-        let value = value.into();
+        Self::checked(&value.into())
+    }
+
+    pub(crate) fn checked(value: &str) -> Result<Self, NameError> {
         check(
             "stack name",
-            &value,
+            value,
             Self::MAX_LEN,
             |i, c| {
                 if i == 0 {
@@ -160,7 +172,7 @@ impl StackName {
             },
             "stack names start with a letter and hold only A-Z, a-z, 0-9 and `-`",
         )?;
-        Ok(Self(value))
+        Ok(Self(Arc::from(value)))
     }
 }
 

@@ -24,6 +24,7 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
+use crate::key::{key, key_owned, Key};
 use crate::{
     locate_all, KeyPath, LogicalId, Map, Output, Parameter, Policy, Pseudo, RefTarget, Resource, Step,
     Template, Value,
@@ -205,7 +206,9 @@ fn intrinsics(v: Value) -> Value {
 
 /// A map as a value: an intrinsic function if it is one.
 fn map_value(m: Map) -> Value {
-    if m.len() != 1 {
+    let function_like =
+        m.len() == 1 && m.keys().all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"));
+    if !function_like {
         return Value::Map(m);
     }
     let mut entries = m.into_iter();
@@ -320,7 +323,7 @@ impl ValueSeed<'_> {
 }
 
 /// Notes every key of `entries` that an earlier entry already has.
-fn duplicates(entries: &[(String, Value)], notes: &mut Vec<RawNote>) {
+fn duplicates(entries: &[(Key, Value)], notes: &mut Vec<RawNote>) {
     let mut found = |key: &str, before: usize| {
         notes.push(RawNote {
             kind: NoteKind::DuplicateKey(key.to_owned()),
@@ -338,7 +341,7 @@ fn duplicates(entries: &[(String, Value)], notes: &mut Vec<RawNote>) {
     } else {
         let mut seen: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
         for (k, _) in entries {
-            let n = seen.entry(k.as_str()).or_insert(0);
+            let n = seen.entry(&**k).or_insert(0);
             if *n > 0 {
                 found(k, *n);
             }
@@ -417,25 +420,34 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             }
             items.push(item);
         }
-        if items.capacity() - items.len() > 1024 {
-            // A long list grew by doubling: give back what it does not use.
-            items.shrink_to_fit();
-        }
+        // The list grew by doubling (a list of one item has room for four): give back
+        // the room it does not use.
+        items.shrink_to_fit();
         Ok(Value::List(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries: Vec<(String, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        let mut entries: Vec<(Key, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let before = self.notes.len();
             let value = map.next_value_seed(ValueSeed { notes: &mut *self.notes })?;
             if self.notes.len() > before {
-                self.under(before, || Step::Key(key.clone()));
+                self.under(before, || Step::Key(key.to_string()));
             }
             entries.push((key, value));
         }
+        let before = self.notes.len();
         duplicates(&entries, self.notes);
-        Ok(map_value(entries.into_iter().collect()))
+        let map = if self.notes.len() == before {
+            // Every key once: the entries are the map, less the room they grew into.
+            entries.shrink_to_fit();
+            Map::from_distinct(entries)
+        } else {
+            let mut map = Map::new();
+            map.extend_keys(entries.into_iter());
+            map
+        };
+        Ok(map_value(map))
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
@@ -448,79 +460,80 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 }
 
-/// A map key: JSON's are strings; YAML's may be anything, written as YAML.
+/// A map key: JSON's are strings; YAML's may be anything, written as YAML. A name that
+/// templates use over and over is shared, not copied.
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = String;
+    type Value = Key;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-fn yaml_text(v: &serde_yaml::Value) -> String {
-    serde_yaml::to_string(v).unwrap_or_default().trim().to_owned()
+fn yaml_text(v: &serde_yaml::Value) -> Key {
+    key(serde_yaml::to_string(v).unwrap_or_default().trim())
 }
 
 impl<'de> Visitor<'de> for KeySeed {
-    type Value = String;
+    type Value = Key;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map key")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_owned())
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+        Ok(key(v))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-        Ok(v)
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
+        Ok(key_owned(v))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
         Ok(yaml_text(&serde_yaml::Value::Bool(v)))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
+        Ok(key_owned(v.to_string()))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
+        Ok(key_owned(v.to_string()))
     }
 
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Key, E> {
+        Ok(key_owned(v.to_string()))
     }
 
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Key, E> {
+        Ok(key_owned(v.to_string()))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
         Ok(yaml_text(&serde_yaml::Value::Number(v.into())))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
-        Ok("null".into())
+    fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
+        Ok(key("null"))
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<String, E> {
-        Ok("null".into())
+    fn visit_none<E: de::Error>(self) -> Result<Key, E> {
+        Ok(key("null"))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<String, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Key, A::Error> {
         let v = serde::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
         Ok(yaml_text(&v))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Key, A::Error> {
         let v = serde::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
         Ok(yaml_text(&v))
     }
 
-    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<String, A::Error> {
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Key, A::Error> {
         let v = serde::Deserialize::deserialize(de::value::EnumAccessDeserializer::new(data))?;
         Ok(yaml_text(&v))
     }
@@ -581,7 +594,7 @@ fn finish(text: &str, doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadError
 
 fn logical(v: &Value) -> Option<LogicalId> {
     match v {
-        Value::String(s) => LogicalId::new(s.as_str()).ok(),
+        Value::String(s) => LogicalId::checked(s).ok(),
         _ => None,
     }
 }
@@ -628,14 +641,15 @@ fn function(name: &str, arg: Value) -> Result<Value, Value> {
     Ok(match (name, arg) {
         ("Ref", Value::String(s)) => match pseudo(&s) {
             Some(p) => Value::Ref(RefTarget::Pseudo(p)),
-            None => match LogicalId::new(s.as_str()) {
+            None => match LogicalId::checked(&s) {
                 Ok(id) => Value::Ref(RefTarget::Logical(id)),
                 Err(_) => return Err(Value::String(s)),
             },
         },
         ("Fn::GetAtt", Value::String(s)) => {
-            let parsed =
-                s.split_once('.').and_then(|(id, attr)| Some((LogicalId::new(id).ok()?, attr.to_owned())));
+            let parsed = s
+                .split_once('.')
+                .and_then(|(id, attr)| Some((LogicalId::checked(id).ok()?, attr.to_owned())));
             match parsed {
                 Some((id, attr)) => Value::GetAtt(id, attr),
                 None => return Err(Value::String(s)),
@@ -731,7 +745,7 @@ fn section(v: Option<Value>, name: &str) -> Result<Map, ReadError> {
 }
 
 fn id(path: &str, key: &str) -> Result<LogicalId, ReadError> {
-    LogicalId::new(key).map_err(|e| shape(format!("{path}.{key}"), e.to_string()))
+    LogicalId::checked(key).map_err(|e| shape(format!("{path}.{key}"), e.to_string()))
 }
 
 fn take_text(v: Option<Value>) -> Option<String> {
@@ -857,6 +871,8 @@ fn template(doc: Value) -> Result<Template, ReadError> {
         res.other_attributes = r;
         t.resources.insert(id("Resources", &k)?, res);
     }
+    // The map reserved room for as many entries as its hash table could take.
+    t.resources.shrink_to_fit();
     for (k, v) in section(outputs, "Outputs")? {
         let path = || format!("Outputs.{k}");
         let Value::Map(mut o) = v else { return Err(shape(path(), "must be a map")) };

@@ -9,16 +9,17 @@
 //! Lines are found for all the findings of a file in one pass over its text
 //! ([`ringfence_cfn::locate`]), so the audit stays linear in the size of the suite.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use ringfence_analyze::{analyze_model, Finding, Model, Severity};
-use ringfence_cfn::{locate, KeyPath};
+use ringfence_analyze::{FindingRef, Findings, Model, Severity};
+use ringfence_cfn::{locate, KeyPath, Step};
 use serde_json::json;
 
 use crate::args::{AuditArgs, AuditFormat, FailOn};
 use crate::load::{self, Loaded, TemplateFile};
-use crate::{plan, sarif, Outcome, Usage};
+use crate::{plan, sarif, Usage};
 
 /// The check id of an unreadable template.
 pub const UNREADABLE: &str = "RF000";
@@ -28,27 +29,33 @@ pub const UNREADABLE_NAME: &str = "unreadable-template";
 pub const UNREADABLE_SUMMARY: &str =
     "unreadable template: the file is not valid JSON or YAML, or not shaped like a template";
 
-/// One finding as the command reports it: the engine's, or an unreadable file.
+/// What an unreadable file's finding advises.
+const UNREADABLE_HINT: &str =
+    "fix the syntax (or the section named); the other templates were audited without this one";
+
+/// One finding as the command reports it: the engine's, or an unreadable file. Its texts
+/// are borrowed from the files, the suite and the engine's findings; rows are made one
+/// at a time as the output is written, never all at once.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub struct Row<'a> {
     /// Check id.
-    pub check: &'static str,
+    pub check: &'a str,
     /// Severity.
     pub severity: Severity,
     /// The file path as given.
-    pub template: String,
+    pub template: &'a str,
     /// The stack name.
-    pub stack: String,
+    pub stack: &'a str,
     /// The resource's logical id (empty for the whole template).
-    pub resource: String,
+    pub resource: &'a str,
     /// The property path in the resource (for RF000: `line L, column C`).
-    pub path: String,
+    pub path: Cow<'a, str>,
     /// What is wrong.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// What to do.
-    pub hint: String,
+    pub hint: &'a str,
     /// The reason it is suppressed, if it is.
-    pub suppressed: Option<String>,
+    pub suppressed: Option<&'a str>,
     /// The line in the file, when found.
     pub line: Option<usize>,
     /// The column in the file, when known.
@@ -71,10 +78,12 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn of(rows: &[Row], templates: usize) -> Summary {
-        let mut s = Summary { templates, ..Summary::default() };
-        for r in rows {
-            match (&r.suppressed, r.severity) {
+    /// The counts of the engine's findings and the unreadable files (each an error).
+    fn of(loaded: &Loaded, found: &Findings<'_>) -> Summary {
+        let mut s = Summary { templates: loaded.files.len(), ..Summary::default() };
+        s.errors = loaded.unreadable().count();
+        for f in found.iter() {
+            match (f.suppressed, f.severity) {
                 (Some(_), _) => s.suppressed += 1,
                 (None, Severity::Error) => s.errors += 1,
                 (None, Severity::Warning) => s.warnings += 1,
@@ -102,139 +111,195 @@ impl Summary {
     }
 }
 
-/// Runs the command.
-pub fn run(args: &AuditArgs) -> Result<Outcome, Usage> {
+/// Runs the command, writing the report to `out` as it goes: the exit code, and whether
+/// the output could be written.
+pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<(u8, io::Result<()>), Usage> {
     if args.plan && args.format == AuditFormat::Sarif {
         return Err(Usage("--plan prints text or json, not sarif".into()));
     }
     let loaded = load::load(&args.inputs)?;
     let model = Model::build(&loaded.suite);
-    let report = analyze_model(&model);
-    let plan =
-        args.plan.then(|| plan::render(&loaded, &model, &report.findings, args.format == AuditFormat::Json));
-    drop(model);
-    let rows = rows(&loaded, report.findings);
-    let summary = Summary::of(&rows, loaded.files.len());
-    // The texts and templates are no longer needed: free them before the output grows.
-    drop(loaded);
-    let stdout = match plan {
-        Some(plan) => plan,
-        None => match args.format {
-            AuditFormat::Text => text(&rows, &summary),
-            AuditFormat::Json => json(&rows, &summary),
-            AuditFormat::Sarif => sarif::render(&rows),
-        },
+    let found = Findings::of(&model);
+    let summary = Summary::of(&loaded, &found);
+    let code = summary.exit_code(args.fail_on);
+    if args.plan {
+        let findings = found.to_report().findings;
+        let plan = plan::render(&loaded, &model, &findings, args.format == AuditFormat::Json);
+        return Ok((code, out.write_all(plan.as_bytes())));
+    }
+    let rows = Rows::new(&loaded, &found);
+    let written = match args.format {
+        AuditFormat::Text => text(rows, &summary, out),
+        AuditFormat::Json => json(rows, &summary, out),
+        AuditFormat::Sarif => sarif::write(rows, out),
     };
-    Ok(Outcome { stdout, code: summary.exit_code(args.fail_on) })
+    Ok((code, written))
 }
 
-/// The findings in file order, each file's most severe first (the engine's order), an
-/// unreadable file's RF000 in its place.
-pub fn rows(loaded: &Loaded, mut findings: Vec<Finding>) -> Vec<Row> {
-    let file_of: HashMap<&str, usize> =
-        loaded.files.iter().enumerate().map(|(i, f)| (f.stack.as_str(), i)).collect();
-    let file_index = |f: &Finding| file_of.get(f.template.as_str()).copied().unwrap_or(usize::MAX);
-    // The engine lists findings in suite order, which is file order: each file's are one
-    // stretch, taken in turn without copying them (sorted first only if they are not).
-    if !findings.windows(2).all(|w| file_index(&w[0]) <= file_index(&w[1])) {
-        findings.sort_by_key(|f| file_index(f));
-    }
-    let ends: Vec<usize> =
-        (0..loaded.files.len()).map(|i| findings.partition_point(|f| file_index(f) <= i)).collect();
-    let lines: Vec<Vec<Option<usize>>> = loaded
-        .files
-        .iter()
-        .zip(&ends)
-        .scan(0, |start, (file, &end)| {
-            let range = *start..end;
-            *start = end;
-            Some(lines(file, &findings[range]))
-        })
-        .collect();
-    let mut findings = findings.into_iter();
-    let mut rows = Vec::with_capacity(findings.len() + loaded.files.len());
-    for (file, lines) in loaded.files.iter().zip(lines) {
-        if let Some(u) = &file.unreadable {
-            let path = match (u.line, u.column, &u.section) {
-                (Some(l), Some(c), _) => format!("line {l}, column {c}"),
-                (Some(l), None, _) => format!("line {l}"),
-                (None, _, Some(s)) => s.clone(),
-                _ => String::new(),
-            };
-            rows.push(Row {
-                check: UNREADABLE,
-                severity: Severity::Error,
-                template: file.path.clone(),
-                stack: file.stack.clone(),
-                resource: String::new(),
-                path,
-                message: format!("unreadable template: {}", u.message),
-                hint:
-                    "fix the syntax (or the section named); the other templates were audited without this one"
-                        .into(),
-                suppressed: None,
-                line: u.line,
-                column: u.column,
-            });
-        }
-        for line in lines {
-            let Some(f) = findings.next() else { break };
-            rows.push(row(file, f, line));
-        }
-    }
-    rows
+/// The rows of a report, made as they are asked for: the findings in file order, each
+/// file's most severe first (the engine's order), an unreadable file's RF000 in its
+/// place. The lines of a file's findings are found when its turn comes, in one pass over
+/// its text.
+pub struct Rows<'a> {
+    loaded: &'a Loaded,
+    found: &'a Findings<'a>,
+    /// Where each file's findings are in the engine's order.
+    of_file: OfFile,
 }
 
-/// The line of each finding of one file, found in one pass over its text: the line that
-/// declares the finding's resource; for RF001 (a value that cannot be read), the line of
-/// that value, else of its resource.
-fn lines(file: &TemplateFile, findings: &[Finding]) -> Vec<Option<usize>> {
-    if findings.is_empty() {
-        return Vec::new();
-    }
-    // Each resource is asked for once, however many findings it has; an RF001 finding
-    // asks for its value too, and falls back on its resource.
-    let mut paths = vec![KeyPath::new()];
-    let mut resources: HashMap<&str, usize> = HashMap::new();
-    let of: Vec<(usize, Option<usize>)> = findings
-        .iter()
-        .map(|f| {
-            let resource = if f.logical_id.is_empty() {
-                0
-            } else {
-                *resources.entry(&f.logical_id).or_insert_with(|| {
-                    paths.push(KeyPath::new().key("Resources").key(&*f.logical_id));
-                    paths.len() - 1
+/// Where each file's findings are.
+enum OfFile {
+    /// One stretch per file (the engine lists findings in suite order, which is file
+    /// order).
+    Stretches(Vec<std::ops::Range<usize>>),
+    /// Each file's, in order (when a stack name is given twice, the engine sorts the
+    /// two templates as one).
+    Lists(Vec<Vec<usize>>),
+}
+
+impl<'a> Rows<'a> {
+    /// The rows of the engine's findings and the unreadable files.
+    pub fn new(loaded: &'a Loaded, found: &'a Findings<'a>) -> Rows<'a> {
+        let mut file_of = vec![usize::MAX; loaded.suite.templates().len()];
+        for (i, f) in loaded.files.iter().enumerate() {
+            if let Some(index) = f.index {
+                file_of[index] = i;
+            }
+        }
+        let file = |f: FindingRef<'_>| file_of[f.stack];
+        let of_file = if found.iter().map(file).is_sorted() {
+            let mut counts = vec![0; loaded.files.len()];
+            for f in found.iter() {
+                if let Some(n) = counts.get_mut(file(f)) {
+                    *n += 1;
+                }
+            }
+            let mut start = 0;
+            let stretches = counts
+                .into_iter()
+                .map(|n| {
+                    start += n;
+                    start - n..start
                 })
-            };
-            let value = (f.check == RF001 && !f.path.is_empty()).then(|| {
-                let base = if resource == 0 { KeyPath::new() } else { paths[resource].clone() };
-                paths.push(base.join(&f.path));
-                paths.len() - 1
-            });
-            (resource, value)
-        })
-        .collect();
-    let found = locate(&file.text, &paths);
-    of.into_iter().map(|(resource, value)| value.and_then(|v| found[v]).or(found[resource])).collect()
+                .collect();
+            OfFile::Stretches(stretches)
+        } else {
+            let mut lists = vec![Vec::new(); loaded.files.len()];
+            for (i, f) in found.iter().enumerate() {
+                if let Some(list) = lists.get_mut(file(f)) {
+                    list.push(i);
+                }
+            }
+            OfFile::Lists(lists)
+        };
+        Rows { loaded, found, of_file }
+    }
+
+    /// The findings of file `i`.
+    fn of(&self, i: usize) -> impl Iterator<Item = FindingRef<'a>> + Clone + '_ {
+        let (stretch, list) = match &self.of_file {
+            OfFile::Stretches(s) => (s[i].clone(), None),
+            OfFile::Lists(l) => (0..0, Some(&l[i])),
+        };
+        let found = self.found;
+        stretch.chain(list.into_iter().flatten().copied()).filter_map(move |i| found.get(i))
+    }
+
+    /// Calls `f` on every row, in order.
+    pub fn try_for_each<E>(&self, mut f: impl FnMut(Row<'a>) -> Result<(), E>) -> Result<(), E> {
+        for (i, file) in self.loaded.files.iter().enumerate() {
+            if let Some(u) = &file.unreadable {
+                let path = match (u.line, u.column, &u.section) {
+                    (Some(l), Some(c), _) => format!("line {l}, column {c}"),
+                    (Some(l), None, _) => format!("line {l}"),
+                    (None, _, Some(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                f(Row {
+                    check: UNREADABLE,
+                    severity: Severity::Error,
+                    template: &file.path,
+                    stack: &file.stack,
+                    resource: "",
+                    path: Cow::Owned(path),
+                    message: Cow::Owned(format!("unreadable template: {}", u.message)),
+                    hint: UNREADABLE_HINT,
+                    suppressed: None,
+                    line: u.line,
+                    column: u.column,
+                })?;
+            }
+            let findings = self.of(i);
+            let mut lines = Lines::of(file, findings.clone());
+            for finding in findings {
+                let line = lines.line(&finding);
+                f(Row {
+                    check: finding.check,
+                    severity: finding.severity,
+                    template: &file.path,
+                    stack: finding.template,
+                    resource: finding.logical_id,
+                    path: Cow::Borrowed(finding.path),
+                    message: Cow::Borrowed(finding.message),
+                    hint: finding.hint,
+                    suppressed: finding.suppressed,
+                    line,
+                    column: None,
+                })?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The check id of a value read but not understood.
 const RF001: &str = "RF001";
 
-fn row(file: &TemplateFile, f: Finding, line: Option<usize>) -> Row {
-    Row {
-        check: f.check,
-        severity: f.severity,
-        template: file.path.clone(),
-        stack: f.template,
-        resource: f.logical_id,
-        path: f.path,
-        message: f.message,
-        hint: f.hint,
-        suppressed: f.suppressed,
-        line,
-        column: None,
+/// The lines of one file's findings, found in one pass over its text: the line that
+/// declares the finding's resource; for RF001 (a value that cannot be read), the line of
+/// that value, else of its resource.
+struct Lines<'f> {
+    /// The path asked for each resource with findings.
+    resources: HashMap<&'f str, usize>,
+    /// The path asked for each RF001 finding with a path, in order.
+    values: std::vec::IntoIter<usize>,
+    /// The line of each path.
+    found: Vec<Option<usize>>,
+}
+
+impl<'f> Lines<'f> {
+    fn of(file: &TemplateFile, findings: impl Iterator<Item = FindingRef<'f>>) -> Lines<'f> {
+        // Each resource is asked for once, however many findings it has; an RF001
+        // finding asks for its value too, and falls back on its resource.
+        let mut paths = vec![KeyPath::new()];
+        let mut resources: HashMap<&'f str, usize> = HashMap::new();
+        let mut values = Vec::new();
+        for f in findings {
+            let resource = if f.logical_id.is_empty() {
+                0
+            } else {
+                *resources.entry(f.logical_id).or_insert_with(|| {
+                    // Two steps, in a vector of two (one per resource with findings).
+                    let steps = vec![Step::Key("Resources".into()), Step::Key(f.logical_id.into())];
+                    paths.push(KeyPath::from(steps));
+                    paths.len() - 1
+                })
+            };
+            if f.check == RF001 && !f.path.is_empty() {
+                let base = if resource == 0 { KeyPath::new() } else { paths[resource].clone() };
+                paths.push(base.join(f.path));
+                values.push(paths.len() - 1);
+            }
+        }
+        let found = if paths.len() > 1 { locate(&file.text, &paths) } else { vec![None] };
+        Lines { resources, values: values.into_iter(), found }
+    }
+
+    /// The line of the next finding (given in the same order).
+    fn line(&mut self, f: &FindingRef<'_>) -> Option<usize> {
+        let resource = if f.logical_id.is_empty() { 0 } else { self.resources.get(f.logical_id).copied()? };
+        let value = (f.check == RF001 && !f.path.is_empty()).then(|| self.values.next()).flatten();
+        value.and_then(|v| self.found[v]).or(self.found[resource])
     }
 }
 
@@ -254,76 +319,132 @@ fn label(s: Severity) -> &'static str {
 }
 
 /// Findings grouped by template, and the summary line.
-fn text(rows: &[Row], summary: &Summary) -> String {
-    let mut out = String::new();
+fn text(rows: Rows<'_>, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
     let mut current: Option<&str> = None;
-    for r in rows {
-        if current != Some(r.template.as_str()) {
+    let mut any = false;
+    rows.try_for_each(|r| {
+        any = true;
+        if current != Some(r.template) {
             if current.is_some() {
-                out.push('\n');
+                out.write_all(b"\n")?;
             }
-            let _ = writeln!(out, "{} (stack {})", r.template, r.stack);
-            current = Some(&r.template);
+            writeln!(out, "{} (stack {})", r.template, r.stack)?;
+            current = Some(r.template);
         }
-        let mut head = format!("  {:<7} {}", label(r.severity), r.check);
+        write!(out, "  {:<7} {}", label(r.severity), r.check)?;
         if !r.resource.is_empty() {
-            let _ = write!(head, " {}", r.resource);
+            write!(out, " {}", r.resource)?;
         }
         if !r.path.is_empty() {
-            let _ = write!(head, " {}", r.path);
+            write!(out, " {}", r.path)?;
         }
         if let Some(line) = r.line.filter(|_| r.check != UNREADABLE) {
-            let _ = write!(head, " (line {line})");
+            write!(out, " (line {line})")?;
         }
         if r.suppressed.is_some() {
-            head.push_str(" [suppressed]");
+            out.write_all(b" [suppressed]")?;
         }
-        let _ = writeln!(out, "{head}");
-        let _ = writeln!(out, "          {}", r.message);
-        match &r.suppressed {
-            Some(reason) => {
-                let _ = writeln!(out, "          suppressed: {reason}");
-            }
-            None => {
-                let _ = writeln!(out, "          hint: {}", r.hint);
-            }
+        writeln!(out)?;
+        writeln!(out, "          {}", r.message)?;
+        match r.suppressed {
+            Some(reason) => writeln!(out, "          suppressed: {reason}"),
+            None => writeln!(out, "          hint: {}", r.hint),
         }
+    })?;
+    if any {
+        out.write_all(b"\n")?;
     }
-    if !rows.is_empty() {
-        out.push('\n');
-    }
-    let _ = writeln!(out, "{}", summary.line());
-    out
+    writeln!(out, "{}", summary.line())
 }
 
-/// `{"findings": [...], "summary": {...}}`.
-fn json(rows: &[Row], summary: &Summary) -> String {
-    let findings: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "check": r.check,
-                "severity": r.severity.to_string(),
-                "template": r.template,
-                "resource": r.resource,
-                "path": r.path,
-                "message": r.message,
-                "hint": r.hint,
-                "suppressed": r.suppressed,
-            })
-        })
-        .collect();
-    let doc = json!({
-        "findings": findings,
-        "summary": {
-            "errors": summary.errors,
-            "warnings": summary.warnings,
-            "notes": summary.notes,
-            "suppressed": summary.suppressed,
-            "templates": summary.templates,
-        }
+/// `{"findings": [...], "summary": {...}}`, written as it is made.
+fn json(rows: Rows<'_>, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"{\n  \"findings\": ")?;
+    let mut findings = PrettyArray::open(out, 1)?;
+    rows.try_for_each(|r| {
+        findings.item(&json!({
+            "check": r.check,
+            "severity": r.severity.to_string(),
+            "template": r.template,
+            "resource": r.resource,
+            "path": r.path,
+            "message": r.message,
+            "hint": r.hint,
+            "suppressed": r.suppressed,
+        }))
+    })?;
+    findings.close()?;
+    out.write_all(b",\n  \"summary\": ")?;
+    let counts = json!({
+        "errors": summary.errors,
+        "warnings": summary.warnings,
+        "notes": summary.notes,
+        "suppressed": summary.suppressed,
+        "templates": summary.templates,
     });
-    pretty(&doc)
+    write_nested(out, &counts, 1, &mut Vec::new())?;
+    out.write_all(b"\n}\n")
+}
+
+/// A JSON array written item by item, laid out as [`pretty`] lays it out when it is
+/// nested `level` deep.
+pub struct PrettyArray<'w> {
+    out: &'w mut dyn Write,
+    level: usize,
+    empty: bool,
+    buf: Vec<u8>,
+}
+
+impl<'w> PrettyArray<'w> {
+    /// Opens the array (its `[` goes where the writer is).
+    pub fn open(out: &'w mut dyn Write, level: usize) -> io::Result<PrettyArray<'w>> {
+        out.write_all(b"[")?;
+        Ok(PrettyArray { out, level, empty: true, buf: Vec::new() })
+    }
+
+    /// Writes the next item.
+    pub fn item(&mut self, value: &serde_json::Value) -> io::Result<()> {
+        self.out.write_all(if self.empty { b"\n" } else { b",\n" })?;
+        self.empty = false;
+        indent(self.out, self.level + 1)?;
+        write_nested(self.out, value, self.level + 1, &mut self.buf)
+    }
+
+    /// Closes the array.
+    pub fn close(self) -> io::Result<()> {
+        if !self.empty {
+            self.out.write_all(b"\n")?;
+            indent(self.out, self.level)?;
+        }
+        self.out.write_all(b"]")
+    }
+}
+
+fn indent(out: &mut dyn Write, level: usize) -> io::Result<()> {
+    (0..level).try_for_each(|_| out.write_all(b"  "))
+}
+
+/// Writes `value` as [`pretty`] writes it when it is nested `level` deep (its first
+/// line goes where the writer is). JSON text holds no line break but between its
+/// tokens, so the value's own pretty form is indented line by line.
+pub fn write_nested(
+    out: &mut dyn Write,
+    value: &serde_json::Value,
+    level: usize,
+    buf: &mut Vec<u8>,
+) -> io::Result<()> {
+    buf.clear();
+    serde_json::to_writer_pretty(&mut *buf, value)?;
+    let mut lines = buf.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.write_all(first)?;
+    }
+    for line in lines {
+        out.write_all(b"\n")?;
+        indent(out, level)?;
+        out.write_all(line)?;
+    }
+    Ok(())
 }
 
 /// Pretty JSON with a final newline.

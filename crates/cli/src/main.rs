@@ -19,7 +19,7 @@ mod reach_cmd;
 mod sarif;
 mod text;
 
-use std::io::Write as _;
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -54,24 +54,26 @@ impl Outcome {
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let write =
+        |out: &mut dyn Write, outcome: Outcome| (outcome.code, out.write_all(outcome.stdout.as_bytes()));
+    // `audit` writes its report as it makes it (a large suite's is as large as the
+    // suite); the other commands make their output first.
     let result = match &cli.command {
-        args::Command::Audit(a) => audit::run(a),
-        args::Command::Reach(a) => reach_cmd::run(a),
-        args::Command::Impact(a) => impact::run(a),
-        args::Command::Graph(a) => graph::run(a),
+        args::Command::Audit(a) => audit::run(a, &mut out),
+        args::Command::Reach(a) => reach_cmd::run(a).map(|o| write(&mut out, o)),
+        args::Command::Impact(a) => impact::run(a).map(|o| write(&mut out, o)),
+        args::Command::Graph(a) => graph::run(a).map(|o| write(&mut out, o)),
     };
     match result {
-        Ok(outcome) => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(outcome.stdout.as_bytes()).and_then(|()| out.flush()) {
-                // A closed pipe (`ringfence graph … | head`) is not an error of ours.
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    eprintln!("error: cannot write the output: {e}");
-                    ExitCode::from(EXIT_USAGE)
-                }
-                _ => ExitCode::from(outcome.code),
+        Ok((code, written)) => match written.and_then(|()| out.flush()) {
+            // A closed pipe (`ringfence graph … | head`) is not an error of ours.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                eprintln!("error: cannot write the output: {e}");
+                ExitCode::from(EXIT_USAGE)
             }
-        }
+            _ => ExitCode::from(code),
+        },
         Err(Usage(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(EXIT_USAGE)

@@ -3,10 +3,12 @@
 //! declares the resource; suppressed findings carry an `inSource` suppression with
 //! their reason.
 
+use std::io::{self, Write};
+
 use ringfence_analyze::{Severity, CHECKS};
 use serde_json::{json, Value};
 
-use crate::audit::{pretty, Row, UNREADABLE, UNREADABLE_NAME, UNREADABLE_SUMMARY};
+use crate::audit::{write_nested, PrettyArray, Row, Rows, UNREADABLE, UNREADABLE_NAME, UNREADABLE_SUMMARY};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -51,8 +53,8 @@ pub fn uri(path: &str) -> String {
     }
 }
 
-fn result(r: &Row) -> Value {
-    let mut physical = json!({ "artifactLocation": { "uri": uri(&r.template) } });
+fn result(r: &Row<'_>) -> Value {
+    let mut physical = json!({ "artifactLocation": { "uri": uri(r.template) } });
     if let Some(line) = r.line {
         let mut region = json!({ "startLine": line });
         if let Some(column) = r.column {
@@ -68,7 +70,7 @@ fn result(r: &Row) -> Value {
             "kind": "resource",
         }]);
     }
-    let mut text = r.message.clone();
+    let mut text = r.message.to_string();
     if r.check == UNREADABLE {
         text = format!("{}: {text}", r.path);
     } else if !r.path.is_empty() {
@@ -86,27 +88,28 @@ fn result(r: &Row) -> Value {
     result
 }
 
-/// The SARIF log of the rows.
-pub fn render(rows: &[Row]) -> String {
+/// Writes the SARIF log of the rows, one result at a time, laid out as pretty JSON.
+pub fn write(rows: Rows<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut rules: Vec<Value> = CHECKS.iter().map(|c| rule(c.id, c.name, c.summary, c.severity)).collect();
     rules.push(rule(UNREADABLE, UNREADABLE_NAME, UNREADABLE_SUMMARY, Severity::Error));
-    let doc = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "ringfence",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules,
-                }
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": rows.iter().map(result).collect::<Vec<_>>(),
-        }]
+    let tool = json!({
+        "driver": {
+            "name": "ringfence",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": env!("CARGO_PKG_REPOSITORY"),
+            "rules": rules,
+        }
     });
-    pretty(&doc)
+    // {"$schema": …, "version": "2.1.0", "runs": [{"tool": …, "columnKind": …, "results": […]}]}
+    out.write_all(b"{\n  \"$schema\": ")?;
+    serde_json::to_writer(&mut *out, SCHEMA)?;
+    out.write_all(b",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")?;
+    write_nested(out, &tool, 3, &mut Vec::new())?;
+    out.write_all(b",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": ")?;
+    let mut results = PrettyArray::open(out, 3)?;
+    rows.try_for_each(|r| results.item(&result(&r)))?;
+    results.close()?;
+    out.write_all(b"\n    }\n  ]\n}\n")
 }
 
 #[cfg(test)]

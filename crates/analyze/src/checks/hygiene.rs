@@ -29,7 +29,7 @@ pub const SENSITIVE_PORTS: &[(i64, &str)] = &[
     (27017, "MongoDB"),
 ];
 
-pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     names(m, r);
     descriptions(m, r);
     world_open(m, r);
@@ -40,7 +40,7 @@ pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
 /// Words that say what a group allows rather than what it encloses.
 const RULE_WORDS: &[&str] = &["allow", "allowed", "permit", "open", "all", "any", "anywhere", "world"];
 
-fn names(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn names<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     // Ports each group's rules name: a number in a group name is a port name only if
     // the group's rules use that port (`web-8443` with a rule on 8443), not a
     // sequence number (`bot-00042`).
@@ -79,7 +79,7 @@ fn names(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     }
 }
 
-fn descriptions(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn descriptions<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for g in &m.groups {
         let generic = g.description.as_deref().map(|d| d.trim().to_ascii_lowercase());
         if matches!(
@@ -106,7 +106,7 @@ fn descriptions(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     }
 }
 
-fn world_open(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for rule in m.rules.iter().filter(|r| r.direction == Direction::Ingress && r.peer_is_world()) {
         let every_port = rule.proto == Proto::All
             || (rule.proto.has_ports()
@@ -139,7 +139,7 @@ fn world_open(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     }
 }
 
-fn fake_egress(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn fake_egress<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     // Standalone egress rules per group, counted in one pass (not once per group).
     let mut standalone_egress: FxHashMap<&Obj, usize> = Default::default();
     for rule in m.rules.iter().filter(|rule| !rule.inline && rule.direction == Direction::Egress) {
@@ -162,7 +162,7 @@ fn fake_egress(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     }
 }
 
-fn unused(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn unused<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     let mut used: HashSet<&Obj> = HashSet::default();
     for w in &m.workloads {
         used.extend(w.groups.iter());

@@ -11,7 +11,7 @@ use crate::finding::{suppressions, Reporter};
 use crate::model::{Location, Model};
 
 /// One check over the whole model.
-type Check = fn(&Model<'_>, &mut Reporter<'_, '_>);
+type Check = for<'m> fn(&'m Model<'m>, &mut Reporter<'m>);
 
 /// Every check, in two halves of about equal cost for a large suite.
 const HALVES: [&[Check]; 2] =
@@ -19,7 +19,7 @@ const HALVES: [&[Check]; 2] =
 
 /// Runs every check; a large suite's checks run on two threads (the findings are sorted
 /// afterwards, so their order does not depend on it).
-pub(crate) fn run(model: &Model<'_>, r: &mut Reporter<'_, '_>) {
+pub(crate) fn run<'m>(model: &'m Model<'m>, r: &mut Reporter<'m>) {
     let large = model.resolver.suite().templates().len() >= crate::parallel::PARALLEL_FROM;
     let ((), second) = crate::parallel::join(
         large,
@@ -27,13 +27,14 @@ pub(crate) fn run(model: &Model<'_>, r: &mut Reporter<'_, '_>) {
         || {
             let mut mine = Reporter::new(model);
             HALVES[1].iter().for_each(|check| check(model, &mut mine));
-            mine.findings
+            mine.found
         },
     );
-    r.findings.extend(second);
+    r.found.reserve_exact(second.len());
+    r.found.extend(second);
 }
 
-fn unreasoned_suppressions(model: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn unreasoned_suppressions<'m>(model: &'m Model<'m>, r: &mut Reporter<'m>) {
     for (stack, t) in model.resolver.suite().templates().iter().enumerate() {
         for (id, res) in &t.template.resources {
             for (check, reason) in suppressions(&res.metadata) {
@@ -41,7 +42,7 @@ fn unreasoned_suppressions(model: &Model<'_>, r: &mut Reporter<'_, '_>) {
                     let at = Location { stack, id: id.clone(), path: "Metadata.ringfence.suppress".into() };
                     r.report(
                         "RF900",
-                        &at,
+                        at,
                         format!("suppresses {check} without a reason"),
                         "add `reason: …` saying why the finding is acceptable",
                     );

@@ -9,7 +9,7 @@ use crate::suite::Obj;
 /// Ephemeral ports that return traffic uses.
 const EPHEMERAL: (i64, i64) = (1024, 65535);
 
-pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     no_return(m, r);
     shadowed(m, r);
     default_nacl(m, r);
@@ -47,7 +47,7 @@ fn covers(outer: &NaclEntry, inner: &NaclEntry) -> bool {
             || (outer.from == inner.from && (outer.to == -1 || outer.to == inner.to)))
 }
 
-fn no_return(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn no_return<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for e in m.nacl_entries.iter().filter(|e| e.allow && e.proto.has_ports()) {
         let (from, to) = ports(e);
         // An entry that reaches up to the top of the ephemeral range (1024-65535,
@@ -82,7 +82,7 @@ fn no_return(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     }
 }
 
-fn shadowed(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn shadowed<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for e in &m.nacl_entries {
         let earlier = m
             .nacl_entries
@@ -106,7 +106,7 @@ fn shadowed(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     }
 }
 
-fn default_nacl(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn default_nacl<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     let associated: HashSet<&Obj> =
         m.associations.iter().filter(|a| a.kind == AssociationKind::Nacl).map(|a| &a.subnet).collect();
     for s in &m.subnets {

@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use ringfence_cfn::{LogicalId, NoteKind, ReadNote, Step, Value};
 
-use crate::finding::{Finding, Reporter, Severity};
+use crate::finding::{At, Reporter, Severity};
 use crate::model::{
     number, props_get, protocol, Direction, Location, Model, Props, Proto, RulePeer, UNREADABLE,
 };
@@ -20,7 +20,7 @@ pub const GROUPS_PER_INTERFACE: (usize, usize) = (5, 16);
 /// Default security groups per Region (adjustable).
 pub const GROUPS_PER_REGION: usize = 2_500;
 
-pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     unreadable(m, r);
     // Rules per group, direction and family; a group peer counts in both families.
     let mut counts: HashMap<(&Obj, Direction), (usize, usize)> = HashMap::default();
@@ -130,7 +130,7 @@ pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
 
 /// RF001: what the reader kept without understanding it (its notes), and numbers and
 /// protocols the model cannot read, which it reads as matching no traffic.
-fn unreadable(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     let resolver = &m.resolver;
     for (stack, t) in resolver.suite().templates().iter().enumerate() {
         for note in &t.notes {
@@ -154,7 +154,7 @@ fn unreadable(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
                     let at = Location { stack, id: id.clone(), path: Cow::Owned(format!("{path}.{field}")) };
                     r.report(
                         "RF001",
-                        &at,
+                        at,
                         format!(
                             "{field} is {shown}, not a {}: the {what} is read as matching no traffic, and CloudFormation rejects it",
                             if field.ends_with("Protocol") { "protocol name or number" } else { "number" }
@@ -224,7 +224,7 @@ fn unreadable_value(r: &Resolver<'_>, stack: usize, field: &str, v: &Value) -> O
 }
 
 /// A note of the reader as an RF001 finding: on its resource when it is inside one.
-fn reader_note(r: &mut Reporter<'_, '_>, stack: usize, note: &ReadNote) {
+fn reader_note<'m>(r: &mut Reporter<'m>, stack: usize, note: &ReadNote) {
     let hint = match &note.kind {
         NoteKind::UnknownTag(_) => {
             "write a CloudFormation intrinsic (!Ref, !Sub, !GetAtt, !If, …) or a plain value; CloudFormation rejects tags it does not know"
@@ -241,20 +241,10 @@ fn reader_note(r: &mut Reporter<'_, '_>, stack: usize, note: &ReadNote) {
             .filter(|id| section == "Resources" && t.template.resources.contains_key(id))
         {
             let at = Location { stack, id, path: Cow::Owned(note.path.tail(2).to_string()) };
-            r.report("RF001", &at, note.message.clone(), hint);
+            r.report("RF001", at, note.message.clone(), hint);
             return;
         }
     }
-    let finding = Finding {
-        check: "RF001",
-        severity: Severity::Error,
-        template: t.stack.clone(),
-        source: t.source.clone(),
-        logical_id: String::new(),
-        path: note.path.to_string(),
-        message: note.message.clone(),
-        hint: hint.to_owned(),
-        suppressed: None,
-    };
-    r.findings.push(finding);
+    let at = At::TemplatePath(Box::new((stack, note.path.to_string())));
+    r.push("RF001", Severity::Error, at, &note.message, hint, None);
 }

@@ -1,13 +1,15 @@
 //! Ring-fencing: a template changes only network objects it creates (RF101, RF102), and
 //! no rule is declared twice (RF103).
 
-use rustc_hash::FxHashMap as HashMap;
+use std::hash::BuildHasher;
+
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::finding::{Reporter, Severity};
-use crate::model::{Direction, Model, Proto, RulePeer};
+use crate::model::{Direction, Model, Proto, Rule, RulePeer};
 use crate::suite::Obj;
 
-pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     foreign_rules(m, r);
     foreign_network(m, r);
     duplicates(m, r);
@@ -24,7 +26,7 @@ fn whose(m: &Model<'_>, obj: &Obj) -> String {
     }
 }
 
-fn foreign_rules(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn foreign_rules<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for rule in m.rules.iter().filter(|rule| !rule.inline) {
         if rule.group.created_by(rule.at.stack) {
             continue;
@@ -46,7 +48,7 @@ fn foreign_rules(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
 /// table, NACL, gateway, endpoint, or a group other than through a rule, which RF101
 /// reports) that its template does not create. Which properties do that is the generated
 /// schema table, so every resource type AWS publishes is covered.
-fn foreign_network(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+fn foreign_network<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for c in &m.network_changes {
         let rule = matches!(
             c.resource_type.as_str(),
@@ -74,50 +76,92 @@ fn foreign_network(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
     }
 }
 
-type RuleKey = (Obj, Direction, Proto, i64, i64, String);
+/// What makes two declarations one rule in EC2: the group, direction, protocol, ports
+/// (as EC2 sees them) and peer.
+#[derive(PartialEq, Eq, Hash)]
+struct RuleKey<'r> {
+    group: &'r Obj,
+    direction: Direction,
+    proto: Proto,
+    from: i64,
+    to: i64,
+    peer: PeerKey<'r>,
+}
 
-fn duplicates(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
-    let mut seen: HashMap<RuleKey, usize> = HashMap::default();
-    for (i, rule) in m.rules.iter().enumerate() {
-        if matches!(rule.group, Obj::Unknown(_)) || rule.peer == RulePeer::None {
-            continue;
-        }
-        let peer = match &rule.peer {
-            RulePeer::V4(n) => n.trunc().to_string(),
-            RulePeer::V6(n) => n.trunc().to_string(),
-            RulePeer::Group(o) => format!("group {o:?}"),
-            RulePeer::PrefixList(o) => format!("prefix list {o:?}"),
-            RulePeer::None => continue,
-        };
-        // EC2's view of a rule: all protocols have no ports, and -1/-1 is every port.
-        let (from, to) = match rule.proto {
-            Proto::All => (-1, -1),
-            Proto::Tcp | Proto::Udp if (rule.from, rule.to) == (-1, -1) => (0, 65535),
-            _ => (rule.from, rule.to),
-        };
-        let key = (rule.group.clone(), rule.direction, rule.proto, from, to, peer);
-        match seen.get(&key) {
-            None => {
-                seen.insert(key, i);
+/// The peer of a rule as EC2 compares it (a range by its network address).
+#[derive(PartialEq, Eq, Hash)]
+enum PeerKey<'r> {
+    V4(Ipv4Net),
+    V6(Ipv6Net),
+    Group(&'r Obj),
+    PrefixList(&'r Obj),
+}
+
+/// The key of a rule, `None` for one that creates nothing EC2 could merge (no known
+/// group, no peer).
+fn rule_key(rule: &Rule) -> Option<RuleKey<'_>> {
+    if matches!(rule.group, Obj::Unknown(_)) {
+        return None;
+    }
+    let peer = match &rule.peer {
+        RulePeer::V4(n) => PeerKey::V4(n.trunc()),
+        RulePeer::V6(n) => PeerKey::V6(n.trunc()),
+        RulePeer::Group(o) => PeerKey::Group(o),
+        RulePeer::PrefixList(o) => PeerKey::PrefixList(o),
+        RulePeer::None => return None,
+    };
+    // EC2's view of a rule: all protocols have no ports, and -1/-1 is every port.
+    let (from, to) = match rule.proto {
+        Proto::All => (-1, -1),
+        Proto::Tcp | Proto::Udp if (rule.from, rule.to) == (-1, -1) => (0, 65535),
+        _ => (rule.from, rule.to),
+    };
+    Some(RuleKey { group: &rule.group, direction: rule.direction, proto: rule.proto, from, to, peer })
+}
+
+fn duplicates<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
+    // Rules with equal keys, found by sorting their keys' hashes (16 bytes a rule, where
+    // a map of the keys themselves would take several times that for a template of
+    // 285,000 rules), each compared with the first of its kind in its run.
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut hashed: Vec<(u64, usize)> = m
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, rule)| rule_key(rule).map(|k| (hasher.hash_one(&k), i)))
+        .collect();
+    hashed.sort_unstable();
+    // (a rule, the first rule it repeats), in the order of the rules.
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    let mut firsts: Vec<(usize, RuleKey<'m>)> = Vec::new();
+    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        firsts.clear();
+        for &(_, i) in run {
+            let Some(key) = rule_key(&m.rules[i]) else { continue };
+            match firsts.iter().find(|(_, k)| *k == key) {
+                Some(&(first, _)) => repeats.push((i, first)),
+                None => firsts.push((i, key)),
             }
-            Some(&first) => {
-                let first = &m.rules[first];
-                let same_template = first.at.stack == rule.at.stack;
-                let severity = if same_template { Severity::Warning } else { Severity::Error };
-                r.report_as(
-                    "RF103",
-                    severity,
-                    &rule.at,
-                    format!(
-                        "declares the same rule on {} as {}/{} {}: EC2 keeps one copy, so deleting either declaration removes the rule for both",
-                        m.describe(&rule.group),
-                        m.stack_name(first.at.stack),
-                        first.at.id,
-                        first.at.path
-                    ),
-                    "declare each rule once, in the template that owns the group",
-                );
-            }
         }
+    }
+    drop(hashed);
+    repeats.sort_unstable();
+    for (i, first) in repeats {
+        let (rule, first) = (&m.rules[i], &m.rules[first]);
+        let same_template = first.at.stack == rule.at.stack;
+        let severity = if same_template { Severity::Warning } else { Severity::Error };
+        r.report_as(
+            "RF103",
+            severity,
+            &rule.at,
+            format!(
+                "declares the same rule on {} as {}/{} {}: EC2 keeps one copy, so deleting either declaration removes the rule for both",
+                m.describe(&rule.group),
+                m.stack_name(first.at.stack),
+                first.at.id,
+                first.at.path
+            ),
+            "declare each rule once, in the template that owns the group",
+        );
     }
 }

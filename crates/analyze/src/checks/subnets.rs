@@ -4,7 +4,7 @@ use crate::finding::Reporter;
 use crate::model::{AssociationKind, Model, RouteTarget};
 use crate::suite::Obj;
 
-pub(super) fn run(m: &Model<'_>, r: &mut Reporter<'_, '_>) {
+pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for (i, s) in m.subnets.iter().enumerate() {
         let Some(cidr) = s.cidr else { continue };
         if let Some(other) = m.subnets[..i]
