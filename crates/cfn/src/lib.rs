@@ -11,7 +11,8 @@
 //! - JSON and YAML writers ([`Template::to_json`], [`Template::to_yaml`]), and a reader
 //!   ([`Template::read`]) that keeps what it cannot understand and says so, with the
 //!   path and line ([`ReadNote`]);
-//! - [`locate`]: the lines where a text declares any number of [`KeyPath`]s, in one pass.
+//! - [`locate`]: the lines where a text declares any number of [`KeyPath`]s, in one pass
+//!   ([`locate_steps`] for paths given as borrowed steps).
 //!
 //! ```
 //! use ringfence_cfn::{ExportName, LogicalId, Output, Resource, Template, Value};
@@ -42,7 +43,7 @@ mod template;
 mod value;
 
 pub use error::NameError;
-pub use locate::{locate, locate_all, KeyPath, Step};
+pub use locate::{locate, locate_all, locate_steps, KeyPath, Step, StepRef};
 pub use map::{Entries, IntoEntries, Map};
 pub use names::{ExportName, LogicalId, StackName};
 pub use read::{NoteKind, Parsed, ReadError, ReadNote};

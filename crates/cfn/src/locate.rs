@@ -19,6 +19,25 @@ pub enum Step {
     Index(usize),
 }
 
+/// A step of a path, borrowed: what [`locate_steps`] takes, so that the lines of many
+/// paths can be asked for without building a [`KeyPath`] for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepRef<'a> {
+    /// A map key.
+    Key(&'a str),
+    /// A list item, counted from 0.
+    Index(usize),
+}
+
+impl<'a> From<&'a Step> for StepRef<'a> {
+    fn from(step: &'a Step) -> StepRef<'a> {
+        match step {
+            Step::Key(k) => StepRef::Key(k),
+            Step::Index(i) => StepRef::Index(*i),
+        }
+    }
+}
+
 /// A path from a document's root through map keys and list items, written
 /// `Resources.Web.Properties.SecurityGroupIngress[0].FromPort`.
 ///
@@ -128,6 +147,22 @@ impl fmt::Display for KeyPath {
 /// assert_eq!(locate(json, &paths), [Some(1), Some(3), None]);
 /// ```
 pub fn locate(text: &str, paths: &[KeyPath]) -> Vec<Option<usize>> {
+    locate_steps(text, paths.iter().map(|p| p.steps().iter().map(StepRef::from)))
+}
+
+/// [`locate`] for paths given as borrowed steps, one iterator of steps per path:
+///
+/// ```
+/// use ringfence_cfn::{locate_steps, StepRef};
+/// let yaml = "Resources:\n  Web:\n    Type: AWS::EC2::SecurityGroup\n  Db:\n    Type: AWS::RDS::DBInstance\n";
+/// let ids = ["Db", "Web", "Cache"];
+/// let lines = locate_steps(yaml, ids.iter().map(|id| [StepRef::Key("Resources"), StepRef::Key(id)]));
+/// assert_eq!(lines, [Some(4), Some(2), None]);
+/// ```
+pub fn locate_steps<'p, S: IntoIterator<Item = StepRef<'p>>>(
+    text: &str,
+    paths: impl IntoIterator<Item = S>,
+) -> Vec<Option<usize>> {
     let mut last: Vec<Option<usize>> = Vec::new();
     let ends = scan(text, paths, |nodes, node, line| {
         if last.is_empty() {
@@ -141,7 +176,8 @@ pub fn locate(text: &str, paths: &[KeyPath]) -> Vec<Option<usize>> {
 /// Every line where `text` declares each path, in order: two for a key declared twice.
 pub fn locate_all(text: &str, paths: &[KeyPath]) -> Vec<Vec<usize>> {
     let mut by_node: Vec<Vec<usize>> = Vec::new();
-    let ends = scan(text, paths, |nodes, node, line| {
+    let steps = paths.iter().map(|p| p.steps().iter().map(StepRef::from));
+    let ends = scan(text, steps, |nodes, node, line| {
         if by_node.is_empty() {
             by_node = vec![Vec::new(); nodes];
         }
@@ -152,7 +188,11 @@ pub fn locate_all(text: &str, paths: &[KeyPath]) -> Vec<Vec<usize>> {
 
 /// Scans `text` once for `paths`, calling `found(nodes, node, line)` for each
 /// declaration of a path's end in the order of the text; returns each path's node.
-fn scan(text: &str, paths: &[KeyPath], mut found: impl FnMut(usize, usize, usize)) -> Vec<Option<u32>> {
+fn scan<'p, S: IntoIterator<Item = StepRef<'p>>>(
+    text: &str,
+    paths: impl IntoIterator<Item = S>,
+    mut found: impl FnMut(usize, usize, usize),
+) -> Vec<Option<u32>> {
     let (trie, ends) = Trie::new(paths);
     if trie.terminal.iter().all(|t| !t) {
         return ends;
@@ -186,17 +226,20 @@ struct Trie<'p> {
 
 impl<'p> Trie<'p> {
     /// The tree and, for each path, its node (`None` for the root, which has no line).
-    fn new(paths: &'p [KeyPath]) -> (Trie<'p>, Vec<Option<u32>>) {
+    fn new<S: IntoIterator<Item = StepRef<'p>>>(
+        paths: impl IntoIterator<Item = S>,
+    ) -> (Trie<'p>, Vec<Option<u32>>) {
         let mut t =
             Trie { keys: HashMap::new(), items: HashMap::new(), terminal: vec![false], inner: vec![false] };
-        let mut ends = Vec::with_capacity(paths.len());
+        let paths = paths.into_iter();
+        let mut ends = Vec::with_capacity(paths.size_hint().0);
         for p in paths {
             let mut node = 0u32;
-            for step in p.steps() {
+            for step in p {
                 let next = u32::try_from(t.terminal.len()).unwrap_or(u32::MAX);
                 let child = match step {
-                    Step::Key(k) => *t.keys.entry((node, k.as_str())).or_insert(next),
-                    Step::Index(i) => *t.items.entry((node, *i)).or_insert(next),
+                    StepRef::Key(k) => *t.keys.entry((node, k)).or_insert(next),
+                    StepRef::Index(i) => *t.items.entry((node, i)).or_insert(next),
                 };
                 if child == next {
                     t.terminal.push(false);

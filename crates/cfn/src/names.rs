@@ -51,6 +51,13 @@ macro_rules! name_type {
             }
         }
 
+        /// A name is its text: a map keyed by names can be searched with a `&str`.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0

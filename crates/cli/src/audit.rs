@@ -6,15 +6,19 @@
 //! other files are audited as usual. A value read but not understood is an `RF001`
 //! finding at the line of that value.
 //!
-//! Lines are found for all the findings of a file in one pass over its text
-//! ([`ringfence_cfn::locate`]), so the audit stays linear in the size of the suite.
+//! The line of every resource is found when its file is read, in one pass over the text
+//! ([`ringfence_cfn::locate_steps`]), so the audit stays linear in the size of the suite
+//! and holds no text while it runs; the lines of RF001 values are found in one pass over
+//! the file read again. The report is written as it is made, one finding at a time: a
+//! suite's memory is its templates as read, the model and the findings (about 50 bytes
+//! each), never its report.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
 use ringfence_analyze::{FindingRef, Findings, Model, Severity};
-use ringfence_cfn::{locate, KeyPath, Step};
+use ringfence_cfn::{locate, KeyPath};
 use serde_json::json;
 
 use crate::args::{AuditArgs, AuditFormat, FailOn};
@@ -138,8 +142,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<(u8, io::Result<()>)
 
 /// The rows of a report, made as they are asked for: the findings in file order, each
 /// file's most severe first (the engine's order), an unreadable file's RF000 in its
-/// place. The lines of a file's findings are found when its turn comes, in one pass over
-/// its text.
+/// place, with the line of each.
 pub struct Rows<'a> {
     loaded: &'a Loaded,
     found: &'a Findings<'a>,
@@ -232,7 +235,7 @@ impl<'a> Rows<'a> {
             let findings = self.of(i);
             let mut lines = Lines::of(file, findings.clone());
             for finding in findings {
-                let line = lines.line(&finding);
+                let line = lines.line(self.loaded, file, &finding);
                 f(Row {
                     check: finding.check,
                     severity: finding.severity,
@@ -255,20 +258,31 @@ impl<'a> Rows<'a> {
 /// The check id of a value read but not understood.
 const RF001: &str = "RF001";
 
-/// The lines of one file's findings, found in one pass over its text: the line that
-/// declares the finding's resource; for RF001 (a value that cannot be read), the line of
-/// that value, else of its resource.
-struct Lines<'f> {
-    /// The path asked for each resource with findings.
-    resources: HashMap<&'f str, usize>,
-    /// The path asked for each RF001 finding with a path, in order.
-    values: std::vec::IntoIter<usize>,
-    /// The line of each path.
-    found: Vec<Option<usize>>,
+/// The lines of one file's findings: the line that declares the finding's resource,
+/// found when the file was read; for RF001 (a value that cannot be read), the line of
+/// that value, else of its resource, found in one pass over the file's text, read again
+/// for them.
+enum Lines<'f> {
+    /// The resources' lines, as the file was read.
+    Resources,
+    /// Lines found in the text.
+    Found {
+        /// The path asked for each resource with findings.
+        resources: HashMap<&'f str, usize>,
+        /// The path asked for each RF001 finding with a path, in order.
+        values: std::vec::IntoIter<usize>,
+        /// The line of each path.
+        found: Vec<Option<usize>>,
+    },
 }
 
 impl<'f> Lines<'f> {
-    fn of(file: &TemplateFile, findings: impl Iterator<Item = FindingRef<'f>>) -> Lines<'f> {
+    fn of(file: &TemplateFile, findings: impl Iterator<Item = FindingRef<'f>> + Clone) -> Lines<'f> {
+        let value = |f: &FindingRef<'_>| f.check == RF001 && !f.path.is_empty();
+        if !findings.clone().any(|f| value(&f)) {
+            return Lines::Resources;
+        }
+        let Some(text) = file.text() else { return Lines::Resources };
         // Each resource is asked for once, however many findings it has; an RF001
         // finding asks for its value too, and falls back on its resource.
         let mut paths = vec![KeyPath::new()];
@@ -279,35 +293,32 @@ impl<'f> Lines<'f> {
                 0
             } else {
                 *resources.entry(f.logical_id).or_insert_with(|| {
-                    // Two steps, in a vector of two (one per resource with findings).
-                    let steps = vec![Step::Key("Resources".into()), Step::Key(f.logical_id.into())];
-                    paths.push(KeyPath::from(steps));
+                    paths.push(KeyPath::new().key("Resources").key(f.logical_id));
                     paths.len() - 1
                 })
             };
-            if f.check == RF001 && !f.path.is_empty() {
+            if value(&f) {
                 let base = if resource == 0 { KeyPath::new() } else { paths[resource].clone() };
                 paths.push(base.join(f.path));
                 values.push(paths.len() - 1);
             }
         }
-        let found = if paths.len() > 1 { locate(&file.text, &paths) } else { vec![None] };
-        Lines { resources, values: values.into_iter(), found }
+        let found = locate(&text, &paths);
+        Lines::Found { resources, values: values.into_iter(), found }
     }
 
     /// The line of the next finding (given in the same order).
-    fn line(&mut self, f: &FindingRef<'_>) -> Option<usize> {
-        let resource = if f.logical_id.is_empty() { 0 } else { self.resources.get(f.logical_id).copied()? };
-        let value = (f.check == RF001 && !f.path.is_empty()).then(|| self.values.next()).flatten();
-        value.and_then(|v| self.found[v]).or(self.found[resource])
+    fn line(&mut self, loaded: &Loaded, file: &TemplateFile, f: &FindingRef<'_>) -> Option<usize> {
+        match self {
+            Lines::Resources => file.resource_line(&loaded.suite, f.logical_id),
+            Lines::Found { resources, values, found } => {
+                let resource =
+                    if f.logical_id.is_empty() { 0 } else { resources.get(f.logical_id).copied()? };
+                let value = (f.check == RF001 && !f.path.is_empty()).then(|| values.next()).flatten();
+                value.and_then(|v| found[v]).or(found[resource])
+            }
+        }
     }
-}
-
-/// The 1-based line where the template text declares resource `id` (its key under
-/// `Resources`, JSON or YAML). One pass over the text: to find the lines of many
-/// resources, give them all to [`ringfence_cfn::locate`] at once.
-pub fn resource_line(text: &str, id: &str) -> Option<usize> {
-    locate(text, &[KeyPath::new().key("Resources").key(id)])[0]
 }
 
 fn label(s: Severity) -> &'static str {
@@ -460,14 +471,16 @@ mod tests {
 
     #[test]
     fn resources_are_found_by_their_key() {
+        let lines = |text: &str| {
+            let t = ringfence_cfn::Template::parse(text).unwrap();
+            let ids: Vec<String> = t.resources.keys().map(|k| k.to_string()).collect();
+            ids.into_iter().zip(crate::load::resource_lines(text, &t)).collect::<Vec<_>>()
+        };
         let yaml = "Parameters:\n  Web:\n    Type: String\nResources:\n  WebSG:\n    Type: X\n  Web:\n    Type: Y\nOutputs:\n  Web:\n    Value: 1\n";
-        assert_eq!(resource_line(yaml, "Web"), Some(7));
-        assert_eq!(resource_line(yaml, "WebSG"), Some(5));
-        let json = "{\n  \"Resources\": {\n    \"A\": {\"Type\": \"X\", \"Properties\": {\"Ref\": \"B\"}},\n    \"B\" : {}\n  }\n}\n";
-        assert_eq!(resource_line(json, "A"), Some(3));
-        assert_eq!(resource_line(json, "B"), Some(4));
-        assert_eq!(resource_line(json, "C"), None);
-        assert_eq!(resource_line("{\"Resources\":{\"A\":{}}}", "A"), Some(1));
+        assert_eq!(lines(yaml), [("WebSG".to_owned(), 5), ("Web".to_owned(), 7)]);
+        let json = "{\n  \"Resources\": {\n    \"A\": {\"Type\": \"X\", \"Properties\": {\"X\": {\"Ref\": \"B\"}}},\n    \"B\" : {\"Type\": \"Y\"}\n  }\n}\n";
+        assert_eq!(lines(json), [("A".to_owned(), 3), ("B".to_owned(), 4)]);
+        assert_eq!(lines("{\"Resources\":{\"A\":{\"Type\":\"X\"}}}"), [("A".to_owned(), 1)]);
     }
 
     #[test]

@@ -13,12 +13,18 @@
 //!   column; a path that cannot be read at all is a usage error.
 //! - A file that is read keeps its size (what CloudFormation's size quotas count) and
 //!   the reader's notes: what it kept without understanding (RF001).
+//! - Its text is not kept once read (a large template would be held twice, as text and
+//!   as read): the line of each resource is found first, in one pass, and the rare
+//!   finding that needs the line of a value inside a resource reads the file again
+//!   (if it is unchanged; otherwise the resource's line stands).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use std::time::SystemTime;
+
 use ringfence_analyze::Suite;
-use ringfence_cfn::{ReadError, Template};
+use ringfence_cfn::{locate_steps, ReadError, StepRef, Template};
 
 use crate::args::Inputs;
 use crate::Usage;
@@ -43,12 +49,48 @@ pub struct TemplateFile {
     pub path: String,
     /// Its stack name.
     pub stack: String,
-    /// Its text (empty when not UTF-8).
-    pub text: String,
+    /// The line that declares each resource of its template, in the template's order
+    /// (0 where none does), found when the file was read.
+    pub resource_lines: Vec<u32>,
+    /// The file's length and modification time when it was read, which a second reading
+    /// must find again.
+    read_as: Option<(u64, SystemTime)>,
     /// Its index in the suite, `None` when unreadable.
     pub index: Option<usize>,
     /// Why it could not be read.
     pub unreadable: Option<Unreadable>,
+}
+
+impl TemplateFile {
+    /// The file's text again, when it still is the text that was read.
+    pub fn text(&self) -> Option<String> {
+        let same = |m: std::fs::Metadata| m.modified().ok().map(|t| (m.len(), t)) == self.read_as;
+        if !std::fs::metadata(&self.path).is_ok_and(same) {
+            return None;
+        }
+        let text = String::from_utf8(std::fs::read(&self.path).ok()?).ok()?;
+        (Some(text.len() as u64) == self.read_as.map(|(len, _)| len)).then_some(text)
+    }
+
+    /// The line that declares resource `id` of the file's template.
+    pub fn resource_line(&self, suite: &Suite, id: &str) -> Option<usize> {
+        let t = suite.templates().get(self.index?)?;
+        let i = t.template.resources.get_index_of(id)?;
+        self.resource_lines.get(i).filter(|&&l| l > 0).map(|&l| l as usize)
+    }
+}
+
+/// The line that declares each resource of `template` in `text` (its key under
+/// `Resources`, JSON or YAML; 0 where none does), in one pass over the text.
+pub fn resource_lines(text: &str, template: &Template) -> Vec<u32> {
+    if template.resources.is_empty() {
+        return Vec::new();
+    }
+    let paths = template.resources.keys().map(|id| [StepRef::Key("Resources"), StepRef::Key(id.as_str())]);
+    locate_steps(text, paths)
+        .into_iter()
+        .map(|l| l.and_then(|l| u32::try_from(l).ok()).unwrap_or(0))
+        .collect()
 }
 
 /// The suite and the files it was read from.
@@ -128,37 +170,45 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
     for c in candidates {
         let bytes =
             std::fs::read(&c.path).map_err(|e| Usage(format!("cannot read {}: {e}", c.path.display())))?;
+        let read_as = std::fs::metadata(&c.path).ok().and_then(|m| Some((m.len(), m.modified().ok()?)));
         let path = c.path.display().to_string();
         // The size CloudFormation's quotas count is the file's, not its re-serialization.
         let len = bytes.len();
-        let (text, parsed) = match String::from_utf8(bytes) {
-            Ok(text) => {
-                let parsed = Template::read(&text).map_err(unreadable);
-                (text, parsed)
-            }
+        let mut file = TemplateFile {
+            path,
+            stack: c.stack,
+            resource_lines: Vec::new(),
+            read_as,
+            index: None,
+            unreadable: None,
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
             Err(e) => {
                 let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                 let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
                 let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-                let u = Unreadable {
+                file.unreadable = Some(Unreadable {
                     line: Some(line),
                     column: Some(column),
                     section: None,
                     message: "not UTF-8 text".into(),
-                };
-                (String::new(), Err(u))
+                });
+                files.push(file);
+                continue;
             }
         };
-        match parsed {
+        match Template::read(&text) {
             Ok(parsed) => {
-                let index = suite.templates().len();
-                suite.add_parsed(&c.stack, &path, parsed, len);
-                files.push(TemplateFile { path, stack: c.stack, text, index: Some(index), unreadable: None });
+                file.resource_lines = resource_lines(&text, &parsed.template);
+                // The text is no longer needed: free it before the model is built.
+                drop(text);
+                file.index = Some(suite.templates().len());
+                suite.add_parsed(&file.stack, &file.path, parsed, len);
             }
-            Err(u) => {
-                files.push(TemplateFile { path, stack: c.stack, text, index: None, unreadable: Some(u) })
-            }
+            Err(e) => file.unreadable = Some(unreadable(e)),
         }
+        files.push(file);
     }
     apply_params(&mut suite, &files, inputs)?;
     Ok(Loaded { suite, files })
@@ -391,6 +441,25 @@ mod tests {
         assert!(looks_like_template("AWSTemplateFormatVersion: '2010-09-09'\n"));
         assert!(!looks_like_template("{\"name\": \"package\", \"dependencies\": {}}"));
         assert!(!looks_like_template("Resources are listed below\n"));
+    }
+
+    #[test]
+    fn the_text_is_read_again_only_while_the_file_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("web.yaml");
+        let text = "Resources:\n  Db:\n    Type: X\n\n  Web:\n    Type: AWS::EC2::SecurityGroup\n";
+        std::fs::write(&path, text).unwrap();
+        let inputs = Inputs { paths: vec![path.clone()], params: Vec::new(), stack_names: Vec::new() };
+        let loaded = load(&inputs).unwrap();
+        let file = &loaded.files[0];
+        assert_eq!(file.resource_lines, [2, 5]);
+        assert_eq!(file.resource_line(&loaded.suite, "Web"), Some(5));
+        assert_eq!(file.resource_line(&loaded.suite, "Cache"), None);
+        assert_eq!(file.text().as_deref(), Some(text));
+        // Changed since it was read: its text is not the one the findings are about.
+        std::fs::write(&path, format!("# edited\n{text}x")).unwrap();
+        assert_eq!(file.text(), None);
+        assert_eq!(file.resource_line(&loaded.suite, "Web"), Some(5), "the lines found when it was read");
     }
 
     #[test]

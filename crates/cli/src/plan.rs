@@ -17,7 +17,7 @@ use ringfence_analyze::{Direction, Finding, Model, Obj, Proto, Rule, RulePeer};
 use ringfence_cfn::{RefTarget, Value};
 use serde_json::json;
 
-use crate::audit::{pretty, resource_line};
+use crate::audit::pretty;
 use crate::impact::key;
 use crate::load::Loaded;
 use crate::text::{self, ident, literal};
@@ -368,7 +368,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         template: file.map_or_else(|| stack.clone(), |f| f.path.clone()),
         stack: stack.clone(),
         resource: rule.at.id.to_string(),
-        line: file.and_then(|f| resource_line(&f.text, rule.at.id.as_str())),
+        line: file.and_then(|f| f.resource_line(&loaded.suite, rule.at.id.as_str())),
         suppressed: f.suppressed.clone(),
         today: format!(
             "{stack}/{} declares {dir} {port} {prep} {peer_words} on {}, a group it does not create",
