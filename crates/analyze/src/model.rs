@@ -835,16 +835,31 @@ impl Parts {
         {
             if let Some(Value::List(items)) = props_get(props, key) {
                 for (i, item) in items.iter().enumerate() {
-                    let at = Location {
-                        stack,
-                        id: id.clone(),
-                        path: Cow::Owned(format!("Properties.{key}[{i}]")),
-                    };
+                    let at = Location { stack, id: id.clone(), path: inline_path(key, i) };
                     let rule = rule(r, stack, at, true, me.clone(), direction, item);
                     self.rules.push(rule);
                 }
             }
         }
+    }
+}
+
+/// `Properties.SecurityGroupIngress[i]` (or `…Egress[i]`), the path of a group's inline
+/// rule: for the first rules of a group, a text made once for every group.
+pub(crate) fn inline_path(key: &str, i: usize) -> Cow<'static, str> {
+    const SHARED: usize = 64;
+    static PATHS: std::sync::LazyLock<[Vec<String>; 2]> = std::sync::LazyLock::new(|| {
+        ["SecurityGroupIngress", "SecurityGroupEgress"]
+            .map(|key| (0..SHARED).map(|i| format!("Properties.{key}[{i}]")).collect())
+    });
+    let shared = match key {
+        "SecurityGroupIngress" => PATHS[0].get(i),
+        "SecurityGroupEgress" => PATHS[1].get(i),
+        _ => None,
+    };
+    match shared {
+        Some(path) => Cow::Borrowed(path.as_str()),
+        None => Cow::Owned(format!("Properties.{key}[{i}]")),
     }
 }
 

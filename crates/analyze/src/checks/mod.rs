@@ -30,8 +30,16 @@ pub(crate) fn run<'m>(model: &'m Model<'m>, r: &mut Reporter<'m>) {
             mine.found
         },
     );
-    r.found.reserve_exact(second.len());
-    r.found.extend(second);
+    // One vector of both halves, grown only if neither has room for the other.
+    let mut second = second;
+    if second.capacity() - second.len() >= r.found.len() && r.found.capacity() - r.found.len() < second.len()
+    {
+        second.splice(0..0, r.found.drain(..));
+        r.found = second;
+    } else {
+        r.found.reserve_exact(second.len());
+        r.found.append(&mut second);
+    }
 }
 
 fn unreasoned_suppressions<'m>(model: &'m Model<'m>, r: &mut Reporter<'m>) {

@@ -9,7 +9,7 @@ use ringfence_cfn::{LogicalId, NoteKind, ReadNote, Step, Value};
 
 use crate::finding::{At, Reporter, Severity};
 use crate::model::{
-    number, props_get, protocol, Direction, Location, Model, Props, Proto, RulePeer, UNREADABLE,
+    inline_path, number, props_get, protocol, Direction, Location, Model, Props, Proto, RulePeer, UNREADABLE,
 };
 use crate::suite::{Obj, Resolver};
 
@@ -138,7 +138,8 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         }
         for (id, res) in &t.template.resources {
             let props = &res.properties;
-            let mut check = |path: Cow<'static, str>, props: &dyn Props, what: &str| {
+            // The path of the rule or entry, made only when a value of it is reported.
+            let mut check = |path: &dyn Fn() -> Cow<'static, str>, props: &dyn Props, what: &str| {
                 let fields: &[&str] = if what == "entry" {
                     &["Protocol", "RuleNumber", "PortRange.From", "PortRange.To", "Icmp.Type", "Icmp.Code"]
                 } else {
@@ -151,7 +152,8 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                     };
                     let Some(value) = value else { continue };
                     let Some(shown) = unreadable_value(resolver, stack, field, value) else { continue };
-                    let at = Location { stack, id: id.clone(), path: Cow::Owned(format!("{path}.{field}")) };
+                    let at =
+                        Location { stack, id: id.clone(), path: Cow::Owned(format!("{}.{field}", path())) };
                     r.report(
                         "RF001",
                         at,
@@ -175,15 +177,15 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                     for key in ["SecurityGroupIngress", "SecurityGroupEgress"] {
                         if let Some(Value::List(items)) = props.get(key) {
                             for (i, item) in items.iter().enumerate() {
-                                check(Cow::Owned(format!("Properties.{key}[{i}]")), item, "rule");
+                                check(&|| inline_path(key, i), item, "rule");
                             }
                         }
                     }
                 }
                 "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
-                    check(Cow::Borrowed("Properties"), props, "rule");
+                    check(&|| Cow::Borrowed("Properties"), props, "rule");
                 }
-                "AWS::EC2::NetworkAclEntry" => check(Cow::Borrowed("Properties"), props, "entry"),
+                "AWS::EC2::NetworkAclEntry" => check(&|| Cow::Borrowed("Properties"), props, "entry"),
                 _ => {}
             }
         }
