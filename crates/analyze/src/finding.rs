@@ -288,3 +288,13 @@ fn suppression<'t>(metadata: &'t ringfence_cfn::Map, id: &str) -> Option<Option<
     let s = suppressions(metadata);
     s.into_iter().find(|(i, _)| *i == id).map(|(_, reason)| reason)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_recorded_finding_takes_48_bytes() {
+        assert_eq!(std::mem::size_of::<super::Found<'_>>(), 48);
+        assert_eq!(std::mem::size_of::<super::At<'_>>(), 16);
+    }
+}
