@@ -208,3 +208,57 @@ Resources:
     // Each template alone changes only what it creates: nothing to report.
     assert!(analyze(&suite(&[("net", NET)])).of("RF102").is_empty());
 }
+
+/// RF101 says whose group the rule changes, for each way a template can name it.
+#[test]
+fn rf101_names_the_group_it_changes() {
+    let bot = "
+Parameters:
+  Shared: { Type: AWS::EC2::SecurityGroup::Id }
+Resources:
+  OnImported:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: { GroupId: !ImportValue net-g, IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/16, Description: d }
+  OnParameter:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: { GroupId: !Ref Shared, IpProtocol: tcp, FromPort: 81, ToPort: 81, CidrIp: 10.0.0.0/16, Description: d }
+  OnLiteral:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: { GroupId: sg-0123456789abcdef0, IpProtocol: tcp, FromPort: 82, ToPort: 82, CidrIp: 10.0.0.0/16, Description: d }
+";
+    let report = analyze(&suite(&[("net", NET), ("bot", bot)]));
+    let message = |id: &str| {
+        report.of("RF101").iter().find(|f| f.logical_id == id).map(|f| f.message.clone()).unwrap_or_default()
+    };
+    assert!(
+        message("OnImported").starts_with("adds an ingress rule to `G`, created by template net:"),
+        "{report:#?}"
+    );
+    assert!(
+        message("OnParameter")
+            .starts_with("adds an ingress rule to the group passed in as parameter `Shared` (the shared-group rollback hazard):"),
+        "{}",
+        message("OnParameter")
+    );
+    assert!(
+        message("OnLiteral")
+            .starts_with("adds an ingress rule to `sg-0123456789abcdef0`, a group outside the suite:"),
+        "{}",
+        message("OnLiteral")
+    );
+}
+
+/// An entry whose rule number cannot be read (RF001) is named without a made-up number.
+#[test]
+fn rf102_does_not_invent_an_entry_number() {
+    let bot = "
+Resources:
+  Entry:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: { NetworkAclId: !ImportValue net-acl, RuleNumber: many, Egress: false, RuleAction: allow, Protocol: 6, CidrBlock: 10.0.0.0/16, PortRange: { From: 80, To: 80 } }
+";
+    let report = analyze(&suite(&[("net", NET), ("bot", bot)]));
+    let rf102: Vec<&str> = report.of("RF102").iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(rf102.len(), 1, "{rf102:?}");
+    assert!(rf102[0].starts_with("`AWS::EC2::NetworkAclEntry` changes network ACL net/Acl"), "{}", rf102[0]);
+}
