@@ -263,6 +263,17 @@ pub struct NetworkChange {
     pub target: Obj,
 }
 
+impl NetworkChange {
+    /// Whether this is a security group rule (`SecurityGroupIngress`/`Egress`), which
+    /// [`Model::rules`] holds with its EC2 identity and RF101 reports.
+    pub fn is_group_rule(&self) -> bool {
+        matches!(
+            self.resource_type.as_str(),
+            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress"
+        )
+    }
+}
+
 /// Every object of a suite that the checks and reachability read.
 pub struct Model<'a> {
     /// Reference resolution over the suite.

@@ -224,8 +224,7 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
 /// above, with their EC2 identity).
 fn network_changes(m: &Model<'_>, s: usize, out: &mut Vec<Affected>) {
     let removed = m.stack_name(s).to_owned();
-    let is_rule = |t: &str| matches!(t, "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress");
-    for c in m.network_changes.iter().filter(|c| !is_rule(&c.resource_type)) {
+    for c in m.network_changes.iter().filter(|c| !c.is_group_rule()) {
         let Obj::Local { stack: owner, id } = &c.target else { continue };
         let noun = c.object.noun();
         if c.at.stack == s && *owner != s {

@@ -50,11 +50,7 @@ fn foreign_rules<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 /// schema table, so every resource type AWS publishes is covered.
 fn foreign_network<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for c in &m.network_changes {
-        let rule = matches!(
-            c.resource_type.as_str(),
-            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress"
-        );
-        if rule || c.target.created_by(c.at.stack) {
+        if c.is_group_rule() || c.target.created_by(c.at.stack) {
             continue;
         }
         let noun = c.object.noun();
