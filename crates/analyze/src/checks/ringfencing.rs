@@ -6,7 +6,9 @@ use std::hash::BuildHasher;
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::finding::{Reporter, Severity};
-use crate::model::{Direction, Model, Proto, Rule, RulePeer};
+use crate::model::{Direction, Location, Model, Proto, Rule, RulePeer};
+
+type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
 use crate::suite::Obj;
 
 pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
@@ -49,14 +51,24 @@ fn foreign_rules<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 /// reports) that its template does not create. Which properties do that is the generated
 /// schema table, so every resource type AWS publishes is covered.
 fn foreign_network<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
+    // A NACL entry is known by its number: the numbers by location, made only when an
+    // entry is reported (one pass, not a search per change).
+    let mut numbers: Option<HashMap<&Location, i64>> = None;
     for c in &m.network_changes {
         if c.is_group_rule() || c.target.created_by(c.at.stack) {
             continue;
         }
         let noun = c.object.noun();
-        // A NACL entry is known by its number.
-        let what = match m.nacl_entries.iter().find(|e| e.at == c.at) {
-            Some(e) if e.number >= 0 => format!("`{}` (entry {})", c.resource_type, e.number),
+        let number = (c.resource_type == "AWS::EC2::NetworkAclEntry")
+            .then(|| {
+                numbers
+                    .get_or_insert_with(|| m.nacl_entries.iter().map(|e| (&e.at, e.number)).collect())
+                    .get(&c.at)
+                    .copied()
+            })
+            .flatten();
+        let what = match number {
+            Some(n) if n >= 0 => format!("`{}` (entry {n})", c.resource_type),
             _ => format!("`{}`", c.resource_type),
         };
         r.report(
