@@ -11,6 +11,9 @@
 //! - JSON and YAML writers ([`Template::to_json`], [`Template::to_yaml`]), and a reader
 //!   ([`Template::read`]) that keeps what it cannot understand and says so, with the
 //!   path and line ([`ReadNote`]);
+//! - [`ec2`]: the EC2 vocabulary (protocols, port ranges, rule and NACL entry properties,
+//!   subnet kinds, quotas) that the builder writes and the analyzer reads; [`suppress`]:
+//!   the suppression `Metadata`;
 //! - [`locate`]: the lines where a text declares any number of [`KeyPath`]s, in one pass
 //!   ([`locate_steps`] for paths given as borrowed steps).
 //!
@@ -32,6 +35,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod ec2;
 mod error;
 mod key;
 mod locate;
@@ -39,6 +43,7 @@ mod map;
 mod names;
 mod read;
 pub mod schema;
+pub mod suppress;
 mod template;
 mod value;
 
