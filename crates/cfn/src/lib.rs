@@ -52,5 +52,5 @@ pub use locate::{locate, locate_all, locate_steps, KeyPath, Step, StepRef};
 pub use map::{Entries, IntoEntries, Map};
 pub use names::{ExportName, LogicalId, StackName};
 pub use read::{NoteKind, Parsed, ReadError, ReadNote};
-pub use template::{Output, Parameter, Policy, Resource, Template, FORMAT_VERSION};
+pub use template::{quota, Output, Parameter, Policy, Resource, Template, FORMAT_VERSION};
 pub use value::{Pseudo, RefTarget, Value};

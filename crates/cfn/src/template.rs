@@ -9,6 +9,21 @@ use crate::{ExportName, LogicalId, Map, Value};
 /// The only template format version CloudFormation knows.
 pub const FORMAT_VERSION: &str = "2010-09-09";
 
+/// CloudFormation's quotas on one template
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html>).
+pub mod quota {
+    /// Resources in one template.
+    pub const RESOURCES: usize = 500;
+    /// Outputs in one template.
+    pub const OUTPUTS: usize = 200;
+    /// Parameters in one template.
+    pub const PARAMETERS: usize = 200;
+    /// Bytes of a template deployed from S3.
+    pub const BYTES: usize = 1_048_576;
+    /// Bytes of a template passed inline (`aws cloudformation deploy` without a bucket).
+    pub const INLINE_BYTES: usize = 51_200;
+}
+
 /// A CloudFormation template. Every section is an [`IndexMap`], so entries are written in
 /// the order they were added and the same program always writes the same bytes.
 #[derive(Debug, Clone, Default, PartialEq)]
