@@ -194,10 +194,9 @@ impl Stack {
         if let Some(existing) =
             state.rules.iter().find(|r| r.direction == direction && r.peer == peer && r.port == port)
         {
-            let preposition = if direction == Direction::Ingress { "from" } else { "to" };
             return Err(Error::DuplicateRule {
                 construct: group.path().to_owned(),
-                rule: format!("{} {port} {preposition} {peer}", direction.word()),
+                rule: format!("{} {port} {} {peer}", direction.word(), direction.preposition()),
                 existing: existing.description.clone(),
             });
         }

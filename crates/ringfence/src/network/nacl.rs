@@ -1,5 +1,7 @@
 //! Network ACL entries: stateless, numbered, allow or deny.
 
+use ringfence_cfn::ec2::Direction;
+
 use crate::{Peer, Port};
 
 /// Lowest and highest rule numbers of a network ACL entry (32767 is AWS's default deny).
@@ -54,11 +56,11 @@ impl NaclRule {
         NaclRule::new(number, true, false, to, port, description)
     }
 
-    pub(crate) fn direction(&self) -> &'static str {
+    pub(crate) fn direction(&self) -> Direction {
         if self.egress {
-            "egress"
+            Direction::Egress
         } else {
-            "ingress"
+            Direction::Ingress
         }
     }
 }

@@ -56,6 +56,8 @@ fn port_key(port: Port) -> String {
             (t, -1) => format!("{}/{t}", p.cfn_name()),
             (t, c) => format!("{}/{t}/{c}", p.cfn_name()),
         },
+        // No `Port` holds another protocol; were one made, its key is its number.
+        (Protocol::Other(n), Some(_)) => format!("proto/{n}"),
     }
 }
 
