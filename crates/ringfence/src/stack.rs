@@ -16,9 +16,10 @@ use crate::{
     ResourceHandle, Role, RuleTarget, SecurityGroup, Vpc, VpcSpec,
 };
 
-/// Most security groups one network interface can be in (5 by default, 16 after a quota
-/// increase).
-pub const MAX_GROUPS_PER_INTERFACE: usize = 16;
+// Most security groups one network interface can be in (5 by default, 16 after a quota
+// increase): an EC2 quota, defined once in `ringfence_cfn::ec2::quota`.
+#[doc(inline)]
+pub use ringfence_cfn::ec2::quota::MAX_GROUPS_PER_INTERFACE;
 
 /// A stack of an [`App`](crate::App): the unit of deployment, rollback and deletion.
 ///
