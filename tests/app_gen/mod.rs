@@ -1237,6 +1237,7 @@ fn return_port(port: Port) -> Option<Port> {
             Some((-1, _)) => Some(Port::ALL_ICMPV6),
             _ => None,
         },
+        Protocol::Other(_) => None, // no `Port` holds one
     }
 }
 

@@ -139,20 +139,8 @@ pub(crate) struct GroupState {
     pub rules: Vec<RuleState>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Direction {
-    Ingress,
-    Egress,
-}
-
-impl Direction {
-    pub fn word(self) -> &'static str {
-        match self {
-            Direction::Ingress => "ingress",
-            Direction::Egress => "egress",
-        }
-    }
-}
+/// Ingress or egress: the EC2 vocabulary's, which also knows each direction's keys.
+pub(crate) use ringfence_cfn::ec2::Direction;
 
 pub(crate) struct RuleState {
     pub direction: Direction,

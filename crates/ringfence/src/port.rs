@@ -1,80 +1,43 @@
 //! Protocols and ports of a rule.
+//!
+//! [`Port`] is the builder's checked face of [`PortRange`], the EC2 vocabulary's
+//! protocol and ports (`ringfence_cfn::ec2`): the range, its checks (the ICMP code
+//! tables) and its one text form live there, shared with the analyzer; what stays here
+//! is what a builder needs on top: named constructors and constants, errors that name
+//! the call that was given the bad value, and no way to make a range EC2 would refuse
+//! or a protocol ringfence does not write rules for.
 
 use std::fmt;
 
+/// The protocol of a rule, the EC2 vocabulary's. A [`Port`] is TCP, UDP, ICMP, ICMPv6
+/// or every protocol; `Other` is for templates the analyzer reads, which may name any.
+///
+#[doc(inline)]
+pub use ringfence_cfn::ec2::Protocol;
+use ringfence_cfn::ec2::{PortRange, PortRangeError};
+
 use crate::Error;
-
-/// The IP protocol of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Protocol {
-    /// TCP (6).
-    Tcp,
-    /// UDP (17).
-    Udp,
-    /// ICMP for IPv4 (1).
-    Icmp,
-    /// ICMPv6 (58).
-    Icmpv6,
-    /// Every protocol (`-1`).
-    All,
-}
-
-impl Protocol {
-    /// The value of `IpProtocol` in a template.
-    pub fn cfn_name(self) -> &'static str {
-        match self {
-            Protocol::Tcp => "tcp",
-            Protocol::Udp => "udp",
-            Protocol::Icmp => "icmp",
-            Protocol::Icmpv6 => "icmpv6",
-            Protocol::All => "-1",
-        }
-    }
-}
 
 /// What a rule admits: a protocol and a port range (or, for ICMP, a type and a code).
 ///
-/// Made by named constructors and constants, checked when made:
+/// Made by named constructors and constants, checked when made. Its text form is
+/// [`PortRange`]'s (`tcp/443`, `udp/1000-2000`, `tcp/all`, `icmp/8/0`, `all`), read back
+/// by `FromStr`:
 ///
 /// ```
 /// use ringfence::Port;
 /// assert_eq!(Port::POSTGRES, Port::tcp(5432));
 /// assert_eq!(Port::tcp_range(8000, 8080)?.to_string(), "tcp/8000-8080");
 /// assert_eq!(Port::ALL_TRAFFIC.to_string(), "all");
+/// assert_eq!(Port::ALL_TCP.to_string(), "tcp/all");
 /// assert!(Port::tcp_range(8080, 8000).is_err());
 /// assert_eq!("udp/53".parse::<Port>()?, Port::DNS_UDP);
+/// assert_eq!("tcp/all".parse::<Port>()?, Port::ALL_TCP);
 /// assert!("tcp/70000".parse::<Port>().is_err());
 /// # Ok::<(), ringfence::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Port {
-    protocol: Protocol,
-    /// First port, or ICMP type (-1 for all).
-    from: i32,
-    /// Last port, or ICMP code (-1 for all).
-    to: i32,
-}
-
-/// Highest code of well-known ICMP types; other types accept any code.
-const ICMP_CODES: &[(i32, i32, &str)] = &[
-    (0, 0, "echo reply"),
-    (3, 15, "destination unreachable"),
-    (5, 3, "redirect"),
-    (8, 0, "echo request"),
-    (11, 1, "time exceeded"),
-    (12, 2, "parameter problem"),
-    (13, 0, "timestamp"),
-    (14, 0, "timestamp reply"),
-];
-/// Highest code of well-known ICMPv6 types.
-const ICMPV6_CODES: &[(i32, i32, &str)] = &[
-    (1, 7, "destination unreachable"),
-    (2, 0, "packet too big"),
-    (3, 1, "time exceeded"),
-    (4, 3, "parameter problem"),
-    (128, 0, "echo request"),
-    (129, 0, "echo reply"),
-];
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Port(PortRange);
 
 impl Port {
     /// SSH, tcp/22.
@@ -101,111 +64,95 @@ impl Port {
     pub const DNS_TCP: Port = Port::tcp(53);
     /// NTP, udp/123.
     pub const NTP: Port = Port::udp(123);
-    /// Every TCP port.
-    pub const ALL_TCP: Port = Port { protocol: Protocol::Tcp, from: 0, to: 65535 };
-    /// Every UDP port.
-    pub const ALL_UDP: Port = Port { protocol: Protocol::Udp, from: 0, to: 65535 };
+    /// Every TCP port (0 to 65535), `tcp/all`.
+    pub const ALL_TCP: Port = Port(PortRange::ALL_TCP);
+    /// Every UDP port (0 to 65535), `udp/all`.
+    pub const ALL_UDP: Port = Port(PortRange::ALL_UDP);
     /// Every ICMP type and code.
-    pub const ALL_ICMP: Port = Port { protocol: Protocol::Icmp, from: -1, to: -1 };
+    pub const ALL_ICMP: Port = Port(PortRange::new(Protocol::Icmp, -1, -1));
     /// Every ICMPv6 type and code.
-    pub const ALL_ICMPV6: Port = Port { protocol: Protocol::Icmpv6, from: -1, to: -1 };
+    pub const ALL_ICMPV6: Port = Port(PortRange::new(Protocol::Icmpv6, -1, -1));
     /// ICMP echo request (ping).
-    pub const PING: Port = Port { protocol: Protocol::Icmp, from: 8, to: 0 };
+    pub const PING: Port = Port(PortRange::new(Protocol::Icmp, 8, 0));
     /// Every protocol and port.
-    pub const ALL_TRAFFIC: Port = Port { protocol: Protocol::All, from: -1, to: -1 };
+    pub const ALL_TRAFFIC: Port = Port(PortRange::ALL_TRAFFIC);
 
     /// One TCP port.
     pub const fn tcp(port: u16) -> Port {
-        Port { protocol: Protocol::Tcp, from: port as i32, to: port as i32 }
+        Port(PortRange::new(Protocol::Tcp, port as i32, port as i32))
     }
 
     /// One UDP port.
     pub const fn udp(port: u16) -> Port {
-        Port { protocol: Protocol::Udp, from: port as i32, to: port as i32 }
+        Port(PortRange::new(Protocol::Udp, port as i32, port as i32))
     }
 
     /// A range of TCP ports, both ends included.
     pub fn tcp_range(from: u16, to: u16) -> Result<Port, Error> {
-        Port::range(Protocol::Tcp, from, to, "Port::tcp_range")
+        Port::checked(PortRange::new(Protocol::Tcp, from.into(), to.into()), "Port::tcp_range")
     }
 
     /// A range of UDP ports, both ends included.
     pub fn udp_range(from: u16, to: u16) -> Result<Port, Error> {
-        Port::range(Protocol::Udp, from, to, "Port::udp_range")
-    }
-
-    fn range(protocol: Protocol, from: u16, to: u16, call: &str) -> Result<Port, Error> {
-        if from > to {
-            return Err(Error::ReversedPortRange { construct: call.to_owned(), from, to });
-        }
-        Ok(Port { protocol, from: from.into(), to: to.into() })
+        Port::checked(PortRange::new(Protocol::Udp, from.into(), to.into()), "Port::udp_range")
     }
 
     /// An ICMP type and code; `-1` means every type (then the code must be `-1`) or
     /// every code of the type.
     pub fn icmp(icmp_type: i32, code: i32) -> Result<Port, Error> {
-        Port::icmp_like(Protocol::Icmp, icmp_type, code, "Port::icmp")
+        Port::checked(PortRange::new(Protocol::Icmp, icmp_type, code), "Port::icmp")
     }
 
     /// An ICMPv6 type and code; `-1` as for [`Port::icmp`].
     pub fn icmpv6(icmp_type: i32, code: i32) -> Result<Port, Error> {
-        Port::icmp_like(Protocol::Icmpv6, icmp_type, code, "Port::icmpv6")
+        Port::checked(PortRange::new(Protocol::Icmpv6, icmp_type, code), "Port::icmpv6")
     }
 
-    fn icmp_like(protocol: Protocol, t: i32, code: i32, call: &str) -> Result<Port, Error> {
-        let (name, table) = match protocol {
-            Protocol::Icmpv6 => ("ICMPv6", ICMPV6_CODES),
-            _ => ("ICMP", ICMP_CODES),
-        };
-        let err = |hint: String| Error::InvalidIcmp {
-            construct: call.to_owned(),
-            protocol: name,
-            icmp_type: t,
-            code,
-            hint,
-        };
-        if !(-1..=255).contains(&t) {
-            return Err(err("types are 0 to 255, or -1 for all".into()));
+    /// `range` if EC2 accepts it ([`PortRange::checked`]), else the error naming `call`.
+    fn checked(range: PortRange, call: &str) -> Result<Port, Error> {
+        range.checked().map(Port).map_err(|e| port_error(e, call, range.protocol(), ""))
+    }
+
+    /// Every port of a protocol ringfence writes rules for (`proto/N` hints).
+    fn every(p: Protocol) -> Port {
+        match p {
+            Protocol::Tcp => Port::ALL_TCP,
+            Protocol::Udp => Port::ALL_UDP,
+            Protocol::Icmp => Port::ALL_ICMP,
+            Protocol::Icmpv6 => Port::ALL_ICMPV6,
+            Protocol::All | Protocol::Other(_) => Port::ALL_TRAFFIC,
         }
-        if !(-1..=255).contains(&code) {
-            return Err(err("codes are 0 to 255, or -1 for all codes of the type".into()));
-        }
-        if t == -1 && code != -1 {
-            return Err(err("a code needs a type: use -1 for both to allow every type".into()));
-        }
-        if let Some(&(_, max, what)) = table.iter().find(|(ty, _, _)| *ty == t) {
-            if code > max {
-                return Err(err(format!("type {t} ({what}) has codes 0 to {max}")));
-            }
-        }
-        Ok(Port { protocol, from: t, to: code })
     }
 
     /// The protocol.
     pub fn protocol(self) -> Protocol {
-        self.protocol
+        self.0.protocol()
+    }
+
+    /// The protocol and ports as the EC2 vocabulary holds them, for writing a rule or a
+    /// network ACL entry ([`ringfence_cfn::ec2::rule_properties`]).
+    pub fn range(self) -> PortRange {
+        self.0
     }
 
     /// `FromPort`/`ToPort` as written in a template (ICMP: type and code); `None` for
     /// all traffic, which has no ports.
     pub fn cfn_ports(self) -> Option<(i32, i32)> {
-        match self.protocol {
-            Protocol::All => None,
-            _ => Some((self.from, self.to)),
-        }
+        self.0.cfn_ports()
     }
 
     /// Whether the rule's peer must be IPv4 (ICMP) or IPv6 (ICMPv6); `None` when both
     /// families fit.
     pub(crate) fn family(self) -> Option<crate::peer::Family> {
-        match self.protocol {
+        match self.protocol() {
             Protocol::Icmp => Some(crate::peer::Family::V4),
             Protocol::Icmpv6 => Some(crate::peer::Family::V6),
             _ => None,
         }
     }
 
-    /// A short name for logical ids: `Tcp5432`, `Udp1000To2000`, `IcmpType8Code0`, `All`.
+    /// A short name for logical ids: `Tcp5432`, `Udp1000To2000`, `IcmpType8Code0`,
+    /// `AllTraffic`. Part of every rule's logical id: it must never change.
     pub(crate) fn id_part(self) -> String {
         let n = |v: i32| {
             if v < 0 {
@@ -214,90 +161,103 @@ impl Port {
                 v.to_string()
             }
         };
-        match self.protocol {
+        let (from, to) = (self.0.from(), self.0.to());
+        match self.protocol() {
             Protocol::All => "AllTraffic".into(),
             Protocol::Tcp | Protocol::Udp => {
-                let p = if self.protocol == Protocol::Tcp { "Tcp" } else { "Udp" };
-                if self.from == self.to {
-                    format!("{p}{}", self.from)
+                let p = if self.protocol() == Protocol::Tcp { "Tcp" } else { "Udp" };
+                if from == to {
+                    format!("{p}{from}")
                 } else {
-                    format!("{p}{}To{}", self.from, self.to)
+                    format!("{p}{from}To{to}")
                 }
             }
-            Protocol::Icmp => format!("IcmpType{}Code{}", n(self.from), n(self.to)),
-            Protocol::Icmpv6 => format!("Icmpv6Type{}Code{}", n(self.from), n(self.to)),
+            Protocol::Icmp => format!("IcmpType{}Code{}", n(from), n(to)),
+            Protocol::Icmpv6 => format!("Icmpv6Type{}Code{}", n(from), n(to)),
+            // No constructor makes one (`FromStr` refuses `proto/N`).
+            Protocol::Other(p) => format!("Protocol{p}"),
         }
     }
 }
 
+impl From<Port> for PortRange {
+    fn from(port: Port) -> PortRange {
+        port.0
+    }
+}
+
+/// The `ringfence::Error` for what [`PortRange::checked`] or `PortRange::from_str`
+/// found wrong; `text` is the text read (`FromStr` only).
+fn port_error(e: PortRangeError, call: &str, protocol: Protocol, text: &str) -> Error {
+    match e {
+        PortRangeError::Syntax => Error::InvalidPort {
+            construct: call.to_owned(),
+            value: text.to_owned(),
+            hint: SYNTAX_HINT.into(),
+        },
+        PortRangeError::PortOutOfRange(value) => Error::PortOutOfRange { construct: call.to_owned(), value },
+        PortRangeError::Reversed { from, to } => {
+            Error::ReversedPortRange { construct: call.to_owned(), from, to }
+        }
+        PortRangeError::Icmp { icmp_type, code, hint } => Error::InvalidIcmp {
+            construct: call.to_owned(),
+            protocol: if protocol == Protocol::Icmpv6 { "ICMPv6" } else { "ICMP" },
+            icmp_type,
+            code,
+            hint,
+        },
+    }
+}
+
+/// The forms `Port::from_str` reads. [`PortRange::SYNTAX_HINT`] without `proto/N`: the
+/// builder writes rules for TCP, UDP, ICMP, ICMPv6 and all traffic only.
+const SYNTAX_HINT: &str = "write tcp/443, udp/1000-2000, tcp/all, icmp/8, icmp/3/4, icmpv6/128 or all";
+
+/// Written as [`PortRange`] writes it: `tcp/443`, `tcp/all`, `icmp/8/0`, `all`.
 impl fmt::Display for Port {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = self.protocol.cfn_name();
-        match self.protocol {
-            Protocol::All => f.write_str("all"),
-            Protocol::Tcp | Protocol::Udp if self.from == self.to => write!(f, "{p}/{}", self.from),
-            Protocol::Tcp | Protocol::Udp => write!(f, "{p}/{}-{}", self.from, self.to),
-            Protocol::Icmp | Protocol::Icmpv6 => match (self.from, self.to) {
-                (-1, _) => write!(f, "{p}/all"),
-                (t, -1) => write!(f, "{p}/{t}"),
-                (t, c) => write!(f, "{p}/{t}/{c}"),
-            },
-        }
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Shown as before `Port` held a [`PortRange`]: `Port { protocol: Tcp, from: 22, to: 22 }`.
+impl fmt::Debug for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Port")
+            .field("protocol", &self.0.protocol())
+            .field("from", &self.0.from())
+            .field("to", &self.0.to())
+            .finish()
     }
 }
 
 impl std::str::FromStr for Port {
     type Err = Error;
 
-    /// Reads `tcp/443`, `udp/1000-2000`, `icmp/8`, `icmp/3/4`, `icmpv6/128`, `icmp/all`
-    /// or `all`, the forms [`Port`]'s `Display` writes.
+    /// Reads `tcp/443`, `udp/1000-2000`, `tcp/all`, `icmp/8`, `icmp/3/4`, `icmpv6/128`,
+    /// `icmp/all` or `all`, the forms [`Port`]'s `Display` writes (as
+    /// `PortRange::from_str` reads them, with its checks). `proto/N` (another protocol)
+    /// is refused: no `Port` holds one.
     fn from_str(s: &str) -> Result<Port, Error> {
         const CALL: &str = "Port::from_str";
-        let bad = || Error::InvalidPort {
-            construct: CALL.into(),
-            value: s.to_owned(),
-            hint: "write tcp/443, udp/1000-2000, icmp/8, icmp/3/4, icmpv6/128 or all".into(),
+        let lower = s.trim().to_ascii_lowercase();
+        let named = lower.split_once('/').map(|(p, _)| p.trim());
+        let protocol = match named {
+            Some("icmpv6") => Protocol::Icmpv6,
+            _ => Protocol::Icmp, // only read for an ICMP error
         };
-        let number = |text: &str| -> Result<i64, Error> { text.trim().parse::<i64>().map_err(|_| bad()) };
-        let port = |text: &str| -> Result<u16, Error> {
-            let v = number(text)?;
-            u16::try_from(v).map_err(|_| Error::PortOutOfRange { construct: CALL.into(), value: v })
-        };
-        let icmp_num = |text: &str| -> Result<i32, Error> {
-            if text.trim() == "all" {
-                return Ok(-1);
-            }
-            let v = number(text)?;
-            i32::try_from(v).map_err(|_| bad())
-        };
-        let text = s.trim().to_ascii_lowercase();
-        if text == "all" || text == "-1" {
-            return Ok(Port::ALL_TRAFFIC);
+        let range = s.parse::<PortRange>().map_err(|e| port_error(e, CALL, protocol, s))?;
+        if named == Some("proto") {
+            let hint = match range.protocol() {
+                Protocol::Other(n) => format!(
+                    "ringfence writes rules for tcp, udp, icmp, icmpv6 or all traffic, not protocol {n}; \
+                     `all` admits it with every other protocol"
+                ),
+                p => format!("write {}", Port::every(p)),
+            };
+            return Err(Error::InvalidPort { construct: CALL.into(), value: s.to_owned(), hint });
         }
-        let (proto, rest) = text.split_once('/').ok_or_else(bad)?;
-        match proto {
-            "tcp" | "udp" => {
-                let protocol = if proto == "tcp" { Protocol::Tcp } else { Protocol::Udp };
-                // A range is `a-b`; a leading `-` is a (negative, out of range) number.
-                let dash = rest.char_indices().skip(1).find(|&(_, c)| c == '-').map(|(i, _)| i);
-                match dash.map(|i| (&rest[..i], &rest[i + 1..])) {
-                    Some((a, b)) => Port::range(protocol, port(a)?, port(b)?, CALL),
-                    None => {
-                        let p = port(rest)?;
-                        Ok(Port { protocol, from: p.into(), to: p.into() })
-                    }
-                }
-            }
-            "icmp" | "icmpv6" => {
-                let protocol = if proto == "icmp" { Protocol::Icmp } else { Protocol::Icmpv6 };
-                let (t, c) = match rest.split_once('/') {
-                    Some((t, c)) => (icmp_num(t)?, icmp_num(c)?),
-                    None => (icmp_num(rest)?, -1),
-                };
-                Port::icmp_like(protocol, t, c, CALL)
-            }
-            _ => Err(bad()),
-        }
+        Ok(Port(range))
     }
 }
 
@@ -309,9 +269,18 @@ mod tests {
     fn named_constants() {
         assert_eq!(Port::SSH.cfn_ports(), Some((22, 22)));
         assert_eq!(Port::RDP.cfn_ports(), Some((3389, 3389)));
+        assert_eq!(Port::ALL_TCP.cfn_ports(), Some((0, 65535)));
         assert_eq!(Port::ALL_TRAFFIC.cfn_ports(), None);
         assert_eq!(Port::ALL_TRAFFIC.protocol().cfn_name(), "-1");
         assert_eq!(Port::PING.to_string(), "icmp/8/0");
+        assert_eq!(Port::ALL_TCP.to_string(), "tcp/all");
+        assert_eq!(Port::ALL_UDP.to_string(), "udp/all");
+        assert_eq!(Port::tcp_range(0, 65535).unwrap(), Port::ALL_TCP);
+        // `.into()`: `PortRange::from` is its inherent `FromPort` accessor.
+        let https: PortRange = Port::HTTPS.into();
+        assert_eq!(https, PortRange::new(Protocol::Tcp, 443, 443));
+        assert_eq!(Port::HTTPS.range(), https);
+        assert_eq!(format!("{:?}", Port::SSH), "Port { protocol: Tcp, from: 22, to: 22 }");
     }
 
     #[test]
@@ -319,6 +288,8 @@ mod tests {
         let e = Port::tcp_range(9000, 8000).unwrap_err();
         assert_eq!(e, Error::ReversedPortRange { construct: "Port::tcp_range".into(), from: 9000, to: 8000 });
         assert!(e.to_string().contains("did you mean 8000-9000?"));
+        let e = "udp/9000-8000".parse::<Port>().unwrap_err();
+        assert_eq!(e, Error::ReversedPortRange { construct: "Port::from_str".into(), from: 9000, to: 8000 });
     }
 
     #[test]
@@ -328,6 +299,28 @@ mod tests {
         assert!(matches!("tcp/1-99999".parse::<Port>(), Err(Error::PortOutOfRange { value: 99999, .. })));
         assert!(matches!("tcp/x".parse::<Port>(), Err(Error::InvalidPort { .. })));
         assert!(matches!("sctp/1".parse::<Port>(), Err(Error::InvalidPort { .. })));
+        let Err(Error::InvalidPort { construct, value, hint }) = "tcp/x".parse::<Port>() else {
+            panic!("tcp/x is no port")
+        };
+        assert_eq!(
+            (construct.as_str(), value.as_str(), hint.as_str()),
+            ("Port::from_str", "tcp/x", SYNTAX_HINT)
+        );
+    }
+
+    #[test]
+    fn other_protocols_are_refused_with_a_hint() {
+        let Err(Error::InvalidPort { value, hint, .. }) = "proto/50".parse::<Port>() else {
+            panic!("proto/50 is no port")
+        };
+        assert_eq!(value, "proto/50");
+        assert!(hint.contains("not protocol 50") && hint.contains("`all`"), "{hint}");
+        // A number that names a protocol ringfence knows points to its form.
+        let Err(Error::InvalidPort { hint, .. }) = "proto/6".parse::<Port>() else {
+            panic!("proto/6 is refused")
+        };
+        assert_eq!(hint, "write tcp/all");
+        assert!(matches!("proto/300".parse::<Port>(), Err(Error::InvalidPort { .. })));
     }
 
     #[test]
@@ -335,8 +328,16 @@ mod tests {
         assert!(matches!(Port::icmp(256, 0), Err(Error::InvalidIcmp { icmp_type: 256, .. })));
         assert!(matches!(Port::icmp(3, -2), Err(Error::InvalidIcmp { code: -2, .. })));
         assert!(matches!(Port::icmp(-1, 3), Err(Error::InvalidIcmp { .. })));
-        assert!(matches!(Port::icmp(8, 5), Err(Error::InvalidIcmp { .. })));
+        assert!(matches!(Port::icmp(8, 5), Err(Error::InvalidIcmp { protocol: "ICMP", .. })));
         assert!(matches!(Port::icmpv6(128, 1), Err(Error::InvalidIcmp { protocol: "ICMPv6", .. })));
+        assert!(matches!(
+            "icmpv6/128/1".parse::<Port>(),
+            Err(Error::InvalidIcmp { protocol: "ICMPv6", icmp_type: 128, code: 1, .. })
+        ));
+        assert!(matches!(
+            "ICMP/8/5".parse::<Port>(),
+            Err(Error::InvalidIcmp { protocol: "ICMP", icmp_type: 8, code: 5, .. })
+        ));
         assert_eq!(Port::icmp(3, 4).unwrap().cfn_ports(), Some((3, 4)));
         assert_eq!(Port::icmp(-1, -1).unwrap(), Port::ALL_ICMP);
         assert_eq!(Port::icmp(42, 200).unwrap().cfn_ports(), Some((42, 200)));
@@ -347,6 +348,8 @@ mod tests {
         let ports = [
             Port::SSH,
             Port::tcp_range(1024, 65535).unwrap(),
+            Port::ALL_TCP,
+            Port::ALL_UDP,
             Port::DNS_UDP,
             Port::PING,
             Port::icmp(3, -1).unwrap(),
@@ -358,5 +361,9 @@ mod tests {
         for p in ports {
             assert_eq!(p.to_string().parse::<Port>().unwrap(), p, "{p}");
         }
+        // The old text of every TCP port still reads.
+        assert_eq!("tcp/0-65535".parse::<Port>().unwrap(), Port::ALL_TCP);
+        assert_eq!("tcp/all".parse::<Port>().unwrap(), Port::ALL_TCP);
+        assert_eq!("-1".parse::<Port>().unwrap(), Port::ALL_TRAFFIC);
     }
 }

@@ -16,9 +16,10 @@ use crate::{
     ResourceHandle, Role, RuleTarget, SecurityGroup, Vpc, VpcSpec,
 };
 
-/// Most security groups one network interface can be in (5 by default, 16 after a quota
-/// increase).
-pub const MAX_GROUPS_PER_INTERFACE: usize = 16;
+// Most security groups one network interface can be in (5 by default, 16 after a quota
+// increase): an EC2 quota, defined once in `ringfence_cfn::ec2::quota`.
+#[doc(inline)]
+pub use ringfence_cfn::ec2::quota::MAX_GROUPS_PER_INTERFACE;
 
 /// A stack of an [`App`](crate::App): the unit of deployment, rollback and deletion.
 ///
@@ -194,10 +195,9 @@ impl Stack {
         if let Some(existing) =
             state.rules.iter().find(|r| r.direction == direction && r.peer == peer && r.port == port)
         {
-            let preposition = if direction == Direction::Ingress { "from" } else { "to" };
             return Err(Error::DuplicateRule {
                 construct: group.path().to_owned(),
-                rule: format!("{} {port} {preposition} {peer}", direction.word()),
+                rule: format!("{} {port} {} {peer}", direction.word(), direction.preposition()),
                 existing: existing.description.clone(),
             });
         }

@@ -1,13 +1,13 @@
 //! Network ACL entries: stateless, numbered, allow or deny.
 
+use ringfence_cfn::ec2::Direction;
+
 use crate::{Peer, Port};
 
-/// Lowest and highest rule numbers of a network ACL entry (32767 is AWS's default deny).
-pub const NACL_RULE_NUMBERS: std::ops::RangeInclusive<u32> = 1..=32766;
-
-/// Ephemeral ports that return traffic uses: 1024-65535 covers Linux, Windows, ELB and
-/// NAT gateway clients.
-pub const EPHEMERAL_PORTS: (u16, u16) = (1024, 65535);
+// Rule numbers (1 to 32766) and the ephemeral ports of return traffic (1024-65535) are
+// facts of EC2: defined once, in the vocabulary the analyzer reads too.
+#[doc(inline)]
+pub use ringfence_cfn::ec2::{EPHEMERAL_PORTS, NACL_RULE_NUMBERS};
 
 /// One entry of a network ACL. Entries are evaluated in rule-number order per direction,
 /// and the first match decides; NACLs are stateless, so every allowed flow also needs
@@ -54,11 +54,11 @@ impl NaclRule {
         NaclRule::new(number, true, false, to, port, description)
     }
 
-    pub(crate) fn direction(&self) -> &'static str {
+    pub(crate) fn direction(&self) -> Direction {
         if self.egress {
-            "egress"
+            Direction::Egress
         } else {
-            "ingress"
+            Direction::Ingress
         }
     }
 }

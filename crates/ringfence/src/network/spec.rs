@@ -6,28 +6,13 @@ use ipnet::Ipv4Net;
 use crate::peer::parse_ipv4;
 use crate::Error;
 
-/// What a subnet group is for, which decides its routes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SubnetKind {
-    /// Routed to the internet gateway: load balancers, NAT gateways, bastions.
-    Public,
-    /// Routed out through a NAT gateway (and the egress-only internet gateway for IPv6);
-    /// unreachable from the internet.
-    Private,
-    /// No route out of the VPC at all: databases, caches.
-    Isolated,
-}
-
-impl SubnetKind {
-    /// `public`, `private` or `isolated`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SubnetKind::Public => "public",
-            SubnetKind::Private => "private",
-            SubnetKind::Isolated => "isolated",
-        }
-    }
-}
+/// What a subnet group is for, which decides its routes (see [`SubnetGroup`]). Every
+/// subnet ringfence makes carries its kind in the tag
+/// [`SUBNET_KIND_TAG`](ringfence_cfn::ec2::SUBNET_KIND_TAG), which the analyzer reads:
+/// one kind, the EC2 vocabulary's, shared by both.
+///
+#[doc(inline)]
+pub use ringfence_cfn::ec2::SubnetKind;
 
 /// A group of subnets, one per AZ, all of one kind and size.
 ///
@@ -189,9 +174,10 @@ pub struct VpcSpec {
 /// AZs a VPC spans when neither a count nor names are given.
 pub const DEFAULT_AZS: usize = 2;
 
-/// The most AZs any Region has (us-east-1: 6; most Regions have 3). A VPC spanning more
-/// selects an AZ index that fails to deploy everywhere.
-pub const MAX_AZS_IN_A_REGION: usize = 6;
+// The most AZs any Region has (us-east-1: 6): a VPC spanning more selects an AZ index
+// that fails to deploy everywhere. An EC2 quota, defined once in `ringfence_cfn::ec2::quota`.
+#[doc(inline)]
+pub use ringfence_cfn::ec2::quota::MAX_AZS_IN_A_REGION;
 
 impl VpcSpec {
     /// A VPC of the given IPv4 range, /16 to /28, with DNS support and host names on, in

@@ -99,7 +99,7 @@ impl Stack {
                 construct: nacl.path().to_owned(),
                 problem: format!(
                     "{} rule number {} is already used ({})",
-                    rule.direction(),
+                    rule.direction().word(),
                     rule.number,
                     existing.description
                 ),
@@ -161,7 +161,7 @@ impl Stack {
                 construct: nacl.path().to_owned(),
                 problem: format!(
                     "{} rule number {} for the return traffic is already used",
-                    reply.direction(),
+                    reply.direction().word(),
                     reply.number
                 ),
                 hint: "pick a rule number free in both directions".into(),
@@ -327,5 +327,6 @@ fn return_port(port: Port) -> Option<Port> {
             Some((-1, _)) => Some(Port::ALL_ICMPV6),
             _ => None,
         },
+        Protocol::Other(_) => None, // no `Port` holds one
     }
 }

@@ -6,7 +6,7 @@ use crate::handles::ExternalSource;
 use crate::logical::{hashed, plain};
 use crate::model::{Direction, Shared, StackState};
 use crate::peer::PeerKind;
-use crate::{GroupRef, Peer, Port};
+use crate::{GroupRef, Peer, Port, Protocol};
 
 pub(crate) fn vpc(id: &str) -> LogicalId {
     hashed(&[id, "Vpc"], &format!("vpc:{id}"))
@@ -33,8 +33,32 @@ pub(crate) fn rule(group_id: &str, direction: Direction, peer: &Peer, port: Port
         Direction::Egress => ("Egress", "To"),
     };
     let (readable, key) = peer_parts(peer);
-    let key = format!("rule:{group_id}:{}:{key}:{port}", direction.word());
+    let key = format!("rule:{group_id}:{}:{key}:{}", direction.word(), port_key(port));
     hashed(&[group_id, dir, &port.id_part(), prep, &readable], &key)
+}
+
+/// A port as a rule's hash key holds it: `tcp/22`, `tcp/1000-2000`, `tcp/0-65535`,
+/// `icmp/8/0`, `icmp/3`, `icmp/all`, `all`.
+///
+/// This is the text `Port`'s `Display` wrote before ports took the EC2 vocabulary's text
+/// form (which writes every TCP port `tcp/all`), frozen: it is hashed into every
+/// standalone rule's logical id, and a different text renames the rule, which
+/// CloudFormation deploys as a delete and a create — a moment without the rule. It must
+/// never change, whatever `Display` becomes.
+fn port_key(port: Port) -> String {
+    let p = port.protocol();
+    match (p, port.cfn_ports()) {
+        (Protocol::All, _) | (_, None) => "all".to_owned(),
+        (Protocol::Tcp | Protocol::Udp, Some((from, to))) if from == to => format!("{}/{from}", p.cfn_name()),
+        (Protocol::Tcp | Protocol::Udp, Some((from, to))) => format!("{}/{from}-{to}", p.cfn_name()),
+        (Protocol::Icmp | Protocol::Icmpv6, Some((t, code))) => match (t, code) {
+            (-1, _) => format!("{}/all", p.cfn_name()),
+            (t, -1) => format!("{}/{t}", p.cfn_name()),
+            (t, c) => format!("{}/{t}/{c}", p.cfn_name()),
+        },
+        // No `Port` holds another protocol; were one made, its key is its number.
+        (Protocol::Other(n), Some(_)) => format!("proto/{n}"),
+    }
 }
 
 /// The readable part and the canonical key of a peer. Keys use construct paths (stack
@@ -170,4 +194,64 @@ pub(crate) fn subnet_export_name(owner: &StackState, vpc: usize, group: usize, a
 pub(crate) fn subnet_output(vpc: &str, group: &str, az: usize) -> LogicalId {
     let n = az_n(az);
     hashed(&[vpc, group, &n, "SubnetId"], &format!("export:subnet:{vpc}/{group}/{n}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{App, VpcSpec};
+
+    /// The hash keys of ports are the old `Display`'s text, whatever `Display` writes now.
+    #[test]
+    fn port_keys_are_frozen() {
+        let cases = [
+            (Port::ALL_TCP, "tcp/0-65535"),
+            (Port::ALL_UDP, "udp/0-65535"),
+            (Port::SSH, "tcp/22"),
+            (Port::tcp_range(1024, 65535).unwrap(), "tcp/1024-65535"),
+            (Port::udp_range(1000, 2000).unwrap(), "udp/1000-2000"),
+            (Port::PING, "icmp/8/0"),
+            (Port::icmp(3, -1).unwrap(), "icmp/3"),
+            (Port::ALL_ICMP, "icmp/all"),
+            (Port::icmpv6(128, 0).unwrap(), "icmpv6/128/0"),
+            (Port::ALL_ICMPV6, "icmpv6/all"),
+            (Port::ALL_TRAFFIC, "all"),
+        ];
+        for (port, key) in cases {
+            assert_eq!(port_key(port), key, "{port}");
+        }
+    }
+
+    /// Logical ids of rules on every TCP or UDP port, as synthesized before `Port`'s text
+    /// became `tcp/all`: a change here renames deployed rules.
+    #[test]
+    fn rules_on_every_port_keep_their_logical_ids() {
+        let office = Peer::ipv4("10.0.0.0/8").unwrap();
+        let v6 = Peer::ipv6("2001:db8::/32").unwrap();
+        let cases = [
+            (Direction::Ingress, &office, Port::ALL_TCP, "WebIngressTcp0To65535FromCidr10x0x0x0x853274858"),
+            (Direction::Egress, &office, Port::ALL_TCP, "WebEgressTcp0To65535ToCidr10x0x0x0x896EBC988"),
+            (Direction::Ingress, &office, Port::ALL_UDP, "WebIngressUdp0To65535FromCidr10x0x0x0x800613172"),
+            (Direction::Egress, &v6, Port::ALL_TCP, "WebEgressTcp0To65535ToCidr2001xdb8xxx3279B849DD"),
+            (Direction::Ingress, &office, Port::SSH, "WebIngressTcp22FromCidr10x0x0x0x86E1037D9"),
+            (Direction::Egress, &office, Port::ALL_TRAFFIC, "WebEgressAllTrafficToCidr10x0x0x0x80D2EC29F"),
+            (Direction::Ingress, &office, Port::PING, "WebIngressIcmpType8Code0FromCidr10x0x0x0x8329134BF"),
+        ];
+        for (direction, peer, port, id) in cases {
+            assert_eq!(rule("web", direction, peer, port).to_string(), id, "{direction:?} {port} {peer}");
+        }
+        // A standalone rule: a group peer.
+        let app = App::new("chat");
+        let mut network = app.stack("network").unwrap();
+        let vpc = network.vpc("main", VpcSpec::new("10.20.0.0/16").unwrap()).unwrap();
+        let db = Peer::group(network.security_group(&vpc, "db", "The database").unwrap());
+        assert_eq!(
+            rule("web", Direction::Ingress, &db, Port::ALL_TCP).to_string(),
+            "WebIngressTcp0To65535FromDb2599B5AA"
+        );
+        assert_eq!(
+            rule("web", Direction::Ingress, &db, Port::ALL_UDP).to_string(),
+            "WebIngressUdp0To65535FromDb0C0599C7"
+        );
+    }
 }

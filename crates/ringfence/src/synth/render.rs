@@ -8,9 +8,15 @@
 //!   egress, whatever standalone egress rules exist; so a group with no inline egress
 //!   rule gets a placeholder that matches no traffic (the AWS CDK's choice).
 //! - A group's standalone rules follow the group, in the order they were declared.
+//! - Every key and type a group, a rule, the placeholder or a suppression is written
+//!   with comes from the EC2 vocabulary (`ringfence_cfn::ec2`, `ringfence_cfn::suppress`),
+//!   which the analyzer reads with: the two cannot drift apart.
 
 use super::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
-use ringfence_cfn::{ExportName, LogicalId, Map, Output, Parameter, Resource, Template, Value};
+use ringfence_cfn::ec2::{self, group_keys, RulePeer};
+use ringfence_cfn::{
+    quota, suppress, ExportName, LogicalId, Map, Output, Parameter, Resource, Template, Value,
+};
 
 use super::ids;
 use super::render_network::{render_endpoint, render_nacl, render_vpc, vpc_outputs, vpc_tag};
@@ -18,17 +24,6 @@ use super::resolve::{ExportTable, Resolver};
 use crate::model::{AppState, Construct, Direction, GroupState, ParamKind, RuleState, Shared, StackState};
 use crate::peer::PeerKind;
 use crate::Error;
-
-/// CloudFormation's per-template quotas.
-const MAX_RESOURCES: usize = 500;
-const MAX_OUTPUTS: usize = 200;
-const MAX_PARAMETERS: usize = 200;
-
-/// A rule that matches no packet: ICMP type 252 code 86 to 255.255.255.255/32.
-pub(crate) const PLACEHOLDER_CIDR: &str = "255.255.255.255/32";
-/// Its description.
-pub(crate) const PLACEHOLDER_DESCRIPTION: &str =
-    "No egress: placeholder that matches no traffic, so EC2 adds no allow-all rule";
 
 pub(crate) struct Rendered {
     pub template: Template,
@@ -141,7 +136,10 @@ pub(crate) fn render_stack(app: &AppState, exports: &ExportTable, index: usize) 
         let (value, what) = match shared {
             Shared::Group(i) => {
                 let g = &stack.groups[i];
-                (Value::get_att(&ids::group(&g.id), "GroupId"), format!("Id of security group {}", g.name))
+                (
+                    Value::get_att(&ids::group(&g.id), group_keys::ID_ATTRIBUTE),
+                    format!("Id of security group {}", g.name),
+                )
             }
             Shared::Vpc(i) => {
                 (Value::reference(&ids::vpc(&stack.vpcs[i].id)), format!("Id of VPC {}", stack.vpcs[i].id))
@@ -172,9 +170,9 @@ pub(crate) fn render_stack(app: &AppState, exports: &ExportTable, index: usize) 
     apply_suppressions(stack, &mut t);
     let mut errors = std::mem::take(&mut ids.errors);
     for (what, count, max, hint) in [
-        ("resources", t.resources.len(), MAX_RESOURCES, "split the stack"),
-        ("outputs", t.outputs.len(), MAX_OUTPUTS, "share fewer objects, or split the stack"),
-        ("parameters", t.parameters.len(), MAX_PARAMETERS, "split the stack"),
+        ("resources", t.resources.len(), quota::RESOURCES, "split the stack"),
+        ("outputs", t.outputs.len(), quota::OUTPUTS, "share fewer objects, or split the stack"),
+        ("parameters", t.parameters.len(), quota::PARAMETERS, "split the stack"),
     ] {
         if count > max {
             errors.push(Error::TemplateQuota { stack: stack.name.to_string(), what, count, max, hint });
@@ -209,72 +207,51 @@ fn render_group(
             Direction::Ingress => &mut ingress,
             Direction::Egress => &mut egress,
         };
-        list.push(inline_rule(rule));
+        list.push(Value::Map(inline_rule(rule)));
     }
     if egress.is_empty() {
-        egress.push(
-            Value::Map(Map::with_capacity(5))
-                .with("IpProtocol", "icmp")
-                .with("FromPort", 252)
-                .with("ToPort", 86)
-                .with("CidrIp", PLACEHOLDER_CIDR)
-                .with("Description", PLACEHOLDER_DESCRIPTION),
-        );
+        egress.push(Value::Map(ec2::no_egress_rule()));
     }
-    let mut res = Resource::new("AWS::EC2::SecurityGroup");
+    let mut res = Resource::new(ec2::SECURITY_GROUP);
     res.properties.reserve(6);
     res = res
-        .property("GroupName", g.name.as_str())
-        .property("GroupDescription", g.description.as_str())
-        .property("VpcId", r.vpc_id(&g.vpc));
+        .property(group_keys::NAME, g.name.as_str())
+        .property(group_keys::DESCRIPTION, g.description.as_str())
+        .property(group_keys::VPC_ID, r.vpc_id(&g.vpc));
     if !ingress.is_empty() {
-        res = res.property("SecurityGroupIngress", Value::List(ingress));
+        res = res.property(Direction::Ingress.inline_key(), Value::List(ingress));
     }
-    res = res.property("SecurityGroupEgress", Value::List(egress)).property("Tags", name_tag(&g.name));
+    res = res
+        .property(Direction::Egress.inline_key(), Value::List(egress))
+        .property(group_keys::TAGS, name_tag(&g.name));
     t.resources.insert(group_id.clone(), res);
 
     for rule in standalone {
         let PeerKind::Group(peer) = &rule.peer.kind else {
             continue;
         };
-        let (resource_type, peer_key) = match rule.direction {
-            Direction::Ingress => ("AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId"),
-            Direction::Egress => ("AWS::EC2::SecurityGroupEgress", "DestinationSecurityGroupId"),
-        };
-        let mut res = Resource::new(resource_type);
-        res.properties.reserve(7);
-        res = res.property("GroupId", Value::get_att(&group_id, "GroupId"));
-        res = with_ports(res, rule);
-        res = res.property(peer_key, r.group_id(peer)).property("Description", rule.description.as_str());
+        let mut res = Resource::new(rule.direction.rule_type());
+        res.properties = ec2::standalone_rule(
+            Value::get_att(&group_id, group_keys::ID_ATTRIBUTE),
+            rule.direction,
+            rule.port.range(),
+            RulePeer::Group(r.group_id(peer)),
+            rule.description.as_str().into(),
+        );
         let label = format!("{path} {} {} {}", rule.direction.word(), rule.port, rule.peer);
         t.resources.insert(ids.claim(ids::rule(&g.id, rule.direction, &rule.peer, rule.port), label), res);
     }
 }
 
-fn with_ports(mut res: Resource, rule: &RuleState) -> Resource {
-    res = res.property("IpProtocol", rule.port.protocol().cfn_name());
-    if let Some((from, to)) = rule.port.cfn_ports() {
-        res = res.property("FromPort", from).property("ToPort", to);
-    }
-    res
-}
-
-fn inline_rule(rule: &RuleState) -> Value {
-    let mut v = Value::Map(Map::with_capacity(5)).with("IpProtocol", rule.port.protocol().cfn_name());
-    if let Some((from, to)) = rule.port.cfn_ports() {
-        v = v.with("FromPort", from).with("ToPort", to);
-    }
-    let prefix_key = match rule.direction {
-        Direction::Ingress => "SourcePrefixListId",
-        Direction::Egress => "DestinationPrefixListId",
+/// An inline rule (a rule naming addresses or a prefix list; group peers are standalone).
+fn inline_rule(rule: &RuleState) -> Map {
+    let peer = match &rule.peer.kind {
+        PeerKind::Ipv4(n) => RulePeer::Ipv4(n.to_string().into()),
+        PeerKind::Ipv6(n) => RulePeer::Ipv6(n.to_string().into()),
+        PeerKind::PrefixList(id) => RulePeer::PrefixList(id.as_str().into()),
+        PeerKind::Group(_) => RulePeer::None, // never inline
     };
-    v = match &rule.peer.kind {
-        PeerKind::Ipv4(n) => v.with("CidrIp", n.to_string()),
-        PeerKind::Ipv6(n) => v.with("CidrIpv6", n.to_string()),
-        PeerKind::PrefixList(id) => v.with(prefix_key, id.as_str()),
-        PeerKind::Group(_) => v, // never inline
-    };
-    v.with("Description", rule.description.as_str())
+    ec2::rule_properties(rule.direction, rule.port.range(), peer, rule.description.as_str().into())
 }
 
 /// Writes each suppression into the `Metadata` of every resource it covers, where the
@@ -311,17 +288,9 @@ fn apply_suppressions(stack: &StackState, t: &mut Template) {
                     .collect()
             }
         };
-        let entry = Value::map().with("id", sup.check.as_str()).with("reason", sup.reason.as_str());
         for id in covered {
             let Some(res) = t.resources.get_mut(&id) else { continue };
-            let rf = res
-                .metadata
-                .get_or_insert_with("ringfence", || Value::map().with("suppress", Value::List(Vec::new())));
-            if let Value::Map(m) = rf {
-                if let Some(Value::List(list)) = m.get_mut("suppress") {
-                    list.push(entry.clone());
-                }
-            }
+            suppress::add_suppression(&mut res.metadata, &sup.check, &sup.reason);
         }
     }
 }

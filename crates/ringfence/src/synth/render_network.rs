@@ -9,7 +9,11 @@
 //! - with IPv6, each subnet takes the /64 numbered by its position among all subnets,
 //!   public subnets route `::/0` to the internet gateway and private ones to an
 //!   egress-only internet gateway; isolated subnets have no route out in either family.
+//!
+//! Network ACL entries, the subnet kind tag and the EC2 resource types are written with
+//! the EC2 vocabulary (`ringfence_cfn::ec2`) the analyzer reads them with.
 
+use ringfence_cfn::ec2::{self, NaclEntryParts};
 use ringfence_cfn::{LogicalId, Output, Policy, Resource, Template, Value};
 
 use super::ids;
@@ -18,7 +22,6 @@ use super::resolve::Resolver;
 use crate::model::{EndpointKind, EndpointState, NaclState, StackState, VpcState};
 use crate::network::spec::{FlowLogDestination, SubnetKind};
 use crate::peer::PeerKind;
-use crate::port::Protocol;
 use ringfence_cfn::{ExportName, Pseudo};
 
 /// The `Name` tag prefix of a VPC's objects: `{app}-{vpc}[-{env}]`.
@@ -101,7 +104,7 @@ pub(crate) fn render_vpc(vpc: &VpcState, tag: &str, path: &str, ids: &mut Ids<'_
         let gpath = format!("{path}/{}", g.name);
         // Subnets.
         for (az, cidr) in g.cidrs.iter().enumerate() {
-            let mut res = Resource::new("AWS::EC2::Subnet")
+            let mut res = Resource::new(ec2::SUBNET)
                 .property("VpcId", vpc_ref.clone())
                 .property("CidrBlock", cidr.to_string())
                 .property("AvailabilityZone", az_value(az));
@@ -119,7 +122,7 @@ pub(crate) fn render_vpc(vpc: &VpcState, tag: &str, path: &str, ids: &mut Ids<'_
                     .property("AssignIpv6AddressOnCreation", true);
                 res.depends_on.push(block.clone());
             }
-            let kind_tag = [("ringfence:subnet-kind".to_owned(), kind.name().to_owned())];
+            let kind_tag = [(ec2::SUBNET_KIND_TAG.to_owned(), kind.name().to_owned())];
             res = res.property("Tags", tags(&format!("{tag}/{}-{}", g.name, az + 1), &kind_tag));
             let id = ids.claim(ids::subnet(v, &g.name, az), format!("{gpath}/{}", az + 1));
             t.resources.insert(id, res);
@@ -364,16 +367,6 @@ pub(crate) fn vpc_outputs(
     out
 }
 
-fn protocol_number(p: Protocol) -> i32 {
-    match p {
-        Protocol::Tcp => 6,
-        Protocol::Udp => 17,
-        Protocol::Icmp => 1,
-        Protocol::Icmpv6 => 58,
-        Protocol::All => -1,
-    }
-}
-
 pub(crate) fn render_nacl(
     stack: &StackState,
     nacl: &NaclState,
@@ -386,32 +379,27 @@ pub(crate) fn render_nacl(
     let acl = ids.claim(ids::nacl(&nacl.id), path.to_owned());
     t.resources.insert(
         acl.clone(),
-        Resource::new("AWS::EC2::NetworkAcl")
+        Resource::new(ec2::NETWORK_ACL)
             .property("VpcId", Value::reference(&ids::vpc(&vpc.id)))
             .property("Tags", name_tag(&format!("{tag}/{}", nacl.id))),
     );
     for e in &nacl.entries {
-        let mut res = Resource::new("AWS::EC2::NetworkAclEntry")
-            .property("NetworkAclId", Value::reference(&acl))
-            .property("RuleNumber", e.number)
-            .property("Egress", e.egress)
-            .property("RuleAction", if e.allow { "allow" } else { "deny" })
-            .property("Protocol", protocol_number(e.port.protocol()));
-        res = match &e.peer.kind {
-            PeerKind::Ipv6(n) => res.property("Ipv6CidrBlock", n.to_string()),
-            PeerKind::Ipv4(n) => res.property("CidrBlock", n.to_string()),
-            _ => res, // refused when the entry was added
+        let cidr = match &e.peer.kind {
+            PeerKind::Ipv4(n) => n.to_string(),
+            PeerKind::Ipv6(n) => n.to_string(),
+            _ => continue, // refused when the entry was added
         };
-        if let Some((from, to)) = e.port.cfn_ports() {
-            res = match e.port.protocol() {
-                Protocol::Icmp | Protocol::Icmpv6 => {
-                    res.property("Icmp", Value::map().with("Type", from).with("Code", to))
-                }
-                _ => res.property("PortRange", Value::map().with("From", from).with("To", to)),
-            };
-        }
+        let mut res = Resource::new(ec2::NETWORK_ACL_ENTRY);
+        res.properties = ec2::nacl_entry_properties(NaclEntryParts {
+            network_acl: Value::reference(&acl),
+            number: e.number,
+            direction: e.direction(),
+            allow: e.allow,
+            ports: e.port.range(),
+            cidr,
+        });
         res.metadata.insert("Description", e.description.as_str());
-        let label = format!("{path} {} rule {}", e.direction(), e.number);
+        let label = format!("{path} {} rule {}", e.direction().word(), e.number);
         t.resources.insert(ids.claim(ids::nacl_entry(&nacl.id, e.egress, e.number), label), res);
     }
     for &g in &nacl.associations {
@@ -473,7 +461,7 @@ pub(crate) fn render_endpoint(
                 .property("VpcEndpointType", "Interface")
                 .property("PrivateDnsEnabled", true)
                 .property("SubnetIds", r.subnet_ids(subnets))
-                .property("SecurityGroupIds", vec![Value::get_att(&sg, "GroupId")])
+                .property("SecurityGroupIds", vec![Value::get_att(&sg, ec2::group_keys::ID_ATTRIBUTE)])
         }
     };
     t.resources.insert(id, res);

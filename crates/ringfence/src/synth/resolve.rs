@@ -113,7 +113,10 @@ impl<'a> Resolver<'a> {
         match group {
             GroupRef::Owned(g) => match self.import(g.key, g.path(), Shared::Group(g.key.index), None) {
                 Some(imported) => imported,
-                None => Value::GetAtt(self.local_group_id(g.key.index), "GroupId".to_owned()),
+                None => Value::GetAtt(
+                    self.local_group_id(g.key.index),
+                    ringfence_cfn::ec2::group_keys::ID_ATTRIBUTE.to_owned(),
+                ),
             },
             GroupRef::External(e) => match &e.source {
                 ExternalSource::Id(id) => Value::String(id.to_string()),
