@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use ringfence_analyze::reach::{reach, Endpoint};
-use ringfence_analyze::{analyze, Finding, Model, Obj, Proto, Suite};
+use ringfence_analyze::{analyze, Finding, Model, Obj, Protocol, Suite};
 use ringfence_cfn::Template;
 
 fn suite_of(yaml: &str) -> Suite {
@@ -72,7 +72,7 @@ fn a_port_that_is_no_number_is_a_finding_and_opens_nothing() {
     let internet = Endpoint::internet(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)));
     let web = Endpoint::workload(&model, "web", "Instance").unwrap();
     for port in [22, 443, 3389] {
-        assert!(!reach(&model, &internet, &web, Proto::Tcp, port).allowed, "port {port}");
+        assert!(!reach(&model, &internet, &web, Protocol::Tcp, port).allowed, "port {port}");
     }
 }
 
