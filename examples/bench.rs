@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 
 use clap::Parser;
 use ringfence::analyze::reach::{reach, Endpoint};
-use ringfence::analyze::{analyze, Model, Proto, Suite};
+use ringfence::analyze::{analyze, Model, Protocol, Suite};
 use ringfence::cfn::{locate, KeyPath, Template};
 use ringfence::Formats;
 
@@ -273,7 +273,7 @@ fn main() {
     let mut allowed = false;
     let query = best(args.runs * 20, || {
         let t = Instant::now();
-        allowed = reach(&model, &from, &to, Proto::Tcp, 5432).allowed;
+        allowed = reach(&model, &from, &to, Protocol::Tcp, 5432).allowed;
         t.elapsed()
     });
     println!(

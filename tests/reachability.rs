@@ -13,7 +13,7 @@ mod three_tier;
 use std::net::IpAddr;
 
 use ringfence::analyze::reach::{reach, Endpoint, Layer};
-use ringfence::analyze::{Model, Obj, Proto, Suite};
+use ringfence::analyze::{Model, Obj, Protocol, Suite};
 
 fn service(model: &Model<'_>, stack: &str, ty: &str) -> Endpoint {
     let w = model
@@ -48,20 +48,20 @@ fn bots_reach_exactly_the_services_they_declare() {
     let dice = service(&m, "chat-bot-dice-production", "AWS::ECS::Service");
     let quiz = service(&m, "chat-bot-quiz-production", "AWS::ECS::Service");
 
-    let a = reach(&m, &trivia, &db, Proto::Tcp, 5432);
+    let a = reach(&m, &trivia, &db, Protocol::Tcp, 5432);
     assert!(a.allowed, "{a:#?}");
     assert!(a.steps.iter().any(|s| s.layer == Layer::DestinationNaclIn && s.allowed));
-    assert!(reach(&m, &quiz, &cache, Proto::Tcp, 6379).allowed);
-    assert!(reach(&m, &quiz, &db, Proto::Tcp, 5432).allowed);
+    assert!(reach(&m, &quiz, &cache, Protocol::Tcp, 6379).allowed);
+    assert!(reach(&m, &quiz, &db, Protocol::Tcp, 5432).allowed);
 
     // The cache admits the bots role, but trivia's own group does not let it out there.
-    let a = reach(&m, &trivia, &cache, Proto::Tcp, 6379);
+    let a = reach(&m, &trivia, &cache, Protocol::Tcp, 6379);
     assert!(!a.allowed);
     assert_eq!(a.steps.last().unwrap().layer, Layer::GroupsOut);
-    let a = reach(&m, &dice, &db, Proto::Tcp, 5432);
+    let a = reach(&m, &dice, &db, Protocol::Tcp, 5432);
     assert!(!a.allowed && a.steps.last().unwrap().layer == Layer::GroupsOut);
     // Not on other ports either.
-    assert!(!reach(&m, &trivia, &db, Proto::Tcp, 22).allowed);
+    assert!(!reach(&m, &trivia, &db, Protocol::Tcp, 22).allowed);
 }
 
 #[test]
@@ -73,12 +73,12 @@ fn nothing_reaches_the_data_tier_from_the_public_subnets() {
         // Even a task of the trivia bot, in its groups, misplaced in a public subnet: the
         // groups let it through, the data NACL admits only the task subnets.
         let intruder = at(&m, &["bot-trivia-production", "bots-production"], public);
-        let a = reach(&m, &intruder, &db, Proto::Tcp, 5432);
+        let a = reach(&m, &intruder, &db, Protocol::Tcp, 5432);
         assert!(!a.allowed, "{a:#?}");
         assert_eq!(a.steps.last().unwrap().layer, Layer::DestinationNaclIn);
     }
     let from_internet = Endpoint::internet("203.0.113.9".parse::<IpAddr>().unwrap());
-    assert!(!reach(&m, &from_internet, &db, Proto::Tcp, 5432).allowed);
+    assert!(!reach(&m, &from_internet, &db, Protocol::Tcp, 5432).allowed);
 }
 
 #[test]
@@ -87,10 +87,10 @@ fn bots_reach_the_internet_on_https_only() {
     let m = Model::build(&suite);
     let trivia = service(&m, "chat-bot-trivia-production", "AWS::ECS::Service");
     let api = Endpoint::internet("198.51.100.20".parse::<IpAddr>().unwrap());
-    let a = reach(&m, &trivia, &api, Proto::Tcp, 443);
+    let a = reach(&m, &trivia, &api, Protocol::Tcp, 443);
     assert!(a.allowed, "{a:#?}");
     assert_eq!(a.steps.last().unwrap().layer, Layer::Route, "out through the NAT gateway");
-    assert!(!reach(&m, &trivia, &api, Proto::Tcp, 80).allowed);
+    assert!(!reach(&m, &trivia, &api, Protocol::Tcp, 80).allowed);
 }
 
 #[test]
@@ -101,12 +101,15 @@ fn three_tier_flows_follow_the_tiers() {
     let app = at(&m, &["app-production"], "store-main-production/app-1");
     let db = at(&m, &["db-production"], "store-main-production/data-1");
     let internet = Endpoint::internet("203.0.113.50".parse::<IpAddr>().unwrap());
-    assert!(reach(&m, &internet, &lb, Proto::Tcp, 443).allowed);
-    assert!(reach(&m, &lb, &app, Proto::Tcp, 8080).allowed);
-    assert!(reach(&m, &app, &db, Proto::Tcp, 5432).allowed);
-    assert!(!reach(&m, &internet, &app, Proto::Tcp, 8080).allowed);
-    assert!(!reach(&m, &lb, &db, Proto::Tcp, 5432).allowed, "the load balancer never talks to the database");
+    assert!(reach(&m, &internet, &lb, Protocol::Tcp, 443).allowed);
+    assert!(reach(&m, &lb, &app, Protocol::Tcp, 8080).allowed);
+    assert!(reach(&m, &app, &db, Protocol::Tcp, 5432).allowed);
+    assert!(!reach(&m, &internet, &app, Protocol::Tcp, 8080).allowed);
+    assert!(
+        !reach(&m, &lb, &db, Protocol::Tcp, 5432).allowed,
+        "the load balancer never talks to the database"
+    );
     let public_host = at(&m, &["app-production"], "store-main-production/public-1");
-    let a = reach(&m, &public_host, &db, Proto::Tcp, 5432);
+    let a = reach(&m, &public_host, &db, Protocol::Tcp, 5432);
     assert!(!a.allowed && a.steps.last().unwrap().layer == Layer::DestinationNaclIn, "{a:#?}");
 }

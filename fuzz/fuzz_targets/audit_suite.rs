@@ -12,15 +12,20 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use libfuzzer_sys::fuzz_target;
 use ringfence_analyze::reach::{reach, Endpoint};
-use ringfence_analyze::{analyze_model, diagram, Model, Obj, Proto, Suite, CHECKS};
+use ringfence_analyze::{analyze_model, diagram, Model, Obj, Protocol, Suite, CHECKS};
 use ringfence_cfn::Template;
 
 /// Stack names: the first is `network`, the default of the legacy bots'
 /// `NetworkStackName` parameter, so seeds from `legacy/chat-platform` resolve imports.
 const STACKS: [&str; 4] = ["network", "bots", "data", "edge"];
 
-const FLOWS: [(Proto, i64); 5] =
-    [(Proto::Tcp, 443), (Proto::Udp, 53), (Proto::Icmp, 8), (Proto::All, 0), (Proto::Tcp, 5432)];
+const FLOWS: [(Protocol, i32); 5] = [
+    (Protocol::Tcp, 443),
+    (Protocol::Udp, 53),
+    (Protocol::Icmp, 8),
+    (Protocol::All, 0),
+    (Protocol::Tcp, 5432),
+];
 
 fuzz_target!(|data: &[u8]| {
     let mut suite = Suite::new();

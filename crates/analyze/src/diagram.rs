@@ -10,9 +10,11 @@
 //!   their own, in the cluster of the template that creates them or outside the suite.
 //! - Each rule is one edge in the direction traffic flows: an ingress rule of group B
 //!   from peer A is `A -> B` (drawn solid), an egress rule of group A to peer B is
-//!   `A -> B` (drawn dashed). Its label is the ports (`tcp/5432`, `tcp/8000-8080`,
-//!   `udp/53`, `icmp/8/0`, `icmp/all`, `all`) and, on the next lines, the rule's
-//!   description wrapped at 40 characters. Identical edges are drawn once. The placeholder egress rule that
+//!   `A -> B` (drawn dashed). Its label is the ports in
+//!   [`PortRange`](ringfence_cfn::ec2::PortRange)'s one text form
+//!   (`tcp/5432`, `tcp/8000-8080`, `tcp/all`, `udp/53`, `icmp/8/0`, `icmp/all`, `all`;
+//!   `unreadable ports` for a rule CloudFormation rejects) and, on the next lines, the
+//!   rule's description wrapped at 40 characters. Identical edges are drawn once. The placeholder egress rule that
 //!   matches no traffic (ICMP 252/86 to `255.255.255.255/32`) and rules with no peer are
 //!   not drawn.
 //! - Node ids are derived from the template's index and the logical id (`s0_DbGroup`),
@@ -25,7 +27,9 @@ use std::fmt::Write as _;
 use indexmap::{IndexMap, IndexSet};
 use ipnet::{Ipv4Net, Ipv6Net};
 
-use crate::model::{Direction, Model, Proto, Rule, RulePeer};
+use ringfence_cfn::ec2::{is_no_egress, Direction};
+
+use crate::model::{ports_text, Model, Rule, RulePeer};
 use crate::suite::Obj;
 
 /// What a node stands for; decides its shape.
@@ -198,7 +202,7 @@ impl Graph {
             let egress = rule.direction == Direction::Egress;
             let (from, to) = if egress { (me, peer) } else { (peer, me) };
             let description = rule.description.clone().filter(|d| !d.trim().is_empty());
-            edges.insert(Edge { from, to, ports: ports(rule), description, egress });
+            edges.insert(Edge { from, to, ports: ports_text(rule.ports), description, egress });
         }
         let stacks = b
             .stacks
@@ -217,37 +221,13 @@ impl Graph {
 }
 
 /// The egress rule ringfence and the AWS CDK give a group with no egress, so that EC2
-/// adds no allow-all rule: ICMP type 252 code 86 to `255.255.255.255/32`. It matches no
-/// packet.
+/// adds no allow-all rule ([`ringfence_cfn::ec2::no_egress`]). It matches no packet.
 fn is_placeholder(rule: &Rule) -> bool {
-    rule.direction == Direction::Egress
-        && rule.proto == Proto::Icmp
-        && (rule.from, rule.to) == (252, 86)
-        && matches!(&rule.peer, RulePeer::V4(n)
-            if n.prefix_len() == 32 && n.addr() == std::net::Ipv4Addr::BROADCAST)
-}
-
-/// The ports (or ICMP type and code) a rule admits, as text.
-fn ports(rule: &Rule) -> String {
-    let ranged = |p: &str| match (rule.from, rule.to) {
-        (-1, -1) => format!("{p}/all"),
-        (a, b) if a == b => format!("{p}/{a}"),
-        (a, b) => format!("{p}/{a}-{b}"),
+    let v4 = match &rule.peer {
+        RulePeer::V4(n) => Some((n.addr(), n.prefix_len())),
+        _ => None,
     };
-    let icmp = |p: &str| match (rule.from, rule.to) {
-        (-1, _) => format!("{p}/all"),
-        (t, -1) => format!("{p}/{t}"),
-        (t, c) => format!("{p}/{t}/{c}"),
-    };
-    match rule.proto {
-        Proto::All => "all".into(),
-        Proto::Tcp => ranged("tcp"),
-        Proto::Udp => ranged("udp"),
-        Proto::Icmp => icmp("icmp"),
-        Proto::Icmpv6 => icmp("icmpv6"),
-        Proto::Other(n) if n >= 0 => format!("proto/{n}"),
-        Proto::Other(_) => "proto/?".into(),
-    }
+    rule.ports.is_some_and(|p| is_no_egress(rule.direction, p, v4))
 }
 
 /// A node id for an object, made of ASCII letters, digits and `_`; distinct objects get
@@ -464,6 +444,7 @@ pub fn mermaid(model: &Model<'_>) -> String {
 mod tests {
     use super::*;
     use crate::suite::Suite;
+    use ringfence_cfn::ec2::{PortRange, Protocol};
     use ringfence_cfn::Template;
 
     const NET: &str = r#"
@@ -765,17 +746,21 @@ Resources:
     fn ports_read_like_the_console() {
         let s = suite();
         let m = Model::build(&s);
-        let rule = |proto, from, to| Rule { proto, from, to, ..m.rules[0].clone() };
-        assert_eq!(ports(&rule(Proto::Tcp, 5432, 5432)), "tcp/5432");
-        assert_eq!(ports(&rule(Proto::Tcp, 8000, 8080)), "tcp/8000-8080");
-        assert_eq!(ports(&rule(Proto::Udp, 53, 53)), "udp/53");
-        assert_eq!(ports(&rule(Proto::Tcp, -1, -1)), "tcp/all");
-        assert_eq!(ports(&rule(Proto::Icmp, 8, 0)), "icmp/8/0");
-        assert_eq!(ports(&rule(Proto::Icmp, 3, -1)), "icmp/3");
-        assert_eq!(ports(&rule(Proto::Icmp, -1, -1)), "icmp/all");
-        assert_eq!(ports(&rule(Proto::Icmpv6, 128, 0)), "icmpv6/128/0");
-        assert_eq!(ports(&rule(Proto::All, -1, -1)), "all");
-        assert_eq!(ports(&rule(Proto::Other(50), -1, -1)), "proto/50");
+        let rule =
+            |proto, from, to| Rule { ports: Some(PortRange::new(proto, from, to)), ..m.rules[0].clone() };
+        let ports = |rule: &Rule| ports_text(rule.ports);
+        assert_eq!(ports(&rule(Protocol::Tcp, 5432, 5432)), "tcp/5432");
+        assert_eq!(ports(&rule(Protocol::Tcp, 8000, 8080)), "tcp/8000-8080");
+        assert_eq!(ports(&rule(Protocol::Udp, 53, 53)), "udp/53");
+        assert_eq!(ports(&rule(Protocol::Tcp, -1, -1)), "tcp/all");
+        assert_eq!(ports(&rule(Protocol::Tcp, 0, 65535)), "tcp/all");
+        assert_eq!(ports(&rule(Protocol::Icmp, 8, 0)), "icmp/8/0");
+        assert_eq!(ports(&rule(Protocol::Icmp, 3, -1)), "icmp/3");
+        assert_eq!(ports(&rule(Protocol::Icmp, -1, -1)), "icmp/all");
+        assert_eq!(ports(&rule(Protocol::Icmpv6, 128, 0)), "icmpv6/128/0");
+        assert_eq!(ports(&rule(Protocol::All, -1, -1)), "all");
+        assert_eq!(ports(&rule(Protocol::Other(50), -1, -1)), "proto/50");
+        assert_eq!(ports(&Rule { ports: None, ..m.rules[0].clone() }), "unreadable ports");
     }
 
     #[test]

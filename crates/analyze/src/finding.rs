@@ -3,10 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use ringfence_cfn::Value;
+use ringfence_cfn::suppress;
 use serde::Serialize;
 
-use crate::model::{props_get, Location, Model};
+use crate::model::{Location, Model};
 use crate::suite::SuiteTemplate;
 
 /// How bad a finding is.
@@ -259,33 +259,13 @@ impl<'m> Reporter<'m> {
     }
 }
 
-/// The suppressions of one resource: `(id, reason)`, reason `None` when missing.
-pub(crate) fn suppressions(metadata: &ringfence_cfn::Map) -> Vec<(&str, Option<&str>)> {
-    let Some(rf) = metadata.get("ringfence") else { return Vec::new() };
-    let Some(Value::List(items)) = props_get(rf, "suppress") else { return Vec::new() };
-    items
-        .iter()
-        .filter_map(|item| {
-            let id = match props_get(item, "id") {
-                Some(Value::String(s)) => s.as_str(),
-                _ => return None,
-            };
-            let reason = match props_get(item, "reason") {
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
-                _ => None,
-            };
-            Some((id, reason))
-        })
-        .collect()
-}
-
 /// `Some(Some(reason))` when suppressed with a reason, `Some(None)` when suppressed
 /// without one (which does not count), `None` when not suppressed.
 fn suppression<'t>(metadata: &'t ringfence_cfn::Map, id: &str) -> Option<Option<&'t str>> {
-    if !metadata.contains_key("ringfence") {
+    if !metadata.contains_key(suppress::METADATA_KEY) {
         return None;
     }
-    let s = suppressions(metadata);
+    let s = suppress::suppressions(metadata);
     s.into_iter().find(|(i, _)| *i == id).map(|(_, reason)| reason)
 }
 

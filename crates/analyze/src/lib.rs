@@ -7,7 +7,10 @@
 //!   resolved, every reference resolved to the template that creates its object
 //!   ([`Obj`]);
 //! - [`Model`]: groups, rules (inline and standalone), workloads, subnets, network ACLs,
-//!   routes and associations, each with the template that declares it;
+//!   routes and associations, each with the template that declares it, in the EC2
+//!   vocabulary the builder writes with ([`Protocol`], [`PortRange`], [`Direction`],
+//!   [`SubnetKind`], from `ringfence_cfn::ec2`); a rule's EC2 identity
+//!   ([`RuleIdentity`]);
 //! - [`analyze`]: the checks ([`CHECKS`]), each finding with a stable id, a severity,
 //!   its template, logical id and property path, a message and a hint; suppressions
 //!   (with a reason) come from resource `Metadata` and are listed, never dropped;
@@ -55,9 +58,12 @@ mod suite;
 
 pub use finding::{check, Check, Finding, Severity, CHECKS};
 pub use model::{
-    Association, AssociationKind, Direction, Group, Location, Model, NaclEntry, NetworkChange, Proto, Route,
-    RouteTarget, Rule, RulePeer, Subnet, Workload,
+    ports_text, Association, AssociationKind, Group, Location, Model, NaclEntry, NetworkChange, Route,
+    RouteTarget, Rule, RuleIdentity, RulePeer, Subnet, Workload, UNREADABLE_PORTS,
 };
+// The EC2 vocabulary the model is read through, shared with the builder
+// (`ringfence_cfn::ec2`).
+pub use ringfence_cfn::ec2::{Direction, PortRange, Protocol, SubnetKind};
 pub use suite::{Obj, Resolver, Suite, SuiteTemplate};
 
 pub use report::{analyze, analyze_model, FindingRef, Findings, Report};

@@ -1,12 +1,22 @@
 //! The network model of a suite: groups, rules (inline and standalone), workloads and
 //! the groups they join, subnets, network ACLs and their entries, route tables, routes
 //! and associations — each with the template that declares it.
+//!
+//! Every EC2 fact is read through `ringfence_cfn::ec2`, the vocabulary the builder
+//! writes with: property keys ([`RuleFields`](ringfence_cfn::ec2::RuleFields),
+//! [`NaclEntryFields`](ringfence_cfn::ec2::NaclEntryFields), `group_keys`), protocols and
+//! port ranges ([`Protocol`], [`PortRange`]), directions and subnet kinds. A rule or entry
+//! whose protocol or ports CloudFormation rejects has no [`PortRange`] (`ports: None`):
+//! it admits no traffic, never "all" (which would widen it), and RF001 says why.
 
 use std::borrow::Cow;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ringfence_cfn::ec2::{
+    self, group_keys, rule_keys, Direction, NaclEntryFields, PortRange, Protocol, RuleFields, SubnetKind,
+};
 use ringfence_cfn::schema::{network_targets, NetworkObject};
 use ringfence_cfn::{LogicalId, Map, Value};
 
@@ -21,51 +31,6 @@ pub struct Location {
     pub id: LogicalId,
     /// The property path inside it, e.g. `Properties.SecurityGroupIngress[2]`.
     pub path: Cow<'static, str>,
-}
-
-/// An IP protocol as a rule or NACL entry names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Proto {
-    /// TCP.
-    Tcp,
-    /// UDP.
-    Udp,
-    /// ICMP.
-    Icmp,
-    /// ICMPv6.
-    Icmpv6,
-    /// Every protocol.
-    All,
-    /// Another protocol number.
-    Other(i64),
-}
-
-impl Proto {
-    /// Reads `IpProtocol`/`Protocol`: a name or a number.
-    pub fn parse(v: &str) -> Proto {
-        match v.to_ascii_lowercase().as_str() {
-            "tcp" | "6" => Proto::Tcp,
-            "udp" | "17" => Proto::Udp,
-            "icmp" | "1" => Proto::Icmp,
-            "icmpv6" | "58" => Proto::Icmpv6,
-            "-1" | "all" => Proto::All,
-            other => Proto::Other(other.parse().unwrap_or(-2)),
-        }
-    }
-
-    /// Whether ports (not ICMP type/code) apply.
-    pub fn has_ports(self) -> bool {
-        matches!(self, Proto::Tcp | Proto::Udp)
-    }
-}
-
-/// Ingress or egress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Direction {
-    /// Into the group or subnet.
-    Ingress,
-    /// Out of it.
-    Egress,
 }
 
 /// The other end of a security group rule.
@@ -111,12 +76,11 @@ pub struct Rule {
     pub group: Obj,
     /// Its direction.
     pub direction: Direction,
-    /// Its protocol.
-    pub proto: Proto,
-    /// First port (ICMP type), -1 for all.
-    pub from: i64,
-    /// Last port (ICMP code), -1 for all.
-    pub to: i64,
+    /// Its protocol and ports (ICMP: type and code) as the template writes them: every
+    /// protocol when `IpProtocol` is absent or known only at deployment, `-1` for a port
+    /// that is. `None` when the template writes a protocol or port CloudFormation
+    /// rejects: the rule admits no traffic (RF001 reports the value).
+    pub ports: Option<PortRange>,
     /// The other end.
     pub peer: RulePeer,
     /// Its description.
@@ -124,15 +88,20 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Whether the rule covers `port` (for protocols with ports).
-    pub fn covers_port(&self, port: i64) -> bool {
-        match self.proto {
-            Proto::All => true,
-            Proto::Tcp | Proto::Udp => {
-                (self.from == -1 && self.to == -1) || (self.from <= port && port <= self.to)
+    /// Whether the rule admits `port` of its own protocol, for TCP and UDP rules and
+    /// rules of every protocol; never for other protocols or unreadable ports.
+    pub fn covers_port(&self, port: i32) -> bool {
+        match self.ports {
+            Some(p) if p.protocol() == Protocol::All || p.protocol().has_ports() => {
+                p.covers(p.protocol(), port)
             }
             _ => false,
         }
+    }
+
+    /// Whether the rule admits a packet of `protocol` to `port` (ICMP: of type `port`).
+    pub fn covers(&self, protocol: Protocol, port: i32) -> bool {
+        self.ports.is_some_and(|p| p.covers(protocol, port))
     }
 
     /// Whether the peer is the whole IPv4 or IPv6 Internet.
@@ -143,6 +112,81 @@ impl Rule {
             _ => false,
         }
     }
+
+    /// What EC2 compares to tell two rules apart ([`RuleIdentity`]); `None` for a rule
+    /// EC2 never holds or could not merge: on a group that cannot be resolved, with no
+    /// peer, or with a protocol or ports CloudFormation rejects.
+    pub fn identity(&self) -> Option<RuleIdentity<'_>> {
+        if matches!(self.group, Obj::Unknown(_)) {
+            return None;
+        }
+        let peer = match &self.peer {
+            RulePeer::V4(n) => PeerIdentity::V4(n.trunc()),
+            RulePeer::V6(n) => PeerIdentity::V6(n.trunc()),
+            RulePeer::Group(o) => PeerIdentity::Group(o),
+            RulePeer::PrefixList(o) => PeerIdentity::PrefixList(o),
+            RulePeer::None => return None,
+        };
+        let ports = self.ports?;
+        // EC2's view of a rule: every protocol has no ports, and TCP or UDP -1 to -1 is
+        // every port, 0 to 65535.
+        let ports = match ports.protocol() {
+            Protocol::All => PortRange::ALL_TRAFFIC,
+            p @ (Protocol::Tcp | Protocol::Udp) if (ports.from(), ports.to()) == (-1, -1) => {
+                PortRange::new(p, 0, 65535)
+            }
+            _ => ports,
+        };
+        Some(RuleIdentity { group: &self.group, direction: self.direction, ports, peer })
+    }
+}
+
+/// The identity of a security group rule as EC2 sees it: its group, direction, protocol
+/// and ports (every protocol has no ports; TCP or UDP -1 to -1 is 0 to 65535) and peer (a
+/// range by its network address), not its description. EC2 keeps one copy of rules with
+/// the same identity, however many declarations create them, so deleting any of them
+/// removes the rule for all (RF103, `ringfence impact`). From [`Rule::identity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RuleIdentity<'r> {
+    group: &'r Obj,
+    direction: Direction,
+    ports: PortRange,
+    peer: PeerIdentity<'r>,
+}
+
+impl RuleIdentity<'_> {
+    /// The group the rule is on.
+    pub fn group(&self) -> &Obj {
+        self.group
+    }
+
+    /// Its direction.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// Its protocol and ports, as EC2 compares them.
+    pub fn ports(&self) -> PortRange {
+        self.ports
+    }
+}
+
+/// The peer of a rule as EC2 compares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PeerIdentity<'r> {
+    V4(Ipv4Net),
+    V6(Ipv6Net),
+    Group(&'r Obj),
+    PrefixList(&'r Obj),
+}
+
+/// How ports CloudFormation rejects are written ([`ports_text`]).
+pub const UNREADABLE_PORTS: &str = "unreadable ports";
+
+/// The ports of a rule or NACL entry as text, in [`PortRange`]'s one form (`tcp/443`,
+/// `tcp/8000-8080`, `tcp/all`, `icmp/8/0`, `all`, …), or [`UNREADABLE_PORTS`].
+pub fn ports_text(ports: Option<PortRange>) -> String {
+    ports.map_or_else(|| UNREADABLE_PORTS.to_owned(), |p| p.to_string())
 }
 
 /// A resource whose network interfaces join security groups.
@@ -169,9 +213,10 @@ pub struct Subnet {
     pub cidr: Option<Ipv4Net>,
     /// The `Name` tag, when known.
     pub name: Option<String>,
-    /// `public`, `private` or `isolated`, from the `ringfence:subnet-kind` or
-    /// `aws-cdk:subnet-type` tag, or from its name.
-    pub kind: Option<String>,
+    /// Public, private or isolated, from the `ringfence:subnet-kind` or
+    /// `aws-cdk:subnet-type` tag, or, with neither, from its logical id; `None` when a
+    /// tag names no kind or neither says.
+    pub kind: Option<SubnetKind>,
 }
 
 /// A network ACL entry.
@@ -181,18 +226,16 @@ pub struct NaclEntry {
     pub at: Location,
     /// The NACL it is an entry of.
     pub nacl: Obj,
-    /// Rule number.
+    /// Rule number; -1 when absent, known only at deployment, or no integer (an entry
+    /// CloudFormation rejects, which matches no traffic).
     pub number: i64,
     /// Egress or ingress.
     pub direction: Direction,
     /// Allow (or deny).
     pub allow: bool,
-    /// Protocol.
-    pub proto: Proto,
-    /// First port (or ICMP type), -1 for all.
-    pub from: i64,
-    /// Last port (or ICMP code), -1 for all.
-    pub to: i64,
+    /// Protocol and ports (ICMP: type and code), as for [`Rule::ports`]: `None` when
+    /// CloudFormation rejects them, and the entry matches no traffic.
+    pub ports: Option<PortRange>,
     /// The range it matches.
     pub cidr: Option<IpNet>,
 }
@@ -267,10 +310,7 @@ impl NetworkChange {
     /// Whether this is a security group rule (`SecurityGroupIngress`/`Egress`), which
     /// [`Model::rules`] holds with its EC2 identity and RF101 reports.
     pub fn is_group_rule(&self) -> bool {
-        matches!(
-            self.resource_type.as_str(),
-            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress"
-        )
+        Direction::of_rule_type(&self.resource_type).is_some()
     }
 }
 
@@ -373,42 +413,59 @@ fn at_path<'v>(root: &'v Map, path: &str) -> Vec<&'v Value> {
     current
 }
 
-/// What a port, ICMP type or code, or rule number reads as when it is written but is no
-/// integer (`FromPort: "abc"`, `[80]`): never "all" (-1), which would widen the rule.
-/// A rule or NACL entry holding one matches no traffic (CloudFormation rejects it), and
-/// check RF001 reports it.
-pub(crate) const UNREADABLE: i64 = -2;
+/// A number or protocol written as something CloudFormation rejects (`FromPort: "abc"`,
+/// `[80]`, `IpProtocol: tcpp`): never read as "all" (-1), which would widen the rule. A
+/// rule or NACL entry holding one matches no traffic, and check RF001 reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unreadable;
 
-/// The integer a value holds: `None` when it is absent or known only at deployment (a
-/// parameter without a default, `Fn::GetAtt`, …), [`UNREADABLE`] when it is written but
-/// is no integer.
-pub(crate) fn number(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Option<i64> {
-    let v = v?;
+/// The integer a value holds: `Ok(None)` when it is absent or known only at deployment
+/// (a parameter without a default, `Fn::GetAtt`, …), [`Unreadable`] when it is written
+/// but is no integer.
+pub(crate) fn number(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Result<Option<i64>, Unreadable> {
+    let Some(v) = v else { return Ok(None) };
+    let parse = |text: &str| text.trim().parse::<i64>().map(Some).map_err(|_| Unreadable);
     match v {
         // The common cases, without formatting the number to parse it back.
-        Value::Number(n) => return Some(n.as_i64().unwrap_or(UNREADABLE)),
-        Value::String(s) => return Some(s.trim().parse().unwrap_or(UNREADABLE)),
+        Value::Number(n) => return n.as_i64().map(Some).ok_or(Unreadable),
+        Value::String(s) => return parse(s),
         _ => {}
     }
     if let Some(text) = r.text_cow(stack, v) {
-        return Some(text.trim().parse().unwrap_or(UNREADABLE));
+        return parse(&text);
     }
     match v {
-        Value::List(_) => Some(UNREADABLE),
+        Value::List(_) => Err(Unreadable),
         // A one-key map `Fn::…` is a function the reader does not model: computed.
-        Value::Map(m) if !(m.len() == 1 && m.keys().all(|k| k.starts_with("Fn::"))) => Some(UNREADABLE),
-        _ => None,
+        Value::Map(m) if !(m.len() == 1 && m.keys().all(|k| k.starts_with("Fn::"))) => Err(Unreadable),
+        _ => Ok(None),
     }
 }
 
-/// The protocol a rule or NACL entry names: all when absent or known only at deployment,
-/// `Other(UNREADABLE)` (no traffic) when it is a list or a map.
-pub(crate) fn protocol(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Proto {
-    let Some(v) = v else { return Proto::All };
+/// A port, ICMP type or code: `-1` (all) when absent or computed. A number beyond
+/// `i32` is held at `i32::MIN` or `i32::MAX`, which admit the same ports.
+fn port(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Result<i32, Unreadable> {
+    Ok(number(r, stack, v)?
+        .map_or(-1, |n| i32::try_from(n).unwrap_or(if n < 0 { i32::MIN } else { i32::MAX })))
+}
+
+/// The protocol a text names ([`Protocol::parse`]); `None` for text around which
+/// spaces are written, or that names no protocol (a name it does not know, a number
+/// outside -1 to 255).
+pub(crate) fn protocol_of_text(text: &str) -> Option<Protocol> {
+    if text.trim().len() != text.len() {
+        return None;
+    }
+    Protocol::parse(text)
+}
+
+/// The protocol a rule or NACL entry names: all when absent or known only at
+/// deployment, [`Unreadable`] when it names none, or is a list or a map.
+pub(crate) fn protocol(r: &Resolver<'_>, stack: usize, v: Option<&Value>) -> Result<Protocol, Unreadable> {
+    let Some(v) = v else { return Ok(Protocol::All) };
     match r.text_cow(stack, v) {
-        Some(p) => Proto::parse(&p),
-        None if number(r, stack, Some(v)) == Some(UNREADABLE) => Proto::Other(UNREADABLE),
-        None => Proto::All,
+        Some(p) => protocol_of_text(&p).ok_or(Unreadable),
+        None => number(r, stack, Some(v)).map(|_| Protocol::All),
     }
 }
 
@@ -577,14 +634,14 @@ impl Parts {
                 _ => 0,
             };
             match res.resource_type.as_str() {
-                "AWS::EC2::SecurityGroup" => {
+                ec2::SECURITY_GROUP => {
                     n[0] += 1;
-                    n[1] += list("SecurityGroupIngress") + list("SecurityGroupEgress");
+                    n[1] += list(Direction::Ingress.inline_key()) + list(Direction::Egress.inline_key());
                 }
-                "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => n[1] += 1,
-                "AWS::EC2::Subnet" => n[3] += 1,
-                "AWS::EC2::NetworkAcl" => n[4] += 1,
-                "AWS::EC2::NetworkAclEntry" => n[5] += 1,
+                ec2::SECURITY_GROUP_INGRESS | ec2::SECURITY_GROUP_EGRESS => n[1] += 1,
+                ec2::SUBNET => n[3] += 1,
+                ec2::NETWORK_ACL => n[4] += 1,
+                ec2::NETWORK_ACL_ENTRY => n[5] += 1,
                 "AWS::EC2::RouteTable" => n[6] += 1,
                 "AWS::EC2::Route" => n[7] += 1,
                 "AWS::EC2::SubnetNetworkAclAssociation" | "AWS::EC2::SubnetRouteTableAssociation" => {
@@ -670,21 +727,20 @@ impl Parts {
             let props = &res.properties;
             let loc = |path: &'static str| Location { stack, id: id.clone(), path: Cow::Borrowed(path) };
             match res.resource_type.as_str() {
-                "AWS::EC2::SecurityGroup" => self.add_group(r, stack, id, props),
-                "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
-                    let direction = if res.resource_type.ends_with("Ingress") {
-                        Direction::Ingress
-                    } else {
-                        Direction::Egress
-                    };
-                    let group = match props_get(props, "GroupId").or_else(|| props_get(props, "GroupName")) {
+                ec2::SECURITY_GROUP => self.add_group(r, stack, id, props),
+                ec2::SECURITY_GROUP_INGRESS | ec2::SECURITY_GROUP_EGRESS => {
+                    let direction = Direction::of_rule_type(&res.resource_type).unwrap_or(Direction::Ingress);
+                    let group = match props_get(props, rule_keys::GROUP_ID)
+                        .or_else(|| props_get(props, rule_keys::GROUP_NAME))
+                    {
                         Some(v) => r.resolve(stack, v),
                         None => Obj::Unknown("no GroupId".into()),
                     };
-                    let rule = rule(r, stack, loc("Properties"), false, group, direction, props);
+                    let fields = RuleFields::read_map(direction, props);
+                    let rule = rule(r, stack, loc("Properties"), false, group, direction, &fields);
                     self.rules.push(rule);
                 }
-                "AWS::EC2::Subnet" => {
+                ec2::SUBNET => {
                     let kind = subnet_kind(r, stack, id, props);
                     let cidr = props_get(props, "CidrBlock")
                         .and_then(|v| r.text_cow(stack, v))
@@ -694,56 +750,10 @@ impl Parts {
                     let name = name_tag(r, stack, props);
                     self.subnets.push(Subnet { at: loc("Properties"), vpc, cidr, name, kind });
                 }
-                "AWS::EC2::NetworkAcl" => self.nacls.push(loc("Properties")),
+                ec2::NETWORK_ACL => self.nacls.push(loc("Properties")),
                 "AWS::EC2::RouteTable" => self.route_tables.push(loc("Properties")),
-                "AWS::EC2::NetworkAclEntry" => {
-                    let nacl = props_get(props, "NetworkAclId")
-                        .map_or(Obj::Unknown("no NetworkAclId".into()), |v| r.resolve(stack, v));
-                    let proto = protocol(r, stack, props_get(props, "Protocol"));
-                    let (mut from, mut to) = match proto {
-                        Proto::Icmp | Proto::Icmpv6 => {
-                            let icmp = props_get(props, "Icmp");
-                            (
-                                number(r, stack, icmp.and_then(|i| props_get(i, "Type"))).unwrap_or(-1),
-                                number(r, stack, icmp.and_then(|i| props_get(i, "Code"))).unwrap_or(-1),
-                            )
-                        }
-                        _ => {
-                            let range = props_get(props, "PortRange");
-                            (
-                                number(r, stack, range.and_then(|i| props_get(i, "From"))).unwrap_or(-1),
-                                number(r, stack, range.and_then(|i| props_get(i, "To"))).unwrap_or(-1),
-                            )
-                        }
-                    };
-                    let mut cidr = ["CidrBlock", "Ipv6CidrBlock"]
-                        .iter()
-                        .find_map(|k| props_get(props, k))
-                        .and_then(|v| r.text_cow(stack, v))
-                        .and_then(|c| c.parse().ok());
-                    let egress = props_get(props, "Egress")
-                        .and_then(|v| r.text_cow(stack, v))
-                        .is_some_and(|t| t == "true");
-                    let mut allow = props_get(props, "RuleAction")
-                        .and_then(|v| r.text_cow(stack, v))
-                        .is_some_and(|t| t.eq_ignore_ascii_case("allow"));
-                    let rule_number = number(r, stack, props_get(props, "RuleNumber")).unwrap_or(-1);
-                    if [rule_number, from, to].contains(&UNREADABLE) {
-                        // An entry CloudFormation rejects matches nothing: no range, no
-                        // ports, no allow (RF001 says why).
-                        (from, to, allow, cidr) = (UNREADABLE, UNREADABLE, false, None);
-                    }
-                    let entry = NaclEntry {
-                        at: loc("Properties"),
-                        nacl,
-                        number: rule_number,
-                        direction: if egress { Direction::Egress } else { Direction::Ingress },
-                        allow,
-                        proto,
-                        from,
-                        to,
-                        cidr,
-                    };
+                ec2::NETWORK_ACL_ENTRY => {
+                    let entry = nacl_entry(r, stack, loc("Properties"), &NaclEntryFields::read(props));
                     self.nacl_entries.push(entry);
                 }
                 "AWS::EC2::SubnetNetworkAclAssociation" | "AWS::EC2::SubnetRouteTableAssociation" => {
@@ -822,14 +832,14 @@ impl Parts {
     fn add_group(&mut self, r: &Resolver<'_>, stack: usize, id: &LogicalId, props: &Map) {
         let text = |k: &str| props_get(props, k).and_then(|v| r.text(stack, v));
         let tag_name = name_tag(r, stack, props);
-        let vpc =
-            props_get(props, "VpcId").map_or(Obj::Unknown("default VPC".into()), |v| r.resolve(stack, v));
-        let egress = props_get(props, "SecurityGroupEgress");
+        let vpc = props_get(props, group_keys::VPC_ID)
+            .map_or(Obj::Unknown("default VPC".into()), |v| r.resolve(stack, v));
+        let egress = props_get(props, Direction::Egress.inline_key());
         let group = Group {
             at: Location { stack, id: id.clone(), path: Cow::Borrowed("Properties") },
-            name: text("GroupName"),
+            name: text(group_keys::NAME),
             tag_name,
-            description: text("GroupDescription"),
+            description: text(group_keys::DESCRIPTION),
             vpc,
             // An egress list computed by an intrinsic (Fn::If, …) counts as present: the
             // model cannot tell, and assuming allow-all would be the worse mistake.
@@ -841,13 +851,12 @@ impl Parts {
         };
         self.groups.push(group);
         let me = Obj::Local { stack, id: id.clone() };
-        for (key, direction) in
-            [("SecurityGroupIngress", Direction::Ingress), ("SecurityGroupEgress", Direction::Egress)]
-        {
-            if let Some(Value::List(items)) = props_get(props, key) {
+        for direction in [Direction::Ingress, Direction::Egress] {
+            if let Some(Value::List(items)) = props_get(props, direction.inline_key()) {
                 for (i, item) in items.iter().enumerate() {
-                    let at = Location { stack, id: id.clone(), path: inline_path(key, i) };
-                    let rule = rule(r, stack, at, true, me.clone(), direction, item);
+                    let at = Location { stack, id: id.clone(), path: inline_path(direction, i) };
+                    let fields = RuleFields::read(direction, item);
+                    let rule = rule(r, stack, at, true, me.clone(), direction, &fields);
                     self.rules.push(rule);
                 }
             }
@@ -857,23 +866,24 @@ impl Parts {
 
 /// `Properties.SecurityGroupIngress[i]` (or `…Egress[i]`), the path of a group's inline
 /// rule: for the first rules of a group, a text made once for every group.
-pub(crate) fn inline_path(key: &str, i: usize) -> Cow<'static, str> {
+pub(crate) fn inline_path(direction: Direction, i: usize) -> Cow<'static, str> {
     const SHARED: usize = 64;
     static PATHS: std::sync::LazyLock<[Vec<String>; 2]> = std::sync::LazyLock::new(|| {
-        ["SecurityGroupIngress", "SecurityGroupEgress"]
-            .map(|key| (0..SHARED).map(|i| format!("Properties.{key}[{i}]")).collect())
+        [Direction::Ingress, Direction::Egress].map(|direction| {
+            (0..SHARED).map(|i| format!("Properties.{}[{i}]", direction.inline_key())).collect()
+        })
     });
-    let shared = match key {
-        "SecurityGroupIngress" => PATHS[0].get(i),
-        "SecurityGroupEgress" => PATHS[1].get(i),
-        _ => None,
+    let shared = match direction {
+        Direction::Ingress => PATHS[0].get(i),
+        Direction::Egress => PATHS[1].get(i),
     };
     match shared {
         Some(path) => Cow::Borrowed(path.as_str()),
-        None => Cow::Owned(format!("Properties.{key}[{i}]")),
+        None => Cow::Owned(format!("Properties.{}[{i}]", direction.inline_key())),
     }
 }
 
+/// A rule as its properties say.
 fn rule(
     r: &Resolver<'_>,
     stack: usize,
@@ -881,34 +891,58 @@ fn rule(
     inline: bool,
     group: Obj,
     direction: Direction,
-    props: &(impl Props + ?Sized),
+    fields: &RuleFields<'_>,
 ) -> Rule {
-    let proto = protocol(r, stack, props_get(props, "IpProtocol"));
-    let mut from = number(r, stack, props_get(props, "FromPort")).unwrap_or(-1);
-    let mut to = number(r, stack, props_get(props, "ToPort")).unwrap_or(-1);
-    if from == UNREADABLE || to == UNREADABLE {
-        // Not "all ports": a range that holds no port (RF001 reports the value).
-        (from, to) = (UNREADABLE, UNREADABLE);
+    let read = || -> Result<PortRange, Unreadable> {
+        let protocol = protocol(r, stack, fields.protocol)?;
+        Ok(PortRange::new(protocol, port(r, stack, fields.from_port)?, port(r, stack, fields.to_port)?))
+    };
+    let ports = read().ok();
+    let peer = match fields.peer {
+        ec2::RulePeer::Ipv4(v) => {
+            r.text_cow(stack, v).map(|c| c.parse().map_or(RulePeer::None, RulePeer::V4))
+        }
+        ec2::RulePeer::Ipv6(v) => {
+            r.text_cow(stack, v).map(|c| c.parse().map_or(RulePeer::None, RulePeer::V6))
+        }
+        ec2::RulePeer::Group(v) => Some(RulePeer::Group(r.resolve(stack, v))),
+        ec2::RulePeer::PrefixList(v) => Some(RulePeer::PrefixList(r.resolve(stack, v))),
+        ec2::RulePeer::None => None,
     }
-    let (group_key, prefix_key) = match direction {
-        Direction::Ingress => ("SourceSecurityGroupId", "SourcePrefixListId"),
-        Direction::Egress => ("DestinationSecurityGroupId", "DestinationPrefixListId"),
+    .unwrap_or(RulePeer::None);
+    let description = fields.description.and_then(|v| r.text(stack, v));
+    Rule { at, inline, group, direction, ports, peer, description }
+}
+
+/// A network ACL entry as its properties say. One with a number CloudFormation rejects
+/// matches nothing: no range, no ports, no allow (RF001 says why).
+fn nacl_entry(r: &Resolver<'_>, stack: usize, at: Location, f: &NaclEntryFields<'_>) -> NaclEntry {
+    let nacl = f.network_acl.map_or(Obj::Unknown("no NetworkAclId".into()), |v| r.resolve(stack, v));
+    let protocol = protocol(r, stack, f.protocol);
+    // An unreadable protocol reads the port range, as TCP would.
+    let (from, to) = f.ports(protocol.unwrap_or(Protocol::Tcp));
+    let (from, to) = (port(r, stack, from), port(r, stack, to));
+    let number = number(r, stack, f.rule_number);
+    let mut cidr = f.cidr.and_then(|v| r.text_cow(stack, v)).and_then(|c| c.parse().ok());
+    let egress = f.egress.and_then(|v| r.text_cow(stack, v)).is_some_and(|t| t == "true");
+    let mut allow =
+        f.rule_action.and_then(|v| r.text_cow(stack, v)).is_some_and(|t| t.eq_ignore_ascii_case("allow"));
+    let ports = match (protocol, from, to) {
+        (Ok(p), Ok(from), Ok(to)) => Some(PortRange::new(p, from, to)),
+        _ => None,
     };
-    let peer = if let Some(c) = props_get(props, "CidrIp").and_then(|v| r.text_cow(stack, v)) {
-        c.parse().map_or(RulePeer::None, RulePeer::V4)
-    } else if let Some(c) = props_get(props, "CidrIpv6").and_then(|v| r.text_cow(stack, v)) {
-        c.parse().map_or(RulePeer::None, RulePeer::V6)
-    } else if let Some(v) =
-        props_get(props, group_key).or_else(|| props_get(props, "SourceSecurityGroupName"))
-    {
-        RulePeer::Group(r.resolve(stack, v))
-    } else if let Some(v) = props_get(props, prefix_key) {
-        RulePeer::PrefixList(r.resolve(stack, v))
-    } else {
-        RulePeer::None
-    };
-    let description = props_get(props, "Description").and_then(|v| r.text(stack, v));
-    Rule { at, inline, group, direction, proto, from, to, peer, description }
+    if number.is_err() || from.is_err() || to.is_err() {
+        (allow, cidr) = (false, None);
+    }
+    NaclEntry {
+        at,
+        nacl,
+        number: number.ok().flatten().unwrap_or(-1),
+        direction: if egress { Direction::Egress } else { Direction::Ingress },
+        allow,
+        ports,
+        cidr,
+    }
 }
 
 /// A key of a map value.
@@ -949,22 +983,28 @@ fn name_tag(r: &Resolver<'_>, stack: usize, props: &(impl Props + ?Sized)) -> Op
     }
 }
 
+/// The kind its tag says (`ringfence:subnet-kind`, else `aws-cdk:subnet-type`, any
+/// case); with no such tag, the kind its logical id mentions.
 fn subnet_kind(
     r: &Resolver<'_>,
     stack: usize,
     id: &LogicalId,
     props: &(impl Props + ?Sized),
-) -> Option<String> {
+) -> Option<SubnetKind> {
     if let Some(Value::List(tags)) = props_get(props, "Tags") {
         for t in tags {
             let key = props_get(t, "Key").and_then(|k| r.text_cow(stack, k));
-            if matches!(key.as_deref(), Some("ringfence:subnet-kind" | "aws-cdk:subnet-type")) {
+            if matches!(key.as_deref(), Some(ec2::SUBNET_KIND_TAG | ec2::CDK_SUBNET_TYPE_TAG)) {
                 return props_get(t, "Value")
                     .and_then(|v| r.text_cow(stack, v))
-                    .map(|v| v.to_ascii_lowercase());
+                    .and_then(|v| kind_of_text(&v));
             }
         }
     }
-    let name = id.as_str().to_ascii_lowercase();
-    ["public", "private", "isolated"].iter().find(|k| name.contains(**k)).map(|k| (*k).to_owned())
+    SubnetKind::guess_from_name(id.as_str())
+}
+
+/// The kind a tag value names ([`SubnetKind::parse`]), written without spaces around.
+fn kind_of_text(text: &str) -> Option<SubnetKind> {
+    (text.trim().len() == text.len()).then(|| SubnetKind::parse(text)).flatten()
 }

@@ -19,13 +19,13 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::model::{
-    AssociationKind, Direction, Location, Model, NaclEntry, Proto, RouteTarget, Rule, RulePeer,
-};
+use ringfence_cfn::ec2::{Direction, Protocol, EPHEMERAL_PORTS};
+
+use crate::model::{AssociationKind, Location, Model, NaclEntry, RouteTarget, Rule, RulePeer};
 use crate::suite::Obj;
 
-/// Ephemeral ports that replies use.
-pub const EPHEMERAL: (i64, i64) = (1024, 65535);
+/// Ephemeral ports that replies use ([`EPHEMERAL_PORTS`]).
+const EPHEMERAL: (i32, i32) = (EPHEMERAL_PORTS.0 as i32, EPHEMERAL_PORTS.1 as i32);
 
 /// One end of a flow.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -130,22 +130,8 @@ pub struct Answer {
     pub steps: Vec<Step>,
 }
 
-fn proto_matches(rule: Proto, flow: Proto) -> bool {
-    rule == Proto::All || rule == flow
-}
-
-/// Whether a rule's port (or ICMP type/code) range admits `port` of `proto`.
-fn port_matches(proto: Proto, from: i64, to: i64, flow_proto: Proto, port: i64) -> bool {
-    match proto {
-        Proto::All => true,
-        Proto::Tcp | Proto::Udp => (from == -1 && to == -1) || (from <= port && port <= to),
-        Proto::Icmp | Proto::Icmpv6 => flow_proto == proto && (from == -1 || from == port),
-        Proto::Other(_) => flow_proto == proto,
-    }
-}
-
-fn rule_admits(rule: &Rule, proto: Proto, port: i64, other: &Endpoint) -> bool {
-    if !proto_matches(rule.proto, proto) || !port_matches(rule.proto, rule.from, rule.to, proto, port) {
+fn rule_admits(rule: &Rule, protocol: Protocol, port: i32, other: &Endpoint) -> bool {
+    if !rule.covers(protocol, port) {
         return false;
     }
     match &rule.peer {
@@ -156,7 +142,7 @@ fn rule_admits(rule: &Rule, proto: Proto, port: i64, other: &Endpoint) -> bool {
     }
 }
 
-fn groups_out(m: &Model<'_>, from: &Endpoint, to: &Endpoint, proto: Proto, port: i64) -> Step {
+fn groups_out(m: &Model<'_>, from: &Endpoint, to: &Endpoint, protocol: Protocol, port: i32) -> Step {
     let layer = Layer::GroupsOut;
     if from.groups.is_empty() {
         return Step { layer, allowed: true, at: None, detail: "the source is in no security group".into() };
@@ -178,7 +164,7 @@ fn groups_out(m: &Model<'_>, from: &Endpoint, to: &Endpoint, proto: Proto, port:
         if let Some(rule) = m
             .rules
             .iter()
-            .find(|r| r.group == *g && r.direction == Direction::Egress && rule_admits(r, proto, port, to))
+            .find(|r| r.group == *g && r.direction == Direction::Egress && rule_admits(r, protocol, port, to))
         {
             return Step { layer, allowed: true, at: Some(rule.at.clone()), detail: explain(m, rule) };
         }
@@ -186,7 +172,7 @@ fn groups_out(m: &Model<'_>, from: &Endpoint, to: &Endpoint, proto: Proto, port:
     Step { layer, allowed: false, at: None, detail: "no group of the source allows this traffic out".into() }
 }
 
-fn groups_in(m: &Model<'_>, from: &Endpoint, to: &Endpoint, proto: Proto, port: i64) -> Step {
+fn groups_in(m: &Model<'_>, from: &Endpoint, to: &Endpoint, protocol: Protocol, port: i32) -> Step {
     let layer = Layer::GroupsIn;
     if to.groups.is_empty() {
         return Step {
@@ -197,11 +183,9 @@ fn groups_in(m: &Model<'_>, from: &Endpoint, to: &Endpoint, proto: Proto, port: 
         };
     }
     for g in &to.groups {
-        if let Some(rule) = m
-            .rules
-            .iter()
-            .find(|r| r.group == *g && r.direction == Direction::Ingress && rule_admits(r, proto, port, from))
-        {
+        if let Some(rule) = m.rules.iter().find(|r| {
+            r.group == *g && r.direction == Direction::Ingress && rule_admits(r, protocol, port, from)
+        }) {
             return Step { layer, allowed: true, at: Some(rule.at.clone()), detail: explain(m, rule) };
         }
     }
@@ -234,17 +218,15 @@ fn first_match<'m>(
     m: &'m Model<'_>,
     nacl: &Obj,
     direction: Direction,
-    proto: Proto,
-    port: i64,
+    protocol: Protocol,
+    port: i32,
     remote: IpAddr,
 ) -> Option<&'m NaclEntry> {
     let mut entries: Vec<&NaclEntry> =
         m.nacl_entries.iter().filter(|e| e.nacl == *nacl && e.direction == direction).collect();
     entries.sort_by_key(|e| e.number);
     entries.into_iter().find(|e| {
-        proto_matches(e.proto, proto)
-            && port_matches(e.proto, e.from, e.to, proto, port)
-            && e.cidr.is_some_and(|c| c.contains(&remote))
+        e.ports.is_some_and(|p| p.covers(protocol, port)) && e.cidr.is_some_and(|c| c.contains(&remote))
     })
 }
 
@@ -254,15 +236,18 @@ fn range_allowed<'m>(
     m: &'m Model<'_>,
     nacl: &Obj,
     direction: Direction,
-    proto: Proto,
-    (lo, hi): (i64, i64),
+    protocol: Protocol,
+    (lo, hi): (i32, i32),
     remote: IpAddr,
-) -> Result<Option<&'m NaclEntry>, Option<i64>> {
+) -> Result<Option<&'m NaclEntry>, Option<i32>> {
     let mut cuts = vec![lo];
-    for e in
-        m.nacl_entries.iter().filter(|e| e.nacl == *nacl && e.direction == direction && e.proto.has_ports())
-    {
-        for c in [e.from, e.to.saturating_add(1)] {
+    let ranges = m
+        .nacl_entries
+        .iter()
+        .filter(|e| e.nacl == *nacl && e.direction == direction)
+        .filter_map(|e| e.ports.filter(|p| p.protocol().has_ports()));
+    for p in ranges {
+        for c in [p.from(), p.to().saturating_add(1)] {
             if lo < c && c <= hi {
                 cuts.push(c);
             }
@@ -272,7 +257,7 @@ fn range_allowed<'m>(
     cuts.dedup();
     let mut decided_by = None;
     for p in cuts {
-        match first_match(m, nacl, direction, proto, p, remote) {
+        match first_match(m, nacl, direction, protocol, p, remote) {
             Some(e) if e.allow => decided_by = decided_by.or(Some(e)),
             _ => return Err(Some(p)),
         }
@@ -280,11 +265,11 @@ fn range_allowed<'m>(
     Ok(decided_by)
 }
 
-fn reply(proto: Proto, port: i64) -> Option<(Proto, i64, i64)> {
-    match proto {
-        Proto::Tcp | Proto::Udp | Proto::All => Some((proto, EPHEMERAL.0, EPHEMERAL.1)),
-        Proto::Icmp if port == 8 => Some((Proto::Icmp, 0, 0)),
-        Proto::Icmpv6 if port == 128 => Some((Proto::Icmpv6, 129, 129)),
+fn reply(protocol: Protocol, port: i32) -> Option<(Protocol, i32, i32)> {
+    match protocol {
+        Protocol::Tcp | Protocol::Udp | Protocol::All => Some((protocol, EPHEMERAL.0, EPHEMERAL.1)),
+        Protocol::Icmp if port == 8 => Some((Protocol::Icmp, 0, 0)),
+        Protocol::Icmpv6 if port == 128 => Some((Protocol::Icmpv6, 129, 129)),
         _ => None,
     }
 }
@@ -295,8 +280,8 @@ fn nacl_step(
     layer: Layer,
     subnet: &Obj,
     direction: Direction,
-    proto: Proto,
-    ports: (i64, i64),
+    protocol: Protocol,
+    ports: (i32, i32),
     remote: Option<IpAddr>,
     what: &str,
 ) -> Step {
@@ -320,8 +305,8 @@ fn nacl_step(
         };
     };
     let single = ports.0 == ports.1;
-    let result = if single || !proto.has_ports() {
-        match first_match(m, nacl, direction, proto, ports.0, remote) {
+    let result = if single || !protocol.has_ports() {
+        match first_match(m, nacl, direction, protocol, ports.0, remote) {
             Some(e) if e.allow => Ok(Some(e)),
             Some(e) => {
                 return Step {
@@ -334,7 +319,7 @@ fn nacl_step(
             None => Err(Some(ports.0)),
         }
     } else {
-        range_allowed(m, nacl, direction, proto, ports, remote)
+        range_allowed(m, nacl, direction, protocol, ports, remote)
     };
     match result {
         Ok(e) => Step {
@@ -399,17 +384,17 @@ fn route_step(m: &Model<'_>, subnet: &Obj, to: IpAddr) -> Step {
     }
 }
 
-/// Can `from` reach `to` on `proto` and `port` (for ICMP, `port` is the type)?
-pub fn reach(m: &Model<'_>, from: &Endpoint, to: &Endpoint, proto: Proto, port: i64) -> Answer {
+/// Can `from` reach `to` on `protocol` and `port` (for ICMP, `port` is the type)?
+pub fn reach(m: &Model<'_>, from: &Endpoint, to: &Endpoint, protocol: Protocol, port: i32) -> Answer {
     let mut steps = Vec::new();
     let mut push = |s: Step| {
         let ok = s.allowed;
         steps.push(s);
         ok
     };
-    let ok = push(groups_out(m, from, to, proto, port))
-        && push(groups_in(m, from, to, proto, port))
-        && nacls(m, from, to, proto, port, &mut push)
+    let ok = push(groups_out(m, from, to, protocol, port))
+        && push(groups_in(m, from, to, protocol, port))
+        && nacls(m, from, to, protocol, port, &mut push)
         && routes(m, from, to, &mut push);
     Answer { allowed: ok, steps }
 }
@@ -418,21 +403,21 @@ fn nacls(
     m: &Model<'_>,
     from: &Endpoint,
     to: &Endpoint,
-    proto: Proto,
-    port: i64,
+    protocol: Protocol,
+    port: i32,
     push: &mut impl FnMut(Step) -> bool,
 ) -> bool {
     if from.subnet.is_some() && from.subnet == to.subnet {
         return true; // NACLs filter traffic between subnets only
     }
-    let back = reply(proto, port);
+    let back = reply(protocol, port);
     if let Some(s) = &from.subnet {
         if !push(nacl_step(
             m,
             Layer::SourceNaclOut,
             s,
             Direction::Egress,
-            proto,
+            protocol,
             (port, port),
             to.address,
             "the traffic out",
@@ -460,7 +445,7 @@ fn nacls(
             Layer::DestinationNaclIn,
             s,
             Direction::Ingress,
-            proto,
+            protocol,
             (port, port),
             from.address,
             "the traffic in",

@@ -37,7 +37,7 @@ use proptest::sample::{select, Index};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use ringfence_analyze::reach::{reach, Endpoint, Layer};
-use ringfence_analyze::{analyze, diagram, Location, Model, Obj, Proto, Suite, CHECKS};
+use ringfence_analyze::{analyze, diagram, Location, Model, Obj, Protocol, Suite, CHECKS};
 use ringfence_cfn::{LogicalId, ReadError, Template, Value};
 
 fn config(default_cases: u32) -> ProptestConfig {
@@ -1485,16 +1485,24 @@ fn end() -> impl Strategy<Value = End> {
     ]
 }
 
-const FLOW_PROTOS: &[Proto] =
-    &[Proto::Tcp, Proto::Udp, Proto::Icmp, Proto::Icmpv6, Proto::All, Proto::Other(47), Proto::Other(-2)];
-const FLOW_PORTS: &[i64] = &[-1, 0, 8, 22, 128, 443, 1024, 5432, 65535, 65536, i64::MIN, i64::MAX];
+const FLOW_PROTOS: &[Protocol] = &[
+    Protocol::Tcp,
+    Protocol::Udp,
+    Protocol::Icmp,
+    Protocol::Icmpv6,
+    Protocol::All,
+    Protocol::Other(47),
+    Protocol::Other(0),
+    Protocol::Other(255),
+];
+const FLOW_PORTS: &[i32] = &[-1, 0, 8, 22, 128, 443, 1024, 5432, 65535, 65536, i32::MIN, i32::MAX];
 
 #[derive(Debug, Clone)]
 struct Query {
     from: End,
     to: End,
-    proto: Proto,
-    port: i64,
+    proto: Protocol,
+    port: i32,
 }
 
 fn query() -> impl Strategy<Value = Query> {
@@ -1736,6 +1744,6 @@ Resources:
     let from = Endpoint { groups: Vec::new(), subnet: Some(Obj::External("subnet-1".into())), address: None };
     let to = Endpoint::internet(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)));
     // Denied (entry `In` allows nothing back), but answered.
-    let answer = reach(&model, &from, &to, Proto::Tcp, 443);
+    let answer = reach(&model, &from, &to, Protocol::Tcp, 443);
     assert!(!answer.allowed, "{answer:?}");
 }

@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::Ipv4Net;
 use proptest::prelude::*;
 use ringfence_analyze::reach::{reach, Endpoint};
-use ringfence_analyze::{Model, Obj, Proto, Suite};
+use ringfence_analyze::{Model, Obj, Protocol, Suite};
 use ringfence_cfn::{LogicalId, Resource, Template, Value};
 
 const SUBNETS: [&str; 3] = ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"];
@@ -35,12 +35,12 @@ impl P {
         }
     }
 
-    fn matches(self, proto: Proto, port: i64) -> bool {
+    fn matches(self, proto: Protocol, port: i32) -> bool {
         match self {
             P::All => true,
-            P::Tcp(a, b) => proto == Proto::Tcp && i64::from(a) <= port && port <= i64::from(b),
-            P::Udp(a, b) => proto == Proto::Udp && i64::from(a) <= port && port <= i64::from(b),
-            P::Icmp(t) => proto == Proto::Icmp && (t == -1 || i64::from(t) == port),
+            P::Tcp(a, b) => proto == Protocol::Tcp && i32::from(a) <= port && port <= i32::from(b),
+            P::Udp(a, b) => proto == Protocol::Udp && i32::from(a) <= port && port <= i32::from(b),
+            P::Icmp(t) => proto == Protocol::Icmp && (t == -1 || t == port),
         }
     }
 }
@@ -75,7 +75,7 @@ struct Spec {
     assoc: [Option<usize>; 3],
     from: (Vec<usize>, usize),
     to: (Vec<usize>, usize),
-    flow: (Proto, i64),
+    flow: (Protocol, i32),
 }
 
 fn p() -> impl Strategy<Value = P> {
@@ -102,9 +102,9 @@ fn spec() -> impl Strategy<Value = Spec> {
     );
     let endpoint = (prop::collection::vec(0..4usize, 1..3), 0..3usize);
     let flow = prop_oneof![
-        (Just(Proto::Tcp), prop::sample::select(vec![22i64, 80, 443, 1500, 5432])),
-        (Just(Proto::Udp), prop::sample::select(vec![53i64, 1500])),
-        (Just(Proto::Icmp), prop::sample::select(vec![8i64, 3])),
+        (Just(Protocol::Tcp), prop::sample::select(vec![22i32, 80, 443, 1500, 5432])),
+        (Just(Protocol::Udp), prop::sample::select(vec![53i32, 1500])),
+        (Just(Protocol::Icmp), prop::sample::select(vec![8i32, 3])),
     ];
     (
         any::<[bool; 4]>(),
@@ -267,7 +267,7 @@ fn brute(s: &Spec) -> bool {
         return true;
     }
     // First match, one packet at a time.
-    let allows = |subnet: usize, egress: bool, proto: Proto, port: i64, remote: Ipv4Addr| -> bool {
+    let allows = |subnet: usize, egress: bool, proto: Protocol, port: i32, remote: Ipv4Addr| -> bool {
         let Some(n) = s.assoc[subnet] else { return true };
         let mut entries: Vec<&Entry> =
             s.entries.iter().filter(|e| e.nacl == n && e.egress == egress).collect();
@@ -276,8 +276,8 @@ fn brute(s: &Spec) -> bool {
     };
     let replies = |subnet: usize, egress: bool, remote: Ipv4Addr| -> bool {
         match proto {
-            Proto::Tcp | Proto::Udp => (1024..=65535).all(|p| allows(subnet, egress, proto, p, remote)),
-            Proto::Icmp if port == 8 => allows(subnet, egress, Proto::Icmp, 0, remote),
+            Protocol::Tcp | Protocol::Udp => (1024..=65535).all(|p| allows(subnet, egress, proto, p, remote)),
+            Protocol::Icmp if port == 8 => allows(subnet, egress, Protocol::Icmp, 0, remote),
             _ => true,
         }
     };

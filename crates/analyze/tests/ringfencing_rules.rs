@@ -98,6 +98,21 @@ fn tcp_and_udp_minus_one_is_every_port() {
 }
 
 #[test]
+fn a_rule_cloudformation_rejects_is_never_a_duplicate() {
+    // Unreadable ports or protocols: CloudFormation rejects the rule, so EC2 never holds
+    // it, and two of them are not one rule (they used to be, whatever their ports).
+    let bad_from = "IpProtocol: tcp, FromPort: abc, ToPort: 22, CidrIp: 10.0.0.0/8";
+    let bad_to = "IpProtocol: tcp, FromPort: 23, ToPort: [23], CidrIp: 10.0.0.0/8";
+    let bad_proto = "IpProtocol: tcpp, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8";
+    assert!(duplicates(&[("A", bad_from), ("B", bad_from)]).is_empty());
+    assert!(duplicates(&[("A", bad_from), ("B", bad_to)]).is_empty());
+    assert!(duplicates(&[("A", bad_proto), ("B", bad_proto)]).is_empty());
+    // A readable twin of either is still one rule with the other readable one.
+    let ssh = "IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8";
+    assert_eq!(duplicates(&[("A", ssh), ("Bad", bad_from), ("B", ssh)]), ["B"]);
+}
+
+#[test]
 fn a_rule_with_no_peer_or_on_an_unknown_group_is_never_a_duplicate() {
     let no_peer = "IpProtocol: tcp, FromPort: 443, ToPort: 443";
     assert!(duplicates(&[("A", no_peer), ("B", no_peer)]).is_empty());

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use ringfence_analyze::reach::{reach, Endpoint};
-use ringfence_analyze::{analyze, Finding, Model, Obj, Proto, Suite};
+use ringfence_analyze::{analyze, ports_text, Finding, Model, Obj, PortRange, Protocol, SubnetKind, Suite};
 use ringfence_cfn::Template;
 
 fn suite_of(yaml: &str) -> Suite {
@@ -72,7 +72,7 @@ fn a_port_that_is_no_number_is_a_finding_and_opens_nothing() {
     let internet = Endpoint::internet(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)));
     let web = Endpoint::workload(&model, "web", "Instance").unwrap();
     for port in [22, 443, 3389] {
-        assert!(!reach(&model, &internet, &web, Proto::Tcp, port).allowed, "port {port}");
+        assert!(!reach(&model, &internet, &web, Protocol::Tcp, port).allowed, "port {port}");
     }
 }
 
@@ -107,6 +107,77 @@ Resources:
     for e in &model.nacl_entries {
         assert!(!e.allow && e.cidr.is_none(), "an unreadable entry matches nothing: {e:?}");
     }
+}
+
+#[test]
+fn protocols_and_ports_read_in_the_ec2_vocabulary() {
+    let yaml = "
+Parameters:
+  Port:
+    Type: Number
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web servers
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 10.0.0.0/8, Description: every tcp port}
+        - {IpProtocol: '6', FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8, Description: https by number}
+        - {IpProtocol: ICMP, FromPort: 8, ToPort: -1, CidrIp: 10.0.0.0/8, Description: ping}
+        - {IpProtocol: '50', CidrIp: 10.0.0.0/8, Description: esp}
+        - {CidrIp: 10.0.0.0/8, Description: no protocol is every protocol}
+        - {IpProtocol: udp, FromPort: !Ref Port, ToPort: !Ref Port, CidrIp: 10.0.0.0/8, Description: computed}
+        - {IpProtocol: '300', FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8, Description: no such protocol}
+        - {IpProtocol: tcpp, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8, Description: a typo}
+";
+    let suite = suite_of(yaml);
+    let model = Model::build(&suite);
+    let ports: Vec<String> = model.rules.iter().map(|r| ports_text(r.ports)).collect();
+    assert_eq!(
+        ports,
+        [
+            "tcp/all",
+            "tcp/443",
+            "icmp/8",
+            "proto/50",
+            "all",
+            "udp/all",
+            "unreadable ports",
+            "unreadable ports"
+        ]
+    );
+    assert_eq!(model.rules[1].ports, Some(PortRange::new(Protocol::Tcp, 443, 443)));
+    assert!(model.rules[1].covers(Protocol::Tcp, 443) && !model.rules[1].covers(Protocol::Udp, 443));
+    assert!(model.rules[2].covers(Protocol::Icmp, 8) && !model.rules[2].covers_port(8));
+    // Protocol 300 names no protocol, but is a number: RF001 reports the typo only.
+    assert_eq!(rf001(&suite), [("Web".into(), "Properties.SecurityGroupIngress[7].IpProtocol".into())]);
+}
+
+#[test]
+fn subnet_kinds_come_from_their_tag_or_their_name() {
+    let yaml = "
+Resources:
+  SubnetA:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: vpc-1, Tags: [{Key: ringfence:subnet-kind, Value: Isolated}]}
+  PublicSubnetB:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: vpc-1, Tags: [{Key: aws-cdk:subnet-type, Value: Private}]}
+  AppPrivateSubnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: vpc-1}
+  PrivateDmz:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: vpc-1, Tags: [{Key: ringfence:subnet-kind, Value: dmz}]}
+";
+    let suite = suite_of(yaml);
+    let model = Model::build(&suite);
+    let kinds: Vec<Option<SubnetKind>> = model.subnets.iter().map(|s| s.kind).collect();
+    // A tag decides, even against the name; a tag that names no kind leaves it unknown.
+    assert_eq!(
+        kinds,
+        [Some(SubnetKind::Isolated), Some(SubnetKind::Private), Some(SubnetKind::Private), None]
+    );
 }
 
 #[test]

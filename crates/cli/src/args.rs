@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ringfence_analyze::Proto;
+use ringfence_analyze::{PortRange, Protocol};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -205,27 +205,38 @@ pub enum TextOrJson {
 /// A protocol and port (or ICMP type) of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowPort {
-    /// The protocol.
-    pub proto: Proto,
+    /// The protocol: TCP, UDP, ICMP or ICMPv6.
+    pub protocol: Protocol,
     /// The port (ICMP: the type).
-    pub port: i64,
+    pub port: i32,
+}
+
+impl FlowPort {
+    /// The flow as a range of one port (ICMP: one type, any code): `tcp/5432`, `icmp/8`.
+    pub fn ports(self) -> PortRange {
+        if self.protocol.is_icmp() {
+            PortRange::new(self.protocol, self.port, -1)
+        } else {
+            PortRange::new(self.protocol, self.port, self.port)
+        }
+    }
 }
 
 fn parse_port(s: &str) -> Result<FlowPort, String> {
     let usage = "expected tcp/PORT, udp/PORT, icmp/TYPE or icmpv6/TYPE";
-    let (proto, port) = s.split_once('/').ok_or(usage)?;
-    let (proto, max) = match proto.to_ascii_lowercase().as_str() {
-        "tcp" => (Proto::Tcp, 65535),
-        "udp" => (Proto::Udp, 65535),
-        "icmp" => (Proto::Icmp, 255),
-        "icmpv6" => (Proto::Icmpv6, 255),
-        _ => return Err(usage.into()),
-    };
+    let (protocol, port) = s.split_once('/').ok_or(usage)?;
+    let protocol = ["tcp", "udp", "icmp", "icmpv6"]
+        .into_iter()
+        .find(|name| protocol.eq_ignore_ascii_case(name))
+        .and_then(Protocol::parse)
+        .ok_or(usage)?;
+    let max = if protocol.is_icmp() { 255 } else { 65535 };
     let port: i64 = port.parse().map_err(|_| format!("`{port}` is not a number; {usage}"))?;
-    if !(0..=max).contains(&port) {
-        return Err(format!("{port} is out of range 0-{max}"));
-    }
-    Ok(FlowPort { proto, port })
+    let port = i32::try_from(port)
+        .ok()
+        .filter(|p| (0..=max).contains(p))
+        .ok_or_else(|| format!("{port} is out of range 0-{max}"))?;
+    Ok(FlowPort { protocol, port })
 }
 
 /// `ringfence reach`.
@@ -319,8 +330,11 @@ mod tests {
         assert!(parse_param("Shared=sg-1").is_err());
         assert!(parse_param("bot.=x").is_err());
         assert!(parse_param("nothing").is_err());
-        assert_eq!(parse_port("tcp/5432"), Ok(FlowPort { proto: Proto::Tcp, port: 5432 }));
-        assert_eq!(parse_port("ICMP/8"), Ok(FlowPort { proto: Proto::Icmp, port: 8 }));
+        assert_eq!(parse_port("tcp/5432"), Ok(FlowPort { protocol: Protocol::Tcp, port: 5432 }));
+        assert_eq!(parse_port("ICMP/8"), Ok(FlowPort { protocol: Protocol::Icmp, port: 8 }));
+        assert_eq!(parse_port("ICMP/8").map(|f| f.ports().to_string()), Ok("icmp/8".into()));
+        assert_eq!(parse_port("udp/53").map(|f| f.ports().to_string()), Ok("udp/53".into()));
+        assert!(parse_port("6/443").is_err(), "protocols by name only");
         assert!(parse_port("tcp/70000").is_err());
         assert!(parse_port("5432").is_err());
         assert!(parse_port("sctp/1").is_err());

@@ -2,8 +2,9 @@
 //! others.
 //!
 //! EC2 keeps one copy of identical rules: a rule is its group, direction, protocol,
-//! ports and peer (not its description), however many templates declare it, and removing
-//! any declaration removes the rule for all. So, with STACK's declarations and groups
+//! ports and peer (not its description; `Rule::identity`, the identity RF103 compares
+//! too), however many templates declare it, and removing any declaration removes the
+//! rule for all. So, with STACK's declarations and groups
 //! removed, for every other stack:
 //!
 //! - `identical-rule`: a rule it declares that disappears because STACK declares the
@@ -25,7 +26,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use ringfence_analyze::{Direction, Model, Obj, Proto, Rule, RulePeer};
+use ringfence_analyze::{Model, Obj, Rule, RuleIdentity, RulePeer};
 use ringfence_cfn::Value;
 use serde_json::json;
 
@@ -33,37 +34,6 @@ use crate::args::{ImpactArgs, TextOrJson};
 use crate::audit::pretty;
 use crate::load::{self, Loaded};
 use crate::{text, Outcome, Usage};
-
-/// The identity of an EC2 rule: what EC2 compares when it refuses a duplicate.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RuleKey {
-    group: Obj,
-    direction: Direction,
-    proto: Proto,
-    from: i64,
-    to: i64,
-    peer: String,
-}
-
-/// The EC2 identity of a rule; `None` for rules with no peer or an unresolved group.
-pub fn key(rule: &Rule) -> Option<RuleKey> {
-    if matches!(rule.group, Obj::Unknown(_)) {
-        return None;
-    }
-    let (from, to) = match rule.proto {
-        Proto::All => (-1, -1),
-        Proto::Tcp | Proto::Udp if rule.from == -1 && rule.to == -1 => (0, 65535),
-        _ => (rule.from, rule.to),
-    };
-    let peer = match &rule.peer {
-        RulePeer::V4(n) => n.trunc().to_string(),
-        RulePeer::V6(n) => n.trunc().to_string(),
-        RulePeer::Group(o) => format!("group {o:?}"),
-        RulePeer::PrefixList(o) => format!("prefix list {o:?}"),
-        RulePeer::None => return None,
-    };
-    Some(RuleKey { group: rule.group.clone(), direction: rule.direction, proto: rule.proto, from, to, peer })
-}
 
 /// One thing another stack loses or is blocked by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,10 +59,10 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
     let mut out: Vec<Affected> = Vec::new();
     let created_by_s = |o: &Obj| o.created_by(s);
 
-    let mut by_key: HashMap<RuleKey, Vec<&Rule>> = HashMap::new();
+    let mut by_identity: HashMap<RuleIdentity<'_>, Vec<&Rule>> = HashMap::new();
     for r in &m.rules {
-        if let Some(k) = key(r) {
-            by_key.entry(k).or_default().push(r);
+        if let Some(k) = r.identity() {
+            by_identity.entry(k).or_default().push(r);
         }
     }
 
@@ -130,7 +100,8 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
                 continue;
             }
         }
-        let twin = key(r).and_then(|k| by_key.get(&k)).and_then(|rs| rs.iter().find(|o| o.at.stack == s));
+        let twin =
+            r.identity().and_then(|k| by_identity.get(&k)).and_then(|rs| rs.iter().find(|o| o.at.stack == s));
         if let Some(twin) = twin {
             out.push(Affected {
                 stack: r.at.stack,

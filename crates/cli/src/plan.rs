@@ -13,12 +13,12 @@
 
 use std::fmt::Write as _;
 
-use ringfence_analyze::{Direction, Finding, Model, Obj, Proto, Rule, RulePeer};
+use ringfence_analyze::{Direction, Finding, Model, Obj, Protocol, Rule, RulePeer};
+use ringfence_cfn::ec2::rule_keys;
 use ringfence_cfn::{RefTarget, Value};
 use serde_json::json;
 
 use crate::audit::pretty;
-use crate::impact::key;
 use crate::load::Loaded;
 use crate::text::{self, ident, literal};
 
@@ -59,11 +59,7 @@ fn named(m: &Model<'_>, rule: &Rule, obj: &Obj, stack_var: &str) -> Named {
     // A parameter given a value is the value now; its name still says what it is.
     let t = &m.resolver.suite().templates()[rule.at.stack];
     let param = t.template.resources.get(&rule.at.id).and_then(|res| {
-        let key = match (obj == &rule.group, rule.direction) {
-            (true, _) => "GroupId",
-            (false, Direction::Ingress) => "SourceSecurityGroupId",
-            (false, Direction::Egress) => "DestinationSecurityGroupId",
-        };
+        let key = if obj == &rule.group { rule_keys::GROUP_ID } else { rule.direction.group_peer_key() };
         match res.properties.get(key) {
             Some(Value::Ref(RefTarget::Logical(p))) if t.template.parameters.contains_key(p) => {
                 Some(p.to_string())
@@ -100,21 +96,25 @@ fn named(m: &Model<'_>, rule: &Rule, obj: &Obj, stack_var: &str) -> Named {
     }
 }
 
-/// `Port::tcp(8080)`, `Port::tcp_range(8000, 8080)?`, `Port::ALL_TRAFFIC`…
+/// `Port::tcp(8080)`, `Port::tcp_range(8000, 8080)?`, `Port::ALL_TRAFFIC`…; for ports
+/// CloudFormation rejects, a `todo!` that says so rather than a guess.
 fn port_code(r: &Rule) -> String {
-    let (p, from, to) = (r.proto, r.from, r.to);
-    let all = (from == -1 && to == -1) || (from == 0 && to == 65535);
-    match p {
-        Proto::Tcp if all => "Port::ALL_TCP".into(),
-        Proto::Udp if all => "Port::ALL_UDP".into(),
-        Proto::Tcp if from == to => format!("Port::tcp({from})"),
-        Proto::Udp if from == to => format!("Port::udp({from})"),
-        Proto::Tcp => format!("Port::tcp_range({from}, {to})?"),
-        Proto::Udp => format!("Port::udp_range({from}, {to})?"),
-        Proto::Icmp => format!("Port::icmp({from}, {to})?"),
-        Proto::Icmpv6 => format!("Port::icmpv6({from}, {to})?"),
-        Proto::All => "Port::ALL_TRAFFIC".into(),
-        Proto::Other(n) => format!("Port::ALL_TRAFFIC /* protocol {n}: not a ringfence Port */"),
+    let Some(ports) = r.ports else {
+        return "todo!(\"the rule's protocol or ports are unreadable (RF001)\")".into();
+    };
+    let (from, to) = (ports.from(), ports.to());
+    let all = ports.protocol().has_ports() && ports.is_every_port();
+    match ports.protocol() {
+        Protocol::Tcp if all => "Port::ALL_TCP".into(),
+        Protocol::Udp if all => "Port::ALL_UDP".into(),
+        Protocol::Tcp if from == to => format!("Port::tcp({from})"),
+        Protocol::Udp if from == to => format!("Port::udp({from})"),
+        Protocol::Tcp => format!("Port::tcp_range({from}, {to})?"),
+        Protocol::Udp => format!("Port::udp_range({from}, {to})?"),
+        Protocol::Icmp => format!("Port::icmp({from}, {to})?"),
+        Protocol::Icmpv6 => format!("Port::icmpv6({from}, {to})?"),
+        Protocol::All => "Port::ALL_TRAFFIC".into(),
+        Protocol::Other(n) => format!("Port::ALL_TRAFFIC /* protocol {n}: not a ringfence Port */"),
     }
 }
 
@@ -238,7 +238,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
     let mut layout = Vec::new();
     let mut code = Vec::new();
     let ingress = rule.direction == Direction::Ingress;
-    let (dir, prep) = if ingress { ("ingress", "from") } else { ("egress", "to") };
+    let (dir, prep) = (rule.direction.word(), rule.direction.preposition());
     let set = |other: &str| {
         if external {
             format!(
@@ -350,8 +350,8 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
     };
 
     // The identical rule elsewhere: EC2 keeps one copy.
-    if let Some(k) = key(rule) {
-        for other in m.rules.iter().filter(|o| o.at != rule.at && key(o).as_ref() == Some(&k)) {
+    if let Some(k) = rule.identity() {
+        for other in m.rules.iter().filter(|o| o.at != rule.at && o.identity() == Some(k)) {
             layout.push(format!(
                 "today {}/{} declares the identical rule: EC2 keeps one copy, so deleting either stack removes it for both; in the layout above each template declares rules on its own groups only",
                 m.stack_name(other.at.stack),

@@ -174,8 +174,8 @@ pub fn run(args: &ReachArgs) -> Result<Outcome, Usage> {
     let m = Model::build(&loaded.suite);
     let from = endpoint(&m, "from", args.from.as_deref(), args.from_subnet.as_deref(), args.from_address)?;
     let to = endpoint(&m, "to", args.to.as_deref(), args.to_subnet.as_deref(), args.to_address)?;
-    let answer = reach(&m, &from, &to, args.port.proto, args.port.port);
-    let flow = text::ports(args.port.proto, args.port.port, args.port.port);
+    let answer = reach(&m, &from, &to, args.port.protocol, args.port.port);
+    let flow = args.port.ports();
     let stdout = match args.format {
         TextOrJson::Json => {
             let because: Vec<serde_json::Value> = answer

@@ -1,33 +1,17 @@
 //! Words for the model's objects, shared by the commands.
 
-use ringfence_analyze::{Direction, Model, Obj, Proto, Rule, RulePeer};
+use ringfence_analyze::{ports_text, Model, Obj, PortRange, Rule, RulePeer};
 
-/// Ports as the console shows them: `tcp/5432`, `tcp/8000-8080`, `tcp/all`, `udp/53`,
-/// `icmp/8/0`, `icmp/3`, `icmp/all`, `all`, `proto/50`.
-pub fn ports(proto: Proto, from: i64, to: i64) -> String {
-    let name = match proto {
-        Proto::Tcp => "tcp",
-        Proto::Udp => "udp",
-        Proto::Icmp => "icmp",
-        Proto::Icmpv6 => "icmpv6",
-        Proto::All => return "all".into(),
-        Proto::Other(n) => return format!("proto/{n}"),
-    };
-    match proto {
-        Proto::Icmp | Proto::Icmpv6 => match (from, to) {
-            (-1, _) => format!("{name}/all"),
-            (t, -1) => format!("{name}/{t}"),
-            (t, c) => format!("{name}/{t}/{c}"),
-        },
-        _ if (from == -1 && to == -1) || (from == 0 && to == 65535) => format!("{name}/all"),
-        _ if from == to => format!("{name}/{from}"),
-        _ => format!("{name}/{from}-{to}"),
-    }
+/// Ports in [`PortRange`]'s one text form: `tcp/5432`, `tcp/8000-8080`, `tcp/all`,
+/// `udp/53`, `icmp/8/0`, `icmp/3`, `icmp/all`, `all`, `proto/50`; `unreadable ports`
+/// for a rule whose protocol or ports CloudFormation rejects.
+pub fn ports(ports: Option<PortRange>) -> String {
+    ports_text(ports)
 }
 
 /// The ports of a rule.
 pub fn rule_ports(rule: &Rule) -> String {
-    ports(rule.proto, rule.from, rule.to)
+    ports(rule.ports)
 }
 
 /// A group by the name people know it by: `GroupName`, else its `Name` tag, else
@@ -54,10 +38,7 @@ pub fn peer(m: &Model<'_>, peer: &RulePeer) -> String {
 
 /// `ingress tcp/5432 from group bots-production` / `egress tcp/443 to 0.0.0.0/0 (the Internet)`.
 pub fn rule(m: &Model<'_>, r: &Rule) -> String {
-    let (dir, prep) = match r.direction {
-        Direction::Ingress => ("ingress", "from"),
-        Direction::Egress => ("egress", "to"),
-    };
+    let (dir, prep) = (r.direction.word(), r.direction.preposition());
     format!("{dir} {} {prep} {}", rule_ports(r), peer(m, &r.peer))
 }
 
@@ -108,15 +89,18 @@ mod tests {
 
     #[test]
     fn ports_read_like_the_console() {
-        assert_eq!(ports(Proto::Tcp, 5432, 5432), "tcp/5432");
-        assert_eq!(ports(Proto::Tcp, 8000, 8080), "tcp/8000-8080");
-        assert_eq!(ports(Proto::Tcp, -1, -1), "tcp/all");
-        assert_eq!(ports(Proto::Udp, 0, 65535), "udp/all");
-        assert_eq!(ports(Proto::Icmp, 8, 0), "icmp/8/0");
-        assert_eq!(ports(Proto::Icmp, 3, -1), "icmp/3");
-        assert_eq!(ports(Proto::Icmpv6, -1, -1), "icmpv6/all");
-        assert_eq!(ports(Proto::All, -1, -1), "all");
-        assert_eq!(ports(Proto::Other(50), -1, -1), "proto/50");
+        use ringfence_analyze::Protocol;
+        let ports = |p, from, to| ports(Some(PortRange::new(p, from, to)));
+        assert_eq!(ports(Protocol::Tcp, 5432, 5432), "tcp/5432");
+        assert_eq!(ports(Protocol::Tcp, 8000, 8080), "tcp/8000-8080");
+        assert_eq!(ports(Protocol::Tcp, -1, -1), "tcp/all");
+        assert_eq!(ports(Protocol::Udp, 0, 65535), "udp/all");
+        assert_eq!(ports(Protocol::Icmp, 8, 0), "icmp/8/0");
+        assert_eq!(ports(Protocol::Icmp, 3, -1), "icmp/3");
+        assert_eq!(ports(Protocol::Icmpv6, -1, -1), "icmpv6/all");
+        assert_eq!(ports(Protocol::All, -1, -1), "all");
+        assert_eq!(ports(Protocol::Other(50), -1, -1), "proto/50");
+        assert_eq!(super::ports(None), "unreadable ports");
     }
 
     #[test]

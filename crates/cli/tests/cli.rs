@@ -584,6 +584,38 @@ fn graph_prints_mermaid_or_dot() {
     assert_eq!(on_legacy("graph", &[]).stdout, mermaid.stdout, "Mermaid is the default");
 }
 
+/// Ports print in one form everywhere (`PortRange`'s): every TCP port is `tcp/all` in
+/// diagrams as in rule text, an ICMP flow is its type, and ports CloudFormation rejects
+/// say so.
+#[test]
+fn ports_print_in_one_form() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("web.yaml"),
+        "
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupName: web
+      GroupDescription: web servers
+      SecurityGroupIngress:
+        - { IpProtocol: tcp, FromPort: 0, ToPort: 65535, CidrIp: 10.8.0.0/16, Description: office }
+        - { IpProtocol: tcp, FromPort: abc, ToPort: 22, CidrIp: 10.9.0.0/16, Description: typo }
+        - { IpProtocol: icmp, FromPort: 8, ToPort: -1, CidrIp: 10.7.0.0/16, Description: ping }
+",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let graph = ringfence(&["graph", path]);
+    assert_eq!(graph.code, 0, "{}", graph.stderr);
+    for label in ["tcp/all<br>office", "unreadable ports<br>typo", "icmp/8<br>ping"] {
+        assert!(graph.stdout.contains(label), "{label}: {}", graph.stdout);
+    }
+    let reach = ringfence(&["reach", "--from", "internet:10.7.0.9", "--to", "web", "--port", "icmp/8", path]);
+    assert!(reach.stdout.starts_with("allowed: icmp/8 from the Internet"), "{}", reach.stdout);
+}
+
 #[test]
 fn every_subcommand_has_help_with_an_example() {
     for sub in ["audit", "reach", "impact", "graph"] {

@@ -1,14 +1,15 @@
 //! What reviewers catch by eye: names, descriptions, the world-open mistakes, fake
 //! egress restriction, unused groups.
 
+use ringfence_cfn::ec2::{no_egress, Direction, Protocol};
 use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
 use crate::finding::Reporter;
-use crate::model::{Direction, Model, Proto, RulePeer};
+use crate::model::{Model, RulePeer};
 use crate::suite::Obj;
 
 /// Ports that must never be open to the world, with what usually listens there.
-pub const SENSITIVE_PORTS: &[(i64, &str)] = &[
+pub const SENSITIVE_PORTS: &[(i32, &str)] = &[
     (22, "SSH"),
     (23, "Telnet"),
     (445, "SMB"),
@@ -45,10 +46,10 @@ fn names<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     // the group's rules use that port (`web-8443` with a rule on 8443), not a
     // sequence number (`bot-00042`).
     let mut ports: FxHashMap<&Obj, HashSet<i64>> = FxHashMap::default();
-    for rule in m.rules.iter().filter(|r| r.proto.has_ports()) {
+    for (rule, p) in m.rules.iter().filter_map(|r| Some((r, r.ports.filter(|p| p.protocol().has_ports())?))) {
         let set = ports.entry(&rule.group).or_default();
-        set.insert(rule.from);
-        set.insert(rule.to);
+        set.insert(p.from().into());
+        set.insert(p.to().into());
     }
     for g in &m.groups {
         let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
@@ -108,9 +109,10 @@ fn descriptions<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 
 fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for rule in m.rules.iter().filter(|r| r.direction == Direction::Ingress && r.peer_is_world()) {
-        let every_port = rule.proto == Proto::All
-            || (rule.proto.has_ports()
-                && ((rule.from <= 0 && rule.to >= 65535) || (rule.from == -1 && rule.to == -1)));
+        let Some(p) = rule.ports else { continue };
+        let (from, to) = (p.from(), p.to());
+        let every_port = p.protocol() == Protocol::All
+            || (p.protocol().has_ports() && ((from <= 0 && to >= 65535) || (from == -1 && to == -1)));
         if every_port {
             r.report(
                 "RF302",
@@ -120,7 +122,7 @@ fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             );
             continue;
         }
-        if !rule.proto.has_ports() {
+        if !p.protocol().has_ports() {
             continue;
         }
         let open: Vec<String> = SENSITIVE_PORTS
@@ -156,7 +158,7 @@ fn fake_egress<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                 "RF303",
                 &g.at,
                 format!("has {standalone} standalone egress rule(s) but no inline SecurityGroupEgress, so EC2 keeps its allow-all egress rule and they restrict nothing"),
-                "give the group inline egress: its real rules, or a placeholder that matches no traffic (255.255.255.255/32, ICMP 252/86)",
+                &format!("give the group inline egress: its real rules, or {}", no_egress::SUMMARY),
             );
         }
     }

@@ -7,7 +7,9 @@ mod quotas;
 mod ringfencing;
 mod subnets;
 
-use crate::finding::{suppressions, Reporter};
+use ringfence_cfn::suppress::{self, suppressions};
+
+use crate::finding::Reporter;
 use crate::model::{Location, Model};
 
 /// One check over the whole model.
@@ -47,7 +49,8 @@ fn unreasoned_suppressions<'m>(model: &'m Model<'m>, r: &mut Reporter<'m>) {
         for (id, res) in &t.template.resources {
             for (check, reason) in suppressions(&res.metadata) {
                 if reason.is_none() {
-                    let at = Location { stack, id: id.clone(), path: "Metadata.ringfence.suppress".into() };
+                    let path = format!("Metadata.{}.{}", suppress::METADATA_KEY, suppress::SUPPRESS_KEY);
+                    let at = Location { stack, id: id.clone(), path: path.into() };
                     r.report(
                         "RF900",
                         at,

@@ -1,13 +1,14 @@
 //! Network ACLs: stateless, ordered, first match wins.
 
+use ringfence_cfn::ec2::{Direction, PortRange, Protocol, EPHEMERAL_PORTS};
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::finding::Reporter;
-use crate::model::{AssociationKind, Direction, Model, NaclEntry, Proto};
+use crate::model::{AssociationKind, Model, NaclEntry};
 use crate::suite::Obj;
 
 /// Ephemeral ports that return traffic uses.
-const EPHEMERAL: (i64, i64) = (1024, 65535);
+const EPHEMERAL: (i32, i32) = (EPHEMERAL_PORTS.0 as i32, EPHEMERAL_PORTS.1 as i32);
 
 pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     no_return(m, r);
@@ -15,16 +16,17 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     default_nacl(m, r);
 }
 
-fn ports(e: &NaclEntry) -> (i64, i64) {
-    if e.proto == Proto::All || (e.from == -1 && e.to == -1) {
+/// The ports an entry matches: every port for every protocol and for `-1` to `-1`.
+fn span(p: PortRange) -> (i32, i32) {
+    if p.protocol() == Protocol::All || (p.from() == -1 && p.to() == -1) {
         (0, 65535)
     } else {
-        (e.from, e.to)
+        (p.from(), p.to())
     }
 }
 
-fn proto_covers(outer: Proto, inner: Proto) -> bool {
-    outer == Proto::All || outer == inner
+fn proto_covers(outer: Protocol, inner: Protocol) -> bool {
+    outer == Protocol::All || outer == inner
 }
 
 fn cidr_covers(outer: &Option<ipnet::IpNet>, inner: &Option<ipnet::IpNet>) -> bool {
@@ -36,20 +38,31 @@ fn cidr_covers(outer: &Option<ipnet::IpNet>, inner: &Option<ipnet::IpNet>) -> bo
 
 /// Whether `outer` matches every packet `inner` matches.
 fn covers(outer: &NaclEntry, inner: &NaclEntry) -> bool {
-    let (of, ot) = ports(outer);
-    let (inf, int) = ports(inner);
-    proto_covers(outer.proto, inner.proto)
+    let (o, i) = match (outer.ports, inner.ports) {
+        (Some(o), Some(i)) => (o, i),
+        // An entry whose protocol is unreadable matches no packet: another one, or an
+        // entry of every protocol, covers it when its range does (an entry with an
+        // unreadable number has no range).
+        (None, None) => return cidr_covers(&outer.cidr, &inner.cidr),
+        (Some(o), None) => return o.protocol() == Protocol::All && cidr_covers(&outer.cidr, &inner.cidr),
+        (None, Some(_)) => return false,
+    };
+    let (of, ot) = span(o);
+    let (inf, int) = span(i);
+    let (op, ip) = (o.protocol(), i.protocol());
+    proto_covers(op, ip)
         && cidr_covers(&outer.cidr, &inner.cidr)
-        && (!inner.proto.has_ports() || outer.proto == Proto::All || (of <= inf && int <= ot))
-        && (!matches!(inner.proto, Proto::Icmp | Proto::Icmpv6)
-            || outer.proto == Proto::All
-            || outer.from == -1
-            || (outer.from == inner.from && (outer.to == -1 || outer.to == inner.to)))
+        && (!ip.has_ports() || op == Protocol::All || (of <= inf && int <= ot))
+        && (!ip.is_icmp()
+            || op == Protocol::All
+            || o.from() == -1
+            || (o.from() == i.from() && (o.to() == -1 || o.to() == i.to())))
 }
 
 fn no_return<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
-    for e in m.nacl_entries.iter().filter(|e| e.allow && e.proto.has_ports()) {
-        let (from, to) = ports(e);
+    for e in m.nacl_entries.iter().filter(|e| e.allow) {
+        let Some(p) = e.ports.filter(|p| p.protocol().has_ports()) else { continue };
+        let (from, to) = span(p);
         // An entry that reaches up to the top of the ephemeral range (1024-65535,
         // 32768-65535, 49152-65535) is itself the return path of some flow.
         if from >= EPHEMERAL.0 && to == EPHEMERAL.1 {
@@ -60,11 +73,12 @@ fn no_return<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             Direction::Egress => Direction::Ingress,
         };
         let ok = m.nacl_entries.iter().any(|o| {
-            let (of, ot) = ports(o);
+            let Some(op) = o.ports else { return false };
+            let (of, ot) = span(op);
             o.nacl == e.nacl
                 && o.direction == back
                 && o.allow
-                && proto_covers(o.proto, e.proto)
+                && proto_covers(op.protocol(), p.protocol())
                 && cidr_covers(&o.cidr, &e.cidr)
                 && of <= EPHEMERAL.0
                 && ot >= EPHEMERAL.1
@@ -72,10 +86,11 @@ fn no_return<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         if !ok {
             let dir = if e.direction == Direction::Ingress { "in from" } else { "out to" };
             let cidr = e.cidr.map_or("?".into(), |c| c.to_string());
+            let (lo, hi) = EPHEMERAL;
             r.report(
                 "RF501",
                 &e.at,
-                format!("allows {dir} {cidr} on ports {from}-{to} but not the return traffic on ephemeral ports 1024-65535"),
+                format!("allows {dir} {cidr} on ports {from}-{to} but not the return traffic on ephemeral ports {lo}-{hi}"),
                 "allow the return direction too (ringfence: nacl_allow_with_return)",
             );
         }

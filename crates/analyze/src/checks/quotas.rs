@@ -5,20 +5,15 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use ringfence_cfn::{LogicalId, NoteKind, ReadNote, Step, Value};
+use ringfence_cfn::ec2::quota::{
+    GROUPS_PER_INTERFACE, GROUPS_PER_REGION, MAX_GROUPS_PER_INTERFACE, RULES_PER_GROUP,
+};
+use ringfence_cfn::ec2::{self, entry_keys, rule_keys, Direction, NaclEntryFields, RuleFields};
+use ringfence_cfn::{quota, LogicalId, NoteKind, ReadNote, Step, Value};
 
 use crate::finding::{At, Reporter, Severity};
-use crate::model::{
-    inline_path, number, props_get, protocol, Direction, Location, Model, Props, Proto, RulePeer, UNREADABLE,
-};
+use crate::model::{inline_path, number, protocol_of_text, Location, Model, RulePeer};
 use crate::suite::{Obj, Resolver};
-
-/// Default rules per group, per direction and address family.
-pub const RULES_PER_GROUP: usize = 60;
-/// Default and highest groups per network interface.
-pub const GROUPS_PER_INTERFACE: (usize, usize) = (5, 16);
-/// Default security groups per Region (adjustable).
-pub const GROUPS_PER_REGION: usize = 2_500;
 
 pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     unreadable(m, r);
@@ -45,7 +40,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                 r.report(
                     "RF401",
                     &g.at,
-                    format!("has {n} {} rules in one address family; the default quota is {RULES_PER_GROUP}", if dir == Direction::Ingress { "ingress" } else { "egress" }),
+                    format!("has {n} {} rules in one address family; the default quota is {RULES_PER_GROUP}", dir.word()),
                     "admit a role group instead of many ranges, or raise the quota (rules x groups per interface stays at most 1,000)",
                 );
             }
@@ -65,7 +60,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             "request a higher quota before deploying, let stacks join shared role groups instead of one group each, or spread the stacks over Regions or accounts",
         );
     }
-    let (default, max) = GROUPS_PER_INTERFACE;
+    let (default, max) = (GROUPS_PER_INTERFACE, MAX_GROUPS_PER_INTERFACE);
     for w in &m.workloads {
         let n = w.groups.len();
         if n > max {
@@ -88,9 +83,9 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for (stack, t) in m.resolver.suite().templates().iter().enumerate() {
         let tpl = &t.template;
         for (what, n, max) in [
-            ("resources", tpl.resources.len(), 500),
-            ("outputs", tpl.outputs.len(), 200),
-            ("parameters", tpl.parameters.len(), 200),
+            ("resources", tpl.resources.len(), quota::RESOURCES),
+            ("outputs", tpl.outputs.len(), quota::OUTPUTS),
+            ("parameters", tpl.parameters.len(), quota::PARAMETERS),
         ] {
             if n > max {
                 r.report_template(
@@ -108,24 +103,44 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             Some(n) => (n, ""),
             None => (tpl.json_len(), " as pretty-printed JSON"),
         };
-        if size > 1_048_576 {
+        if size > quota::BYTES {
             r.report_template(
                 "RF403",
                 Severity::Error,
                 stack,
-                format!("is {size} bytes{measured}; CloudFormation accepts at most 1 MB (1,048,576 bytes)"),
+                format!(
+                    "is {size} bytes{measured}; CloudFormation accepts at most {} MB ({} bytes)",
+                    quota::BYTES / (1 << 20),
+                    thousands(quota::BYTES)
+                ),
                 "split the stack",
             );
-        } else if size > 51_200 {
+        } else if size > quota::INLINE_BYTES {
             r.report_template(
                 "RF403",
                 Severity::Warning,
                 stack,
-                format!("is {size} bytes{measured}, over the 51,200 bytes CloudFormation accepts inline"),
+                format!(
+                    "is {size} bytes{measured}, over the {} bytes CloudFormation accepts inline",
+                    thousands(quota::INLINE_BYTES)
+                ),
                 "deploy it from S3 (the CDK CLI does; `aws cloudformation deploy` needs --s3-bucket), or split the stack",
             );
         }
     }
+}
+
+/// `1,048,576`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// RF001: what the reader kept without understanding it (its notes), and numbers and
@@ -138,54 +153,62 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         }
         for (id, res) in &t.template.resources {
             let props = &res.properties;
-            // The path of the rule or entry, made only when a value of it is reported.
-            let mut check = |path: &dyn Fn() -> Cow<'static, str>, props: &dyn Props, what: &str| {
-                let fields: &[&str] = if what == "entry" {
-                    &["Protocol", "RuleNumber", "PortRange.From", "PortRange.To", "Icmp.Type", "Icmp.Code"]
-                } else {
-                    &["IpProtocol", "FromPort", "ToPort"]
-                };
-                for field in fields {
-                    let value = match field.split_once('.') {
-                        Some((a, b)) => props.key(a).and_then(|v| props_get(v, b)),
-                        None => props.key(field),
-                    };
+            // The path of the rule or entry, made only when a value of it is reported;
+            // the numeric properties with their keys (`PortRange.From` for an entry's).
+            let mut check = |path: &dyn Fn() -> Cow<'static, str>,
+                             numbers: &[(&'static str, Option<&Value>)],
+                             what: &str| {
+                for &(field, value) in numbers {
                     let Some(value) = value else { continue };
-                    let Some(shown) = unreadable_value(resolver, stack, field, value) else { continue };
+                    let is_protocol = field == rule_keys::PROTOCOL || field == entry_keys::PROTOCOL;
+                    let Some(shown) = unreadable_value(resolver, stack, is_protocol, value) else { continue };
                     let at =
                         Location { stack, id: id.clone(), path: Cow::Owned(format!("{}.{field}", path())) };
+                    let icmp = field.split_once('.').is_some_and(|(outer, _)| outer == entry_keys::ICMP);
+                    let rule_numbers = ec2::NACL_RULE_NUMBERS;
                     r.report(
                         "RF001",
                         at,
                         format!(
                             "{field} is {shown}, not a {}: the {what} is read as matching no traffic, and CloudFormation rejects it",
-                            if field.ends_with("Protocol") { "protocol name or number" } else { "number" }
+                            if is_protocol { "protocol name or number" } else { "number" }
                         ),
-                        match *field {
-                            "IpProtocol" | "Protocol" => {
-                                "write tcp, udp, icmp, icmpv6, -1 (all) or a protocol number"
-                            }
-                            "RuleNumber" => "write a whole number from 1 to 32766",
-                            "Icmp.Type" | "Icmp.Code" => "write an ICMP type or code, or -1 for all",
-                            _ => "write a port from 0 to 65535 (-1 for all)",
+                        &if is_protocol {
+                            Cow::Borrowed("write tcp, udp, icmp, icmpv6, -1 (all) or a protocol number")
+                        } else if field == entry_keys::RULE_NUMBER {
+                            Cow::Owned(format!(
+                                "write a whole number from {} to {}",
+                                rule_numbers.start(),
+                                rule_numbers.end()
+                            ))
+                        } else if icmp {
+                            Cow::Borrowed("write an ICMP type or code, or -1 for all")
+                        } else {
+                            Cow::Borrowed("write a port from 0 to 65535 (-1 for all)")
                         },
                     );
                 }
             };
             match res.resource_type.as_str() {
-                "AWS::EC2::SecurityGroup" => {
-                    for key in ["SecurityGroupIngress", "SecurityGroupEgress"] {
-                        if let Some(Value::List(items)) = props.get(key) {
+                ec2::SECURITY_GROUP => {
+                    for direction in [Direction::Ingress, Direction::Egress] {
+                        if let Some(Value::List(items)) = props.get(direction.inline_key()) {
                             for (i, item) in items.iter().enumerate() {
-                                check(&|| inline_path(key, i), item, "rule");
+                                let numbers = RuleFields::read(direction, item).numbers();
+                                check(&|| inline_path(direction, i), &numbers, "rule");
                             }
                         }
                     }
                 }
-                "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
-                    check(&|| Cow::Borrowed("Properties"), props, "rule");
+                ec2::SECURITY_GROUP_INGRESS | ec2::SECURITY_GROUP_EGRESS => {
+                    let direction = Direction::of_rule_type(&res.resource_type).unwrap_or(Direction::Ingress);
+                    let numbers = RuleFields::read_map(direction, props).numbers();
+                    check(&|| Cow::Borrowed("Properties"), &numbers, "rule");
                 }
-                "AWS::EC2::NetworkAclEntry" => check(&|| Cow::Borrowed("Properties"), props, "entry"),
+                ec2::NETWORK_ACL_ENTRY => {
+                    let numbers = NaclEntryFields::read(props).numbers();
+                    check(&|| Cow::Borrowed("Properties"), &numbers, "entry");
+                }
                 _ => {}
             }
         }
@@ -194,7 +217,7 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 
 /// How a field that the model cannot read shows (`` `abc` ``, a list, a map), or `None`
 /// when it reads (or is computed at deployment, or is an unknown tag the reader noted).
-fn unreadable_value(r: &Resolver<'_>, stack: usize, field: &str, v: &Value) -> Option<String> {
+fn unreadable_value(r: &Resolver<'_>, stack: usize, is_protocol: bool, v: &Value) -> Option<String> {
     match v {
         Value::Number(n) if n.is_i64() => return None,
         Value::String(s) if s.trim().parse::<i64>().is_ok() => return None,
@@ -205,15 +228,12 @@ fn unreadable_value(r: &Resolver<'_>, stack: usize, field: &str, v: &Value) -> O
         return None;
     }
     let text = r.text_cow(stack, v);
-    let unreadable = if field.ends_with("Protocol") {
-        match protocol(r, stack, Some(v)) {
-            Proto::Other(UNREADABLE) => true,
-            Proto::Other(_) => text.as_deref().is_some_and(|t| t.trim().parse::<i64>().is_err()),
-            _ => false,
-        }
-    } else {
-        number(r, stack, Some(v)) == Some(UNREADABLE)
-            && text.as_deref().is_none_or(|t| t.trim().parse::<i64>().is_err())
+    let unreadable = match text.as_deref() {
+        // A protocol is reported when it is neither a protocol nor a number (a number
+        // outside -1 to 255 reads as no protocol, but is not reported).
+        Some(t) if is_protocol => protocol_of_text(t).is_none() && t.parse::<i64>().is_err(),
+        Some(t) => number(r, stack, Some(v)).is_err() && t.trim().parse::<i64>().is_err(),
+        None => number(r, stack, Some(v)).is_err(),
     };
     if !unreadable {
         return None;

@@ -3,10 +3,10 @@
 
 use std::hash::BuildHasher;
 
-use ipnet::{Ipv4Net, Ipv6Net};
+use ringfence_cfn::ec2::{self, Direction};
 
 use crate::finding::{Reporter, Severity};
-use crate::model::{Direction, Location, Model, Proto, Rule, RulePeer};
+use crate::model::{Location, Model, RuleIdentity};
 
 type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
 use crate::suite::Obj;
@@ -59,7 +59,7 @@ fn foreign_network<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             continue;
         }
         let noun = c.object.noun();
-        let number = (c.resource_type == "AWS::EC2::NetworkAclEntry")
+        let number = (c.resource_type == ec2::NETWORK_ACL_ENTRY)
             .then(|| {
                 numbers
                     .get_or_insert_with(|| m.nacl_entries.iter().map(|e| (&e.at, e.number)).collect())
@@ -84,68 +84,26 @@ fn foreign_network<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     }
 }
 
-/// What makes two declarations one rule in EC2: the group, direction, protocol, ports
-/// (as EC2 sees them) and peer.
-#[derive(PartialEq, Eq, Hash)]
-struct RuleKey<'r> {
-    group: &'r Obj,
-    direction: Direction,
-    proto: Proto,
-    from: i64,
-    to: i64,
-    peer: PeerKey<'r>,
-}
-
-/// The peer of a rule as EC2 compares it (a range by its network address).
-#[derive(PartialEq, Eq, Hash)]
-enum PeerKey<'r> {
-    V4(Ipv4Net),
-    V6(Ipv6Net),
-    Group(&'r Obj),
-    PrefixList(&'r Obj),
-}
-
-/// The key of a rule, `None` for one that creates nothing EC2 could merge (no known
-/// group, no peer).
-fn rule_key(rule: &Rule) -> Option<RuleKey<'_>> {
-    if matches!(rule.group, Obj::Unknown(_)) {
-        return None;
-    }
-    let peer = match &rule.peer {
-        RulePeer::V4(n) => PeerKey::V4(n.trunc()),
-        RulePeer::V6(n) => PeerKey::V6(n.trunc()),
-        RulePeer::Group(o) => PeerKey::Group(o),
-        RulePeer::PrefixList(o) => PeerKey::PrefixList(o),
-        RulePeer::None => return None,
-    };
-    // EC2's view of a rule: all protocols have no ports, and -1/-1 is every port.
-    let (from, to) = match rule.proto {
-        Proto::All => (-1, -1),
-        Proto::Tcp | Proto::Udp if (rule.from, rule.to) == (-1, -1) => (0, 65535),
-        _ => (rule.from, rule.to),
-    };
-    Some(RuleKey { group: &rule.group, direction: rule.direction, proto: rule.proto, from, to, peer })
-}
-
 fn duplicates<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
-    // Rules with equal keys, found by sorting their keys' hashes (16 bytes a rule, where
-    // a map of the keys themselves would take several times that for a template of
-    // 285,000 rules), each compared with the first of its kind in its run.
+    // Rules with equal identities (`Rule::identity`), found by sorting their hashes (16
+    // bytes a rule, where a map of the identities themselves would take several times
+    // that for a template of 285,000 rules), each compared with the first of its kind in
+    // its run.
     let hasher = rustc_hash::FxBuildHasher;
     let mut hashed: Vec<(u64, usize)> = m
         .rules
         .iter()
         .enumerate()
-        .filter_map(|(i, rule)| rule_key(rule).map(|k| (hasher.hash_one(&k), i)))
+        .filter_map(|(i, rule)| rule.identity().map(|k| (hasher.hash_one(k), i)))
         .collect();
     hashed.sort_unstable();
     // (a rule, the first rule it repeats), in the order of the rules.
     let mut repeats: Vec<(usize, usize)> = Vec::new();
-    let mut firsts: Vec<(usize, RuleKey<'m>)> = Vec::new();
+    let mut firsts: Vec<(usize, RuleIdentity<'m>)> = Vec::new();
     for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
         firsts.clear();
         for &(_, i) in run {
-            let Some(key) = rule_key(&m.rules[i]) else { continue };
+            let Some(key) = m.rules[i].identity() else { continue };
             match firsts.iter().find(|(_, k)| *k == key) {
                 Some(&(first, _)) => repeats.push((i, first)),
                 None => firsts.push((i, key)),

@@ -24,7 +24,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             );
         }
     }
-    for s in m.subnets.iter().filter(|s| matches!(s.kind.as_deref(), Some("private" | "isolated"))) {
+    for (s, kind) in m.subnets.iter().filter_map(|s| Some((s, s.kind.filter(|k| k.is_internal())?))) {
         let me = Obj::Local { stack: s.at.stack, id: s.at.id.clone() };
         let tables: Vec<&Obj> = m
             .associations
@@ -48,11 +48,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                     r.report(
                         "RF602",
                         &route.at,
-                        format!(
-                            "routes {} subnet {} to an internet gateway",
-                            s.kind.as_deref().unwrap_or("private"),
-                            s.at.id
-                        ),
+                        format!("routes {kind} subnet {} to an internet gateway", s.at.id),
                         "route private subnets through a NAT gateway, and isolated ones nowhere",
                     );
                 }
