@@ -132,7 +132,7 @@ impl Rule {
         // every port, 0 to 65535.
         let ports = match ports.protocol() {
             Protocol::All => PortRange::ALL_TRAFFIC,
-            p @ (Protocol::Tcp | Protocol::Udp) if (ports.from(), ports.to()) == (-1, -1) => {
+            p @ (Protocol::Tcp | Protocol::Udp) if (ports.from_port(), ports.to_port()) == (-1, -1) => {
                 PortRange::new(p, 0, 65535)
             }
             _ => ports,
@@ -758,7 +758,7 @@ impl Parts {
                 }
                 "AWS::EC2::SubnetNetworkAclAssociation" | "AWS::EC2::SubnetRouteTableAssociation" => {
                     let (kind, key) = if res.resource_type.contains("NetworkAcl") {
-                        (AssociationKind::Nacl, "NetworkAclId")
+                        (AssociationKind::Nacl, ec2::entry_keys::NETWORK_ACL_ID)
                     } else {
                         (AssociationKind::RouteTable, "RouteTableId")
                     };

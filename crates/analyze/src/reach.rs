@@ -247,7 +247,7 @@ fn range_allowed<'m>(
         .filter(|e| e.nacl == *nacl && e.direction == direction)
         .filter_map(|e| e.ports.filter(|p| p.protocol().has_ports()));
     for p in ranges {
-        for c in [p.from(), p.to().saturating_add(1)] {
+        for c in [p.from_port(), p.to_port().saturating_add(1)] {
             if lo < c && c <= hi {
                 cuts.push(c);
             }

@@ -102,7 +102,7 @@ fn port_code(r: &Rule) -> String {
     let Some(ports) = r.ports else {
         return "todo!(\"the rule's protocol or ports are unreadable (RF001)\")".into();
     };
-    let (from, to) = (ports.from(), ports.to());
+    let (from, to) = (ports.from_port(), ports.to_port());
     let all = ports.protocol().has_ports() && ports.is_every_port();
     match ports.protocol() {
         Protocol::Tcp if all => "Port::ALL_TCP".into(),

@@ -718,46 +718,9 @@ fn the_plan_replaces_every_rf101_finding() {
 /// database to its own group: the app is a client.
 fn client_suite() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let network = r#"
-Resources:
-  DbSG:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      GroupName: orders-db
-      GroupDescription: Orders database
-      SecurityGroupEgress:
-        - {IpProtocol: icmp, FromPort: 252, ToPort: 86, CidrIp: 255.255.255.255/32, Description: no egress}
-Outputs:
-  DbSG:
-    Value: !GetAtt DbSG.GroupId
-    Export:
-      Name: network-DbSG
-"#;
-    let app = r#"
-Resources:
-  AppSG:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      GroupName: orders-app
-      GroupDescription: Orders service tasks
-      SecurityGroupEgress:
-        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0, Description: payment API}
-  DbFromApp:
-    Type: AWS::EC2::SecurityGroupIngress
-    Properties:
-      GroupId: !ImportValue network-DbSG
-      IpProtocol: tcp
-      FromPort: 5432
-      ToPort: 5432
-      SourceSecurityGroupId: !GetAtt AppSG.GroupId
-      Description: orders in PostgreSQL
-  Service:
-    Type: AWS::ECS::Service
-    Properties:
-      NetworkConfiguration:
-        AwsvpcConfiguration:
-          SecurityGroups: [!GetAtt AppSG.GroupId]
-"#;
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suites/orders");
+    let network = std::fs::read_to_string(suite.join("network.yaml")).unwrap();
+    let app = std::fs::read_to_string(suite.join("orders.yaml")).unwrap();
     std::fs::write(dir.path().join("network.template.json"), "{\"Resources\": {}}").unwrap();
     std::fs::write(dir.path().join("network.template.yaml"), network).unwrap();
     std::fs::write(dir.path().join("orders.yml"), app).unwrap();

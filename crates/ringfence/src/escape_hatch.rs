@@ -17,6 +17,7 @@
 //!   A literal id, a parameter or an import names an object no stack of the app owns
 //!   here, so it is refused too: the stack could not own what it changes.
 
+use ringfence_cfn::ec2;
 use ringfence_cfn::schema::{network_targets, NetworkObject, Target};
 
 use crate::handles::{ExternalSource, Key};
@@ -26,16 +27,16 @@ use crate::{Error, GroupRef, Prop, Props};
 
 /// Resource types the escape hatch refuses, with the typed call to use instead.
 pub(crate) const GUARDED_TYPES: &[(&str, &str)] = &[
-    ("AWS::EC2::SecurityGroup", "use Stack::security_group"),
-    ("AWS::EC2::SecurityGroupIngress", "use Stack::allow_ingress on a group this stack creates"),
-    ("AWS::EC2::SecurityGroupEgress", "use Stack::allow_egress on a group this stack creates"),
+    (ec2::SECURITY_GROUP, "use Stack::security_group"),
+    (ec2::SECURITY_GROUP_INGRESS, "use Stack::allow_ingress on a group this stack creates"),
+    (ec2::SECURITY_GROUP_EGRESS, "use Stack::allow_egress on a group this stack creates"),
     ("AWS::EC2::VPC", "use Stack::vpc"),
-    ("AWS::EC2::Subnet", "describe subnets with VpcSpec::subnets"),
+    (ec2::SUBNET, "describe subnets with VpcSpec::subnets"),
     ("AWS::EC2::RouteTable", "VpcSpec's subnet kinds decide the route tables"),
     ("AWS::EC2::Route", "VpcSpec's subnet kinds decide the routes"),
     ("AWS::EC2::SubnetRouteTableAssociation", "VpcSpec's subnet kinds decide the route tables"),
-    ("AWS::EC2::NetworkAcl", "use Stack::network_acl"),
-    ("AWS::EC2::NetworkAclEntry", "use Stack::nacl_entry on a network ACL this stack creates"),
+    (ec2::NETWORK_ACL, "use Stack::network_acl"),
+    (ec2::NETWORK_ACL_ENTRY, "use Stack::nacl_entry on a network ACL this stack creates"),
     (
         "AWS::EC2::SubnetNetworkAclAssociation",
         "use Stack::associate_nacl with subnets of a VPC this stack creates",

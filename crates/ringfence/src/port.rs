@@ -161,7 +161,7 @@ impl Port {
                 v.to_string()
             }
         };
-        let (from, to) = (self.0.from(), self.0.to());
+        let (from, to) = (self.0.from_port(), self.0.to_port());
         match self.protocol() {
             Protocol::All => "AllTraffic".into(),
             Protocol::Tcp | Protocol::Udp => {
@@ -225,8 +225,8 @@ impl fmt::Debug for Port {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Port")
             .field("protocol", &self.0.protocol())
-            .field("from", &self.0.from())
-            .field("to", &self.0.to())
+            .field("from", &self.0.from_port())
+            .field("to", &self.0.to_port())
             .finish()
     }
 }
@@ -276,8 +276,7 @@ mod tests {
         assert_eq!(Port::ALL_TCP.to_string(), "tcp/all");
         assert_eq!(Port::ALL_UDP.to_string(), "udp/all");
         assert_eq!(Port::tcp_range(0, 65535).unwrap(), Port::ALL_TCP);
-        // `.into()`: `PortRange::from` is its inherent `FromPort` accessor.
-        let https: PortRange = Port::HTTPS.into();
+        let https = PortRange::from(Port::HTTPS);
         assert_eq!(https, PortRange::new(Protocol::Tcp, 443, 443));
         assert_eq!(Port::HTTPS.range(), https);
         assert_eq!(format!("{:?}", Port::SSH), "Port { protocol: Tcp, from: 22, to: 22 }");

@@ -48,8 +48,8 @@ fn names<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     let mut ports: FxHashMap<&Obj, HashSet<i64>> = FxHashMap::default();
     for (rule, p) in m.rules.iter().filter_map(|r| Some((r, r.ports.filter(|p| p.protocol().has_ports())?))) {
         let set = ports.entry(&rule.group).or_default();
-        set.insert(p.from().into());
-        set.insert(p.to().into());
+        set.insert(p.from_port().into());
+        set.insert(p.to_port().into());
     }
     for g in &m.groups {
         let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
@@ -110,7 +110,7 @@ fn descriptions<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for rule in m.rules.iter().filter(|r| r.direction == Direction::Ingress && r.peer_is_world()) {
         let Some(p) = rule.ports else { continue };
-        let (from, to) = (p.from(), p.to());
+        let (from, to) = (p.from_port(), p.to_port());
         let every_port = p.protocol() == Protocol::All
             || (p.protocol().has_ports() && ((from <= 0 && to >= 65535) || (from == -1 && to == -1)));
         if every_port {

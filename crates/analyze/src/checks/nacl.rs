@@ -18,10 +18,10 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 
 /// The ports an entry matches: every port for every protocol and for `-1` to `-1`.
 fn span(p: PortRange) -> (i32, i32) {
-    if p.protocol() == Protocol::All || (p.from() == -1 && p.to() == -1) {
+    if p.protocol() == Protocol::All || (p.from_port() == -1 && p.to_port() == -1) {
         (0, 65535)
     } else {
-        (p.from(), p.to())
+        (p.from_port(), p.to_port())
     }
 }
 
@@ -55,8 +55,8 @@ fn covers(outer: &NaclEntry, inner: &NaclEntry) -> bool {
         && (!ip.has_ports() || op == Protocol::All || (of <= inf && int <= ot))
         && (!ip.is_icmp()
             || op == Protocol::All
-            || o.from() == -1
-            || (o.from() == i.from() && (o.to() == -1 || o.to() == i.to())))
+            || o.from_port() == -1
+            || (o.from_port() == i.from_port() && (o.to_port() == -1 || o.to_port() == i.to_port())))
 }
 
 fn no_return<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {

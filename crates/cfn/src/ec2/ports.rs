@@ -248,12 +248,12 @@ impl PortRange {
     }
 
     /// `FromPort` (ICMP: the type), `-1` for all.
-    pub const fn from(self) -> i32 {
+    pub const fn from_port(self) -> i32 {
         self.from
     }
 
     /// `ToPort` (ICMP: the code), `-1` for all.
-    pub const fn to(self) -> i32 {
+    pub const fn to_port(self) -> i32 {
         self.to
     }
 
@@ -359,7 +359,11 @@ impl std::str::FromStr for PortRange {
             }
             "proto" => {
                 let n = u8::try_from(number(rest)?).map_err(|_| PortRangeError::Syntax)?;
-                PortRange::new(Protocol::from_number(n), -1, -1)
+                // `proto/6` is every TCP port, read as `tcp/all` is.
+                match Protocol::from_number(n) {
+                    p if p.has_ports() => PortRange::new(p, 0, 65535),
+                    p => PortRange::new(p, -1, -1),
+                }
             }
             _ => return Err(PortRangeError::Syntax),
         };
@@ -393,7 +397,8 @@ mod tests {
         // EC2's -1/-1 for every TCP port is written as 0-65535 is.
         assert_eq!(PortRange::new(Protocol::Tcp, -1, -1).to_string(), "tcp/all");
         assert_eq!("TCP/0-65535".parse::<PortRange>(), Ok(PortRange::ALL_TCP));
-        assert_eq!("proto/6".parse::<PortRange>().map(|p| p.protocol()), Ok(Protocol::Tcp));
+        assert_eq!("proto/6".parse::<PortRange>(), Ok(PortRange::ALL_TCP));
+        assert_eq!("proto/1".parse::<PortRange>(), Ok(PortRange::new(Protocol::Icmp, -1, -1)));
     }
 
     #[test]
@@ -417,7 +422,7 @@ mod tests {
             PortRange::new(Protocol::Icmpv6, 128, 1).checked(),
             Err(PortRangeError::Icmp { .. })
         ));
-        assert_eq!(PortRange::new(Protocol::Icmp, 42, 200).checked().map(PortRange::to), Ok(200));
+        assert_eq!(PortRange::new(Protocol::Icmp, 42, 200).checked().map(PortRange::to_port), Ok(200));
     }
 
     #[test]

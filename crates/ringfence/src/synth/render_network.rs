@@ -413,7 +413,7 @@ pub(crate) fn render_nacl(
                 id,
                 Resource::new("AWS::EC2::SubnetNetworkAclAssociation")
                     .property("SubnetId", Value::reference(&ids::subnet(&vpc.id, group, az)))
-                    .property("NetworkAclId", Value::reference(&acl)),
+                    .property(ec2::entry_keys::NETWORK_ACL_ID, Value::reference(&acl)),
             );
         }
     }
