@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ringfence_cfn::suppress;
 use serde::Serialize;
 
+use crate::checks::CHECKS;
 use crate::model::{Location, Model};
 use crate::suite::SuiteTemplate;
 
@@ -44,31 +45,7 @@ pub struct Check {
     pub summary: &'static str,
 }
 
-/// Every check, by id.
-pub const CHECKS: &[Check] = &[
-    Check { id: "RF001", name: "unreadable-value", severity: Severity::Error, summary: "a value that cannot be read as written: a YAML tag CloudFormation does not know, a key given twice in one map (the last value is read), a port, ICMP type or code, rule number or protocol that is no number (the rule or entry is read as matching nothing, never as all traffic)" },
-    Check { id: "RF101", name: "foreign-group-rule", severity: Severity::Error, summary: "a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on" },
-    Check { id: "RF102", name: "foreign-network-change", severity: Severity::Error, summary: "a resource that changes or attaches to a network object the template does not create: a route, NACL entry, association, CIDR block, gateway attachment… (decided by the generated schema table)" },
-    Check { id: "RF103", name: "duplicate-rule", severity: Severity::Error, summary: "the same rule declared twice on one group: EC2 keeps one copy, so removing either declaration removes it for both" },
-    Check { id: "RF201", name: "rule-named-group", severity: Severity::Warning, summary: "a group named after what it allows (allow-…, a port number, open, all) instead of the role it encloses" },
-    Check { id: "RF202", name: "missing-description", severity: Severity::Warning, summary: "a group or rule without a description saying why it exists" },
-    Check { id: "RF301", name: "world-open-port", severity: Severity::Error, summary: "an administrative or data port open to 0.0.0.0/0 or ::/0" },
-    Check { id: "RF302", name: "world-open-all", severity: Severity::Error, summary: "all traffic (or every port) open to 0.0.0.0/0 or ::/0" },
-    Check { id: "RF303", name: "fake-egress-restriction", severity: Severity::Error, summary: "standalone egress rules on a group with no inline egress: EC2 keeps its allow-all egress rule" },
-    Check { id: "RF401", name: "rules-per-group", severity: Severity::Warning, summary: "more rules in one direction and address family than the default quota of 60" },
-    Check { id: "RF402", name: "groups-per-workload", severity: Severity::Warning, summary: "a workload in more groups than the default quota of 5 per interface (16 at most)" },
-    Check { id: "RF403", name: "template-limits", severity: Severity::Error, summary: "a template over CloudFormation's quotas: 500 resources, 200 outputs, 200 parameters, 51,200 bytes inline or 1 MB from S3" },
-    Check { id: "RF404", name: "groups-per-region", severity: Severity::Warning, summary: "more security groups in the suite than the default quota of 2,500 per Region (adjustable); other stacks' groups count too" },
-    Check { id: "RF501", name: "nacl-no-return", severity: Severity::Warning, summary: "a flow a network ACL allows whose return traffic it does not allow (NACLs are stateless)" },
-    Check { id: "RF502", name: "nacl-shadowed-entry", severity: Severity::Warning, summary: "a network ACL entry that can never match: an earlier entry already decides all its traffic" },
-    Check { id: "RF503", name: "default-nacl", severity: Severity::Info, summary: "a subnet left on its VPC's default network ACL" },
-    Check { id: "RF601", name: "overlapping-subnets", severity: Severity::Error, summary: "two subnets of one VPC whose ranges overlap" },
-    Check { id: "RF602", name: "private-subnet-internet-route", severity: Severity::Error, summary: "a private or isolated subnet whose route table sends traffic to an internet gateway" },
-    Check { id: "RF603", name: "unused-group", severity: Severity::Info, summary: "a security group no workload joins and no rule names" },
-    Check { id: "RF900", name: "suppression-without-reason", severity: Severity::Warning, summary: "a suppression in Metadata that gives no reason, and so suppresses nothing" },
-];
-
-/// The check of an id.
+/// The check of an id (`"RF301"`), for ids given as text.
 pub fn check(id: &str) -> Option<&'static Check> {
     CHECKS.iter().find(|c| c.id == id)
 }
@@ -198,28 +175,27 @@ impl<'m> Reporter<'m> {
         Reporter { model, found: Vec::new() }
     }
 
-    /// Reports check `id` at `at`, with its default severity.
-    pub fn report(&mut self, id: &'static str, at: impl Into<At<'m>>, message: String, hint: &str) {
-        let severity = check(id).map_or(Severity::Error, |c| c.severity);
-        self.report_as(id, severity, at, message, hint);
+    /// Reports `check` at `at`, with its severity.
+    pub fn report(&mut self, check: &'static Check, at: impl Into<At<'m>>, message: String, hint: &str) {
+        self.report_as(check, check.severity, at, message, hint);
     }
 
     /// Reports about a whole template (no resource, no suppression).
     pub fn report_template(
         &mut self,
-        id: &'static str,
+        check: &'static Check,
         severity: Severity,
         stack: usize,
         message: String,
         hint: &str,
     ) {
-        self.push(id, severity, At::Template(stack), &message, hint, None);
+        self.push(check, severity, At::Template(stack), &message, hint, None);
     }
 
     /// Reports with a severity other than the check's default.
     pub fn report_as(
         &mut self,
-        id: &'static str,
+        check: &'static Check,
         severity: Severity,
         at: impl Into<At<'m>>,
         message: String,
@@ -233,14 +209,14 @@ impl<'m> Reporter<'m> {
             At::Owned(loc) => t.template.resources.get(&loc.id),
             At::Template(_) | At::TemplatePath(_) => None,
         }
-        .and_then(|r| suppression(&r.metadata, id));
-        self.push(id, severity, at, &message, hint, suppressed.flatten());
+        .and_then(|r| suppression(&r.metadata, check.id));
+        self.push(check, severity, at, &message, hint, suppressed.flatten());
     }
 
     /// Records a finding as it is given.
     pub fn push(
         &mut self,
-        check: &'static str,
+        check: &'static Check,
         severity: Severity,
         at: At<'m>,
         message: &str,
@@ -249,11 +225,13 @@ impl<'m> Reporter<'m> {
     ) {
         let says = match self.found.last() {
             Some(last)
-                if last.says.check == check && *last.says.message == *message && *last.says.hint == *hint =>
+                if last.says.check == check.id
+                    && *last.says.message == *message
+                    && *last.says.hint == *hint =>
             {
                 Arc::clone(&last.says)
             }
-            _ => Arc::new(Says { check, message: message.into(), hint: hint.into() }),
+            _ => Arc::new(Says { check: check.id, message: message.into(), hint: hint.into() }),
         };
         self.found.push(Found { at, says, suppressed, seq: 0, severity });
     }

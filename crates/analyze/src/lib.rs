@@ -46,7 +46,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod checks;
+pub mod checks;
 pub mod diagram;
 mod finding;
 mod model;
@@ -56,7 +56,8 @@ pub mod reach;
 mod report;
 mod suite;
 
-pub use finding::{check, Check, Finding, Severity, CHECKS};
+pub use checks::CHECKS;
+pub use finding::{check, Check, Finding, Severity};
 pub use model::{
     ports_text, Association, AssociationKind, Group, Location, Model, NaclEntry, NetworkChange, Route,
     RouteTarget, Rule, RuleIdentity, RulePeer, Subnet, Workload, UNREADABLE_PORTS,

@@ -1,6 +1,7 @@
 //! What reviewers catch by eye: names, descriptions, the world-open mistakes, fake
 //! egress restriction, unused groups.
 
+use super::{RF201, RF202, RF301, RF302, RF303, RF603};
 use ringfence_cfn::ec2::{no_egress, Direction, Protocol};
 use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
@@ -70,7 +71,7 @@ fn names<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                 (None, None) => continue,
             };
             r.report(
-                "RF201",
+                &RF201,
                 &g.at,
                 format!("group name `{name}` contains {why}: it says what the group allows, not what it encloses"),
                 "name the group after the role of its members and the environment, e.g. `game-servers-production`; say what it allows in rule descriptions",
@@ -88,7 +89,7 @@ fn descriptions<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             None | Some("") | Some("managed by terraform") | Some("security group")
         ) {
             r.report(
-                "RF202",
+                &RF202,
                 &g.at,
                 "group has no description of what it encloses".into(),
                 "describe the role of its members and why they need the group",
@@ -98,7 +99,7 @@ fn descriptions<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for rule in &m.rules {
         if rule.description.as_deref().is_none_or(|d| d.trim().is_empty()) && rule.peer != RulePeer::None {
             r.report(
-                "RF202",
+                &RF202,
                 &rule.at,
                 "rule has no description saying why it exists".into(),
                 "add a Description; a rule nobody can explain is a rule nobody dares remove",
@@ -115,7 +116,7 @@ fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             || (p.protocol().has_ports() && ((from <= 0 && to >= 65535) || (from == -1 && to == -1)));
         if every_port {
             r.report(
-                "RF302",
+                &RF302,
                 &rule.at,
                 "admits all traffic from the whole Internet".into(),
                 "admit only the ports the service listens on, from the peers that need them",
@@ -132,7 +133,7 @@ fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             .collect();
         if !open.is_empty() {
             r.report(
-                "RF301",
+                &RF301,
                 &rule.at,
                 format!("opens {} to the whole Internet", open.join(", ")),
                 "admit administration only from a bastion's group or an administration range, and data ports only from the groups of their clients",
@@ -155,7 +156,7 @@ fn fake_egress<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         let standalone = standalone_egress.get(&me).copied().unwrap_or(0);
         if standalone > 0 {
             r.report(
-                "RF303",
+                &RF303,
                 &g.at,
                 format!("has {standalone} standalone egress rule(s) but no inline SecurityGroupEgress, so EC2 keeps its allow-all egress rule and they restrict nothing"),
                 &format!("give the group inline egress: its real rules, or {}", no_egress::SUMMARY),
@@ -183,7 +184,7 @@ fn unused<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             .any(|o| o.export.is_some() && o.value.references().iter().any(|id| **id == g.at.id));
         if !used.contains(&me) && !exported {
             r.report(
-                "RF603",
+                &RF603,
                 &g.at,
                 "no workload joins this group and no rule names it".into(),
                 "delete it, or attach it to the workload it was made for",

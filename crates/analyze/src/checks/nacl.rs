@@ -1,5 +1,6 @@
 //! Network ACLs: stateless, ordered, first match wins.
 
+use super::{RF501, RF502, RF503};
 use ringfence_cfn::ec2::{Direction, PortRange, Protocol, EPHEMERAL_PORTS};
 use rustc_hash::FxHashSet as HashSet;
 
@@ -88,7 +89,7 @@ fn no_return<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             let cidr = e.cidr.map_or("?".into(), |c| c.to_string());
             let (lo, hi) = EPHEMERAL;
             r.report(
-                "RF501",
+                &RF501,
                 &e.at,
                 format!("allows {dir} {cidr} on ports {from}-{to} but not the return traffic on ephemeral ports {lo}-{hi}"),
                 "allow the return direction too (ringfence: nacl_allow_with_return)",
@@ -109,7 +110,7 @@ fn shadowed<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         if let Some(o) = earlier {
             let action = if o.allow { "allows" } else { "denies" };
             r.report(
-                "RF502",
+                &RF502,
                 &e.at,
                 format!(
                     "rule {} never matches: rule {} already {action} all of its traffic",
@@ -128,7 +129,7 @@ fn default_nacl<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         let me = Obj::Local { stack: s.at.stack, id: s.at.id.clone() };
         if !associated.contains(&me) {
             r.report(
-                "RF503",
+                &RF503,
                 &s.at,
                 "uses its VPC's default network ACL, which allows everything".into(),
                 "fine for most subnets; give data tiers a NACL that admits only their clients",

@@ -1,6 +1,7 @@
 //! What fails deployments: rules per group, groups per workload, groups per Region,
 //! template limits — and values CloudFormation cannot read (RF001).
 
+use super::{RF001, RF401, RF402, RF403, RF404};
 use std::borrow::Cow;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -38,7 +39,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             let n = v4.max(v6);
             if n > RULES_PER_GROUP {
                 r.report(
-                    "RF401",
+                    &RF401,
                     &g.at,
                     format!("has {n} {} rules in one address family; the default quota is {RULES_PER_GROUP}", dir.word()),
                     "admit a role group instead of many ranges, or raise the quota (rules x groups per interface stays at most 1,000)",
@@ -50,7 +51,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     // past it (the account's other groups only make it worse).
     if let Some(g) = m.groups.get(GROUPS_PER_REGION) {
         r.report(
-            "RF404",
+            &RF404,
             &g.at,
             format!(
                 "is security group {} of the {} this suite creates; the default quota is {GROUPS_PER_REGION} per Region",
@@ -65,7 +66,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         let n = w.groups.len();
         if n > max {
             r.report_as(
-                "RF402",
+                &RF402,
                 Severity::Error,
                 &w.at,
                 format!("joins {n} groups; an interface takes at most {max}"),
@@ -73,7 +74,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             );
         } else if n > default {
             r.report(
-                "RF402",
+                &RF402,
                 &w.at,
                 format!("joins {n} groups; the default quota is {default} per interface"),
                 "merge roles, or raise the quota before deploying",
@@ -89,7 +90,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         ] {
             if n > max {
                 r.report_template(
-                    "RF403",
+                    &RF403,
                     Severity::Error,
                     stack,
                     format!("has {n} {what}; CloudFormation allows {max}"),
@@ -105,7 +106,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         };
         if size > quota::BYTES {
             r.report_template(
-                "RF403",
+                &RF403,
                 Severity::Error,
                 stack,
                 format!(
@@ -117,7 +118,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             );
         } else if size > quota::INLINE_BYTES {
             r.report_template(
-                "RF403",
+                &RF403,
                 Severity::Warning,
                 stack,
                 format!(
@@ -167,7 +168,7 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                     let icmp = field.split_once('.').is_some_and(|(outer, _)| outer == entry_keys::ICMP);
                     let rule_numbers = ec2::NACL_RULE_NUMBERS;
                     r.report(
-                        "RF001",
+                        &RF001,
                         at,
                         format!(
                             "{field} is {shown}, not a {}: the {what} is read as matching no traffic, and CloudFormation rejects it",
@@ -263,10 +264,10 @@ fn reader_note<'m>(r: &mut Reporter<'m>, stack: usize, note: &ReadNote) {
             .filter(|id| section == "Resources" && t.template.resources.contains_key(id))
         {
             let at = Location { stack, id, path: Cow::Owned(note.path.tail(2).to_string()) };
-            r.report("RF001", at, note.message.clone(), hint);
+            r.report(&RF001, at, note.message.clone(), hint);
             return;
         }
     }
     let at = At::TemplatePath(Box::new((stack, note.path.to_string())));
-    r.push("RF001", Severity::Error, at, &note.message, hint, None);
+    r.push(&RF001, Severity::Error, at, &note.message, hint, None);
 }

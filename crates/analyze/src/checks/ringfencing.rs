@@ -1,6 +1,7 @@
 //! Ring-fencing: a template changes only network objects it creates (RF101, RF102), and
 //! no rule is declared twice (RF103).
 
+use super::{RF101, RF102, RF103};
 use std::hash::BuildHasher;
 
 use ringfence_cfn::ec2::{self, Direction};
@@ -38,7 +39,7 @@ fn foreign_rules<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             Direction::Egress => "an egress",
         };
         r.report(
-            "RF101",
+            &RF101,
             &rule.at,
             format!("adds {dir} rule to {}: deploying, rolling back or deleting this stack changes traffic that other stacks rely on", whose(m, &rule.group)),
             "create a group in this template that its workloads join and put the rule on it: if they serve, an ingress rule on their own group; if they call the shared group, an egress rule on their own group, with the owner admitting a role group they join",
@@ -72,7 +73,7 @@ fn foreign_network<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             _ => format!("`{}`", c.resource_type),
         };
         r.report(
-            "RF102",
+            &RF102,
             &c.at,
             format!(
                 "{what} changes {noun} {} (its `{}`), which this template does not create: deploying, rolling back or deleting this stack changes a network other stacks rely on",
@@ -117,7 +118,7 @@ fn duplicates<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         let same_template = first.at.stack == rule.at.stack;
         let severity = if same_template { Severity::Warning } else { Severity::Error };
         r.report_as(
-            "RF103",
+            &RF103,
             severity,
             &rule.at,
             format!(

@@ -1,5 +1,6 @@
 //! Subnets: overlapping ranges, and private subnets routed to the Internet.
 
+use super::{RF601, RF602};
 use crate::finding::Reporter;
 use crate::model::{AssociationKind, Model, RouteTarget};
 use crate::suite::Obj;
@@ -12,7 +13,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             .find(|o| o.vpc == s.vpc && o.cidr.is_some_and(|c| c.contains(&cidr) || cidr.contains(&c)))
         {
             r.report(
-                "RF601",
+                &RF601,
                 &s.at,
                 format!(
                     "{cidr} overlaps {} of {}/{}",
@@ -46,7 +47,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                 };
                 if is_igw {
                     r.report(
-                        "RF602",
+                        &RF602,
                         &route.at,
                         format!("routes {kind} subnet {} to an internet gateway", s.at.id),
                         "route private subnets through a NAT gateway, and isolated ones nowhere",
