@@ -15,7 +15,12 @@
 //! ```text
 //! cargo run --release --example bench -- --runs 5
 //! cargo run --release --example bench -- --bots 100 --groups 1000,8000,100000
+//! cargo run --release --example bench -- --runs 7 --markdown BENCHMARKS.md
 //! ```
+//!
+//! `--markdown FILE` also writes the figures, with the date, the machine and the
+//! command, into FILE between the markers `<!-- bench:begin -->` and
+//! `<!-- bench:end -->` (the rest of the file is kept; a new file gets a header).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -47,6 +52,89 @@ struct Args {
     /// Runs per figure of that audit (each 100,000-group run takes seconds).
     #[arg(long, default_value_t = 3)]
     audit_runs: usize,
+    /// Also write the figures into this Markdown file (BENCHMARKS.md), between its
+    /// `<!-- bench:begin -->` and `<!-- bench:end -->` markers.
+    #[arg(long)]
+    markdown: Option<std::path::PathBuf>,
+}
+
+/// What the run prints, kept for `--markdown`.
+static PRINTED: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// Prints a line and keeps it for `--markdown`.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        println!("{line}");
+        if let Ok(mut p) = PRINTED.lock() {
+            p.push_str(&line);
+            p.push('\n');
+        }
+    }};
+}
+
+const BEGIN: &str = "<!-- bench:begin -->";
+const END: &str = "<!-- bench:end -->";
+
+/// Today's date (UTC), `YYYY-MM-DD`, from the system clock.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The operating system and compiler, as far as the machine tells.
+fn system() -> String {
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map_or_else(
+        |_| std::env::consts::OS.to_owned(),
+        |r| format!("{} {}", std::env::consts::OS, r.trim()),
+    );
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map_or_else(|| "rustc unknown".to_owned(), |v| v.trim().to_owned());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            let kb: u64 =
+                t.lines().find(|l| l.starts_with("MemTotal:"))?.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!(", {:.0} GiB", kb as f64 / 1_048_576.0))
+        })
+        .unwrap_or_default();
+    format!("{kernel}{memory}, {rustc}")
+}
+
+/// Writes the figures into `path` between the markers, keeping the rest of the file.
+fn write_markdown(path: &Path, printed: &str) -> std::io::Result<()> {
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    let generated = format!(
+        "{BEGIN}\n_Generated on {} by `cargo run --release --example bench -- {}` on {} ({}). \
+         Run it again to replace this part; the notes outside the markers are kept._\n\n```text\n{printed}```\n{END}",
+        today(),
+        command.join(" "),
+        machine(),
+        system(),
+    );
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let new = match (old.find(BEGIN), old.find(END)) {
+        (Some(b), Some(e)) if b < e => format!("{}{generated}{}", &old[..b], &old[e + END.len()..]),
+        _ if old.is_empty() => format!("# Benchmarks\n\n{generated}\n"),
+        _ => format!("{old}\n{generated}\n"),
+    };
+    std::fs::write(path, new)
 }
 
 fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
@@ -161,10 +249,18 @@ fn serialize_all(assembly: &ringfence::Assembly, mut sink: impl FnMut(&ringfence
 fn main() {
     let args = Args::parse();
     let dir = std::env::temp_dir().join(format!("ringfence-bench-{}", std::process::id()));
-    println!("machine: {}; output under {}", machine(), std::env::temp_dir().display());
-    println!(
+    say!("machine: {}; output under {}", machine(), std::env::temp_dir().display());
+    say!(
         "{:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>13} {:>7} {:>7}",
-        "stacks", "fresh ms", "us/stack", "again ms", "floor ms", "ratio", "+files floor", "ratio", "MB out"
+        "stacks",
+        "fresh ms",
+        "us/stack",
+        "again ms",
+        "floor ms",
+        "ratio",
+        "+files floor",
+        "ratio",
+        "MB out"
     );
     for &n in &args.bots {
         let mut bytes = 0u64;
@@ -207,7 +303,7 @@ fn main() {
         });
         let _ = std::fs::remove_dir_all(&floor_dir);
         let stacks = n + 1;
-        println!(
+        say!(
             "{stacks:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>7.1} {:>13.1} {:>7.1} {:>7.1}",
             ms(fresh),
             fresh.as_secs_f64() * 1e6 / stacks as f64,
@@ -234,7 +330,7 @@ fn main() {
         d
     });
     if let Some((_, s)) = steps {
-        println!(
+        say!(
             "synth of 1001 stacks, warm: {:.1} ms (render {:.1}, order {:.1}, sizes {:.1}, model {:.1}, checks {:.1})",
             ms(synth),
             ms(s.render),
@@ -257,7 +353,7 @@ fn main() {
     });
     let (findings, suite) = last.expect("at least one run");
     let templates = suite.templates().len();
-    println!(
+    say!(
         "audit of {templates} templates: {:.1} ms ({:.0} templates/s, {findings} findings)",
         ms(audit_time),
         templates as f64 / audit_time.as_secs_f64()
@@ -276,7 +372,7 @@ fn main() {
         allowed = reach(&model, &from, &to, Protocol::Tcp, 5432).allowed;
         t.elapsed()
     });
-    println!(
+    say!(
         "reach bot -> chat-db tcp/5432 over {templates} templates: {:.3} ms (allowed: {allowed})",
         ms(query)
     );
@@ -285,9 +381,16 @@ fn main() {
     drop(suite);
 
     // The audit of one large template: linear when ms per 1,000 groups stays flat.
-    println!(
+    say!(
         "{:>8} {:>7} {:>8} {:>9} {:>8} {:>9} {:>14} {:>9}",
-        "groups", "MB", "read ms", "checks ms", "lines ms", "total ms", "ms/1000 groups", "findings"
+        "groups",
+        "MB",
+        "read ms",
+        "checks ms",
+        "lines ms",
+        "total ms",
+        "ms/1000 groups",
+        "findings"
     );
     for &n in &args.groups {
         let text = groups_template(n);
@@ -302,7 +405,7 @@ fn main() {
             findings = f;
             d
         });
-        println!(
+        say!(
             "{n:>8} {:>7.1} {:>8.1} {:>9.1} {:>8.1} {:>9.1} {:>14.1} {findings:>9}",
             text.len() as f64 / 1e6,
             ms(steps[0]),
@@ -311,5 +414,10 @@ fn main() {
             ms(total),
             ms(total) * 1000.0 / n as f64,
         );
+    }
+    if let Some(path) = &args.markdown {
+        let printed = PRINTED.lock().map(|p| p.clone()).unwrap_or_default();
+        write_markdown(path, &printed).expect("the Markdown file is writable");
+        println!("figures written into {}", path.display());
     }
 }
