@@ -58,6 +58,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod collections;
 mod error;
 mod escape_hatch;
 mod handles;

@@ -16,12 +16,6 @@ pub use write::{Formats, WriteSummary};
 use crate::model::AppState;
 use crate::SynthError;
 
-/// An insertion-ordered map with a fast hasher, for the maps the app state and synthesis
-/// keep (their keys come from the program, not from outside input).
-pub(crate) type FxIndexMap<K, V> = indexmap::IndexMap<K, V, rustc_hash::FxBuildHasher>;
-/// The set counterpart of [`FxIndexMap`].
-pub(crate) type FxIndexSet<T> = indexmap::IndexSet<T, rustc_hash::FxBuildHasher>;
-
 pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     let mut clock = Clock::start();
     let mut timings = SynthTimings::default();

@@ -12,7 +12,7 @@
 //!   with comes from the EC2 vocabulary (`ringfence_cfn::ec2`, `ringfence_cfn::suppress`),
 //!   which the analyzer reads with: the two cannot drift apart.
 
-use super::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
+use crate::collections::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
 use ringfence_cfn::ec2::{self, group_keys, RulePeer};
 use ringfence_cfn::{
     quota, suppress, ExportName, LogicalId, Map, Output, Parameter, Resource, Template, Value,
