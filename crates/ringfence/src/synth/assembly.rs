@@ -70,17 +70,28 @@ impl PartialEq for StackArtifact {
 
 /// A synthesized app: its stacks in deployment order (every stack after the stacks it
 /// imports from).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Assembly {
     stacks: Vec<StackArtifact>,
     /// What the checks found that does not stop synthesis: warnings, notes, and
     /// suppressed findings (with their reasons).
     pub(crate) findings: Vec<ringfence_analyze::Finding>,
+    /// A measurement, not part of the value: left out of `==`.
+    #[cfg(feature = "timings")]
     pub(crate) timings: SynthTimings,
 }
 
+impl PartialEq for Assembly {
+    fn eq(&self, other: &Self) -> bool {
+        self.stacks == other.stacks && self.findings == other.findings
+    }
+}
+
 /// How long each step of [`App::synth`](crate::App::synth) took, for profiling a large
-/// app (the `scale` example prints them).
+/// app (the `scale` and `bench` examples print them).
+///
+/// Diagnostics, with the crate's `timings` feature only (off by default).
+#[cfg(feature = "timings")]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SynthTimings {
@@ -98,10 +109,17 @@ pub struct SynthTimings {
 
 impl Assembly {
     pub(crate) fn new(stacks: Vec<StackArtifact>) -> Self {
-        Assembly { stacks, findings: Vec::new(), timings: SynthTimings::default() }
+        Assembly {
+            stacks,
+            findings: Vec::new(),
+            #[cfg(feature = "timings")]
+            timings: SynthTimings::default(),
+        }
     }
 
     /// How long each step of synthesis took.
+    ///
+    /// Diagnostics, with the crate's `timings` feature only (off by default).
     ///
     /// ```
     /// use ringfence::{App, Props};
@@ -112,6 +130,7 @@ impl Assembly {
     /// assert!(t.render + t.order + t.sizes + t.model + t.checks <= started.elapsed());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg(feature = "timings")]
     pub fn timings(&self) -> SynthTimings {
         self.timings
     }

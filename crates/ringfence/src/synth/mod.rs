@@ -10,20 +10,21 @@ mod render_network;
 mod resolve;
 mod write;
 
-pub use assembly::{Assembly, StackArtifact, SynthTimings};
+#[cfg(feature = "timings")]
+pub use assembly::SynthTimings;
+pub use assembly::{Assembly, StackArtifact};
 pub use write::{Formats, WriteSummary};
 
 use crate::model::AppState;
 use crate::SynthError;
 
 pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
-    let mut clock = Clock::start();
-    let mut timings = SynthTimings::default();
+    let mut watch = Stopwatch::start();
     // 1. Render every stack; each resolves its own references and reads the app only.
     let exports = resolve::ExportTable::new(app);
     let rendered: Vec<render::Rendered> =
         parallel_map(app.stacks.len(), |i| render::render_stack(app, &exports, i));
-    timings.render = clock.lap();
+    watch.lap(Step::Render);
     let mut errors: Vec<crate::Error> = Vec::new();
     for (i, r) in rendered.iter().enumerate() {
         errors.extend(r.errors.iter().cloned());
@@ -61,18 +62,18 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
             })
         })
         .collect();
-    timings.order = clock.lap();
+    watch.lap(Step::Order);
     let stacks = count_json(stacks);
-    timings.sizes = clock.lap();
+    watch.lap(Step::Sizes);
     let mut assembly = Assembly::new(stacks);
 
     // 4. Check the templates themselves, with the same engine that audits hand-written
     //    suites: an error stops synthesis, the rest travels with the assembly.
     let suite = assembly.suite();
     let model = ringfence_analyze::Model::build(&suite);
-    timings.model = clock.lap();
+    watch.lap(Step::Model);
     let report = ringfence_analyze::analyze_model(&model);
-    timings.checks = clock.lap();
+    watch.lap(Step::Checks);
     errors.extend(
         report
             .active()
@@ -84,7 +85,7 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
         return Err(SynthError { errors });
     }
     assembly.findings = report.findings;
-    assembly.timings = timings;
+    watch.finish(&mut assembly);
     Ok(assembly)
 }
 
@@ -97,19 +98,63 @@ fn count_json(mut stacks: Vec<StackArtifact>) -> Vec<StackArtifact> {
     stacks
 }
 
-/// Time since the last lap.
-struct Clock(std::time::Instant);
+/// The steps of synthesis the `timings` feature times, in order.
+enum Step {
+    Render,
+    Order,
+    Sizes,
+    Model,
+    Checks,
+}
 
-impl Clock {
-    fn start() -> Clock {
-        Clock(std::time::Instant::now())
+/// Times the steps of synthesis with the `timings` feature (a diagnostics feature, off
+/// by default); without it an empty value whose calls compile to nothing: no clock is
+/// read on the path that is benchmarked.
+struct Stopwatch {
+    #[cfg(feature = "timings")]
+    last: std::time::Instant,
+    #[cfg(feature = "timings")]
+    timings: SynthTimings,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            #[cfg(feature = "timings")]
+            last: std::time::Instant::now(),
+            #[cfg(feature = "timings")]
+            timings: SynthTimings::default(),
+        }
     }
 
-    fn lap(&mut self) -> std::time::Duration {
-        let now = std::time::Instant::now();
-        let lap = now - self.0;
-        self.0 = now;
-        lap
+    /// Ends `step`: its time is the time since the previous step ended.
+    #[inline]
+    fn lap(&mut self, step: Step) {
+        #[cfg(feature = "timings")]
+        {
+            let now = std::time::Instant::now();
+            let lap = now - self.last;
+            self.last = now;
+            let t = &mut self.timings;
+            *match step {
+                Step::Render => &mut t.render,
+                Step::Order => &mut t.order,
+                Step::Sizes => &mut t.sizes,
+                Step::Model => &mut t.model,
+                Step::Checks => &mut t.checks,
+            } = lap;
+        }
+        #[cfg(not(feature = "timings"))]
+        let _ = step;
+    }
+
+    /// Hands the times to the assembly.
+    #[inline]
+    fn finish(self, _assembly: &mut Assembly) {
+        #[cfg(feature = "timings")]
+        {
+            _assembly.timings = self.timings;
+        }
     }
 }
 
