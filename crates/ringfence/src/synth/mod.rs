@@ -15,8 +15,12 @@ pub use assembly::SynthTimings;
 pub use assembly::{Assembly, StackArtifact};
 pub use write::{Formats, WriteSummary};
 
+use ringfence_analyze::Finding;
+use rustc_hash::FxHashMap;
+
+use crate::collections::FxIndexMap;
 use crate::model::AppState;
-use crate::SynthError;
+use crate::{Error, SynthError};
 
 pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     let mut watch = Stopwatch::start();
@@ -25,11 +29,11 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     let rendered: Vec<render::Rendered> =
         parallel_map(app.stacks.len(), |i| render::render_stack(app, &exports, i));
     watch.lap(Step::Render);
-    let mut errors: Vec<crate::Error> = Vec::new();
+    let mut errors: Vec<Error> = Vec::new();
     for (i, r) in rendered.iter().enumerate() {
         errors.extend(r.errors.iter().cloned());
         if r.template.resources.is_empty() {
-            errors.push(crate::Error::EmptyStack { stack: app.stacks[i].name.to_string() });
+            errors.push(Error::EmptyStack { stack: app.stacks[i].name.to_string() });
         }
     }
 
@@ -74,19 +78,40 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     watch.lap(Step::Model);
     let report = ringfence_analyze::analyze_model(&model);
     watch.lap(Step::Checks);
-    errors.extend(
-        report
-            .active()
-            .filter(|f| f.severity == ringfence_analyze::Severity::Error)
-            .cloned()
-            .map(|f| crate::Error::Check(Box::new(f))),
-    );
+    let failed: Vec<Finding> =
+        report.active().filter(|f| f.severity == ringfence_analyze::Severity::Error).cloned().collect();
+    if !failed.is_empty() {
+        errors.extend(check_errors(app, &exports, failed));
+    }
     if !errors.is_empty() {
         return Err(SynthError { errors });
     }
     assembly.findings = report.findings;
     watch.finish(&mut assembly);
     Ok(assembly)
+}
+
+/// The error findings as [`Error::Check`]s, each naming the construct its resource was
+/// derived for. Only here, once a check has failed, are the stacks concerned rendered
+/// again to learn that ([`render::constructs`]): a synthesis that succeeds keeps no map
+/// from logical ids to constructs.
+fn check_errors(app: &AppState, exports: &resolve::ExportTable, failed: Vec<Finding>) -> Vec<Error> {
+    let stacks: FxHashMap<&str, usize> =
+        app.stacks.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    let mut constructs: FxHashMap<usize, FxIndexMap<ringfence_cfn::LogicalId, String>> = FxHashMap::default();
+    failed
+        .into_iter()
+        .map(|f| {
+            let construct = stacks
+                .get(f.template.as_str())
+                .and_then(|&i| {
+                    let paths = constructs.entry(i).or_insert_with(|| render::constructs(app, exports, i));
+                    paths.get(f.logical_id.as_str()).cloned()
+                })
+                .unwrap_or_else(|| f.template.clone());
+            Error::Check { construct, finding: Box::new(f) }
+        })
+        .collect()
 }
 
 /// Counts every template's JSON size, on every core, for the size quotas.
