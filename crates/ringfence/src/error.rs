@@ -444,7 +444,9 @@ pub enum Error {
         /// Second construct.
         second: String,
     },
-    /// A template over one of CloudFormation's per-template quotas.
+    /// A template over one of CloudFormation's per-template quotas on resources, outputs
+    /// and parameters. Reported once: synthesis drops the analysis engine's RF403 for
+    /// the same count (its RF403 for the template's size in bytes is an [`Error::Check`]).
     #[error("{stack}: the template has {count} {what}; CloudFormation allows {max} per template; {hint}")]
     TemplateQuota {
         /// The stack.

@@ -78,8 +78,11 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     watch.lap(Step::Model);
     let report = ringfence_analyze::analyze_model(&model);
     watch.lap(Step::Checks);
-    let failed: Vec<Finding> =
-        report.active().filter(|f| f.severity == ringfence_analyze::Severity::Error).cloned().collect();
+    let failed: Vec<Finding> = report
+        .active()
+        .filter(|f| f.severity == ringfence_analyze::Severity::Error && !reported_quota(&errors, f))
+        .cloned()
+        .collect();
     if !failed.is_empty() {
         errors.extend(check_errors(app, &exports, failed));
     }
@@ -89,6 +92,18 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
     assembly.findings = report.findings;
     watch.finish(&mut assembly);
     Ok(assembly)
+}
+
+/// Whether `f` is the analysis engine's RF403 for a quantity the renderer already
+/// reported over its quota as a typed [`Error::TemplateQuota`] (same stack, same count
+/// of the same thing): a quota is reported once, typed. RF403 for the template's size in
+/// bytes, which the renderer does not check, stays.
+fn reported_quota(errors: &[Error], f: &Finding) -> bool {
+    f.check == "RF403"
+        && errors.iter().any(|e| {
+            matches!(e, Error::TemplateQuota { stack, what, count, .. }
+                if *stack == f.template && f.message.contains(&format!("{count} {what}")))
+        })
 }
 
 /// The error findings as [`Error::Check`]s, each naming the construct its resource was
