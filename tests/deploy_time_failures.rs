@@ -164,7 +164,7 @@ fn every_error_is_reported_not_only_the_first_kind() {
         .map(|e| match e {
             Error::NotShared { .. } => "not-shared".to_owned(),
             Error::EmptyStack { stack } => format!("empty {stack}"),
-            Error::Check(f) => format!("{} {}", f.check, f.template),
+            Error::Check { finding: f, .. } => format!("{} {}", f.check, f.template),
             other => format!("{other:?}"),
         })
         .collect();

@@ -97,7 +97,7 @@ proptest! {
                 .errors
                 .iter()
                 .map(|e| match e {
-                    Error::Check(f) => key(f),
+                    Error::Check { finding: f, .. } => key(f),
                     other => panic!("only checks can stop this app's synthesis: {other}"),
                 })
                 .collect(),

@@ -389,8 +389,9 @@ pub struct Options {
 pub struct Expect {
     /// NotShared errors of synthesis: (consumer, object, owner).
     pub not_shared: BTreeSet<(String, String, String)>,
-    /// Active world-open findings: (check, stack name), sorted.
-    pub checks: Vec<(String, String)>,
+    /// Active world-open findings: (check, stack name, the path of the rule's group,
+    /// which the synthesis error names), sorted.
+    pub checks: Vec<(String, String, String)>,
     /// Imports between stacks: (consumer, owner).
     pub edges: BTreeSet<(usize, usize)>,
     /// For each rule of the spec that was accepted: (stack, group, whether it is a
@@ -911,7 +912,7 @@ fn build_rule(spec: &AppSpec, i: usize, b: &mut Built, ctx: &mut Ctx<'_>, keys: 
     let suppressed = spec.stacks[s].groups[g].suppress_world || ctx.opts.suppress_all_world;
     if r.ingress && world && !suppressed {
         if let Some(check) = world_check(r.port) {
-            ctx.expect.checks.push((check.to_owned(), stack_name(s)));
+            ctx.expect.checks.push((check.to_owned(), stack_name(s), group_path(s, g)));
         }
     }
 }
@@ -1268,9 +1269,10 @@ pub fn synth_as_expected(b: &Built) -> Option<ringfence::Assembly> {
                     Error::NotShared { consumer, object, owner, .. } => {
                         not_shared.insert((consumer.clone(), object.clone(), owner.clone()));
                     }
-                    Error::Check(f) => {
+                    Error::Check { construct, finding: f } => {
                         assert_eq!(f.severity, ringfence::analyze::Severity::Error, "{f}");
-                        checks.push((f.check.to_owned(), f.template.clone()));
+                        assert!(err.to_string().starts_with(&format!("{construct}: ")), "{err}");
+                        checks.push((f.check.to_owned(), f.template.clone(), construct.clone()));
                     }
                     Error::StackCycle { .. } => cycles += 1,
                     other => panic!("unexpected synthesis error {other}\nall: {e}"),

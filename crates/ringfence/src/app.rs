@@ -58,6 +58,12 @@ impl App {
         App { state: Rc::new(RefCell::new(state)) }
     }
 
+    /// The app's state, for the unit tests of synthesis.
+    #[cfg(test)]
+    pub(crate) fn state(&self) -> std::cell::Ref<'_, AppState> {
+        self.state.borrow()
+    }
+
     /// Sets the environment (`production`, `staging`, …). It ends every stack name and,
     /// by default, every group name; it never changes a logical id, so the environments
     /// of one app have the same structure.

@@ -444,7 +444,9 @@ pub enum Error {
         /// Second construct.
         second: String,
     },
-    /// A template over one of CloudFormation's per-template quotas.
+    /// A template over one of CloudFormation's per-template quotas on resources, outputs
+    /// and parameters. Reported once: synthesis drops the analysis engine's RF403 for
+    /// the same count (its RF403 for the template's size in bytes is an [`Error::Check`]).
     #[error("{stack}: the template has {count} {what}; CloudFormation allows {max} per template; {hint}")]
     TemplateQuota {
         /// The stack.
@@ -458,9 +460,34 @@ pub enum Error {
         /// What to do.
         hint: &'static str,
     },
-    /// A check of the synthesized templates failed (see `ringfence_analyze::CHECKS`).
-    #[error("{0}")]
-    Check(Box<ringfence_analyze::Finding>),
+    /// A check of the synthesized templates failed (see `ringfence_analyze::CHECKS`): the
+    /// construct whose resource the finding is about, then the finding (its check,
+    /// stack, logical id and property path, what is wrong, and the hint).
+    ///
+    /// ```
+    /// use ringfence::{App, Error, Peer, Port, VpcSpec};
+    /// let app = App::new("ops");
+    /// let mut jump = app.stack("jump")?;
+    /// let vpc = jump.vpc("main", VpcSpec::new("10.0.0.0/16")?)?;
+    /// let host = jump.security_group(&vpc, "host", "Jump host")?;
+    /// jump.allow_ingress(&host, Peer::any_ipv4(), Port::SSH, "Operators from anywhere")?;
+    /// let err = app.synth().unwrap_err();
+    /// let Error::Check { construct, finding } = &err.errors[0] else { panic!("{err}") };
+    /// assert_eq!((construct.as_str(), finding.check), ("jump/host", "RF301"));
+    /// assert!(err.errors[0].to_string().starts_with("jump/host: error RF301 ops-jump/"));
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[error("{construct}: {finding}")]
+    Check {
+        /// The path of the construct the finding's resource was derived for
+        /// (`stack/construct`, `stack/vpc/subnet-group/1` for a part of a VPC). A rule
+        /// is named by its group's path: the finding names the rule (its logical id
+        /// or property path, and its port and peer). A finding about the whole template
+        /// (its size) is named by the stack's name.
+        construct: String,
+        /// The finding, as the analysis engine reports it.
+        finding: Box<ringfence_analyze::Finding>,
+    },
     /// The assembly could not be written.
     #[error("cannot write `{path}`: {message}")]
     Io {

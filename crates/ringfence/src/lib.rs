@@ -18,6 +18,13 @@
 //! - [`GroupSet`], [`Stack::resource`], [`Props`]: attach groups to real workloads.
 //! - [`Assembly`]: templates in deployment order, `manifest.json`, JSON and YAML.
 //!
+//! Cargo features:
+//!
+//! - `timings` (off by default), a diagnostics feature: `Assembly::timings()` and
+//!   `SynthTimings`, how long each step of synthesis took, for profiling a large app.
+//!   Without it synthesis reads no clock and neither item exists; they are no part of
+//!   the API that the rest of the crate promises.
+//!
 //! ```
 //! use ringfence::{App, Error, Peer, Port, Props, VpcSpec};
 //!
@@ -58,6 +65,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod collections;
 mod error;
 mod escape_hatch;
 mod handles;
@@ -91,4 +99,6 @@ pub use ringfence_analyze as analyze;
 pub use ringfence_cfn as cfn;
 pub use role::Role;
 pub use stack::{Shareable, Stack, Suppressible, MAX_GROUPS_PER_INTERFACE};
-pub use synth::{Assembly, Formats, StackArtifact, SynthTimings, WriteSummary};
+#[cfg(feature = "timings")]
+pub use synth::SynthTimings;
+pub use synth::{Assembly, Formats, StackArtifact, WriteSummary};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::synth::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
+use crate::collections::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
 use ringfence_cfn::StackName;
 
 use crate::network::layout::VpcLayout;

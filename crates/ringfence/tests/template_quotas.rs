@@ -1,8 +1,9 @@
 //! Issue 18: `Error::TemplateQuota`, CloudFormation's per-template quotas checked at
 //! synthesis (500 resources, 200 outputs, 200 parameters): a stack at a quota
 //! synthesizes, one past it is an error naming the stack, what was counted, how many
-//! and the quota. (The analyzer's RF403 reports the same overrun as a check finding;
-//! these tests look at the typed error only.)
+//! and the quota. The analyzer's RF403 finds the same overrun; synthesis reports it once,
+//! as the typed error, and keeps RF403 for what the builder does not count itself: the
+//! template's size in bytes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -66,6 +67,40 @@ fn two_hundred_parameters_fit_and_two_hundred_and_one_do_not() {
     assert_eq!(assembly.stacks()[0].template.parameters.len(), 200);
     let errors = quota_errors(&app(1, 0, 201));
     assert_eq!(errors, [over("parameters", 201, 200, "split the stack")]);
+}
+
+#[test]
+fn each_quota_a_template_is_over_is_reported_once_as_the_typed_error() {
+    for (app, quota) in [
+        (app(501, 0, 0), over("resources", 501, 500, "split the stack")),
+        (app(201, 201, 0), over("outputs", 201, 200, "share fewer objects, or split the stack")),
+        (app(1, 0, 201), over("parameters", 201, 200, "split the stack")),
+    ] {
+        let errors = app.synth().expect_err("a template over a quota").errors;
+        assert_eq!(errors, [quota], "no RF403 besides the typed error");
+    }
+    let errors = app(501, 201, 201).synth().expect_err("a template over three quotas").errors;
+    assert_eq!(errors, quota_errors(&app(501, 201, 201)), "three errors, not six");
+}
+
+#[test]
+fn the_size_in_bytes_stays_the_analyzers_rf403_named_by_the_stack() {
+    let app = App::new("shop").environment("prod");
+    let mut big = app.stack("big").unwrap();
+    for i in 0..501 {
+        let props = Props::new().set("Type", "String").set("Value", "x".repeat(2100));
+        big.resource(&format!("setting{i}"), "AWS::SSM::Parameter", props).unwrap();
+    }
+    let errors = app.synth().expect_err("a template over two quotas").errors;
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(errors[0], over("resources", 501, 500, "split the stack"));
+    let Error::Check { construct, finding } = &errors[1] else { panic!("{errors:#?}") };
+    assert_eq!((construct.as_str(), finding.check), ("shop-big-prod", "RF403"));
+    assert_eq!(
+        errors[1].to_string(),
+        "shop-big-prod: error RF403 shop-big-prod/ : is 1126275 bytes; CloudFormation accepts at most \
+         1 MB (1,048,576 bytes); split the stack"
+    );
 }
 
 #[test]

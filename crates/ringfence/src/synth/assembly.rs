@@ -13,7 +13,7 @@ use super::write::{ENVIRONMENT, STACK_ARTIFACT, YAML_TWIN};
 pub const MANIFEST_VERSION: &str = "36.0.0";
 
 /// One synthesized stack.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct StackArtifact {
     /// The CloudFormation stack name, also the artifact id in the manifest.
     pub name: StackName,
@@ -25,8 +25,12 @@ pub struct StackArtifact {
     pub exports: Vec<ExportName>,
     /// The export names this stack imports.
     pub imports: Vec<ExportName>,
-    /// The size of `template` as JSON, counted at synthesis for the size quotas (valid
-    /// while the template is the one synthesized).
+    // The size of `template` as JSON, counted once at synthesis (on every core) so the
+    // size quota check need not serialize the template again, kept with the template it
+    // was counted from: `template` is public and may be replaced, so the size counts
+    // only while `Arc::ptr_eq` says it is still that template (`counted_json_len`). A
+    // cache, not part of the value: private, and left out of the hand-written `Debug`
+    // and `==` below.
     pub(crate) json_len: Option<(Arc<Template>, usize)>,
 }
 
@@ -35,21 +39,59 @@ impl StackArtifact {
     pub fn template_file(&self) -> String {
         format!("{}.template.json", self.name)
     }
+
+    /// The JSON size counted at synthesis, if `template` is still the template counted.
+    fn counted_json_len(&self) -> Option<usize> {
+        self.json_len.as_ref().filter(|(t, _)| Arc::ptr_eq(t, &self.template)).map(|&(_, n)| n)
+    }
+}
+
+impl std::fmt::Debug for StackArtifact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StackArtifact")
+            .field("name", &self.name)
+            .field("template", &self.template)
+            .field("dependencies", &self.dependencies)
+            .field("exports", &self.exports)
+            .field("imports", &self.imports)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for StackArtifact {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.template == other.template
+            && self.dependencies == other.dependencies
+            && self.exports == other.exports
+            && self.imports == other.imports
+    }
 }
 
 /// A synthesized app: its stacks in deployment order (every stack after the stacks it
 /// imports from).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Assembly {
     stacks: Vec<StackArtifact>,
     /// What the checks found that does not stop synthesis: warnings, notes, and
     /// suppressed findings (with their reasons).
     pub(crate) findings: Vec<ringfence_analyze::Finding>,
+    /// A measurement, not part of the value: left out of `==`.
+    #[cfg(feature = "timings")]
     pub(crate) timings: SynthTimings,
 }
 
+impl PartialEq for Assembly {
+    fn eq(&self, other: &Self) -> bool {
+        self.stacks == other.stacks && self.findings == other.findings
+    }
+}
+
 /// How long each step of [`App::synth`](crate::App::synth) took, for profiling a large
-/// app (the `scale` example prints them).
+/// app (the `scale` and `bench` examples print them).
+///
+/// Diagnostics, with the crate's `timings` feature only (off by default).
+#[cfg(feature = "timings")]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SynthTimings {
@@ -67,10 +109,17 @@ pub struct SynthTimings {
 
 impl Assembly {
     pub(crate) fn new(stacks: Vec<StackArtifact>) -> Self {
-        Assembly { stacks, findings: Vec::new(), timings: SynthTimings::default() }
+        Assembly {
+            stacks,
+            findings: Vec::new(),
+            #[cfg(feature = "timings")]
+            timings: SynthTimings::default(),
+        }
     }
 
     /// How long each step of synthesis took.
+    ///
+    /// Diagnostics, with the crate's `timings` feature only (off by default).
     ///
     /// ```
     /// use ringfence::{App, Props};
@@ -81,6 +130,7 @@ impl Assembly {
     /// assert!(t.render + t.order + t.sizes + t.model + t.checks <= started.elapsed());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg(feature = "timings")]
     pub fn timings(&self) -> SynthTimings {
         self.timings
     }
@@ -114,7 +164,7 @@ impl Assembly {
         let mut suite = ringfence_analyze::Suite::new();
         for s in &self.stacks {
             let t = suite.add_shared(s.name.as_str(), &s.template_file(), Arc::clone(&s.template));
-            t.json_len = s.json_len.as_ref().filter(|(t, _)| Arc::ptr_eq(t, &s.template)).map(|&(_, n)| n);
+            t.json_len = s.counted_json_len();
         }
         suite
     }
@@ -179,5 +229,32 @@ impl Assembly {
         out.push(b'\n');
         // serde_json writes only valid UTF-8.
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_counted_size_is_a_private_cache_of_the_template_counted() {
+        let template = Arc::new(Template::new("a stack"));
+        let counted = StackArtifact {
+            name: StackName::new("shop-web").unwrap(),
+            template: Arc::clone(&template),
+            dependencies: Vec::new(),
+            exports: Vec::new(),
+            imports: Vec::new(),
+            json_len: Some((Arc::clone(&template), 7)),
+        };
+        let plain = StackArtifact { json_len: None, ..counted.clone() };
+        assert_eq!(counted, plain, "the cache takes no part in ==");
+        assert_eq!(format!("{counted:?}"), format!("{plain:?}"), "nor in Debug");
+        assert_eq!(counted.counted_json_len(), Some(7));
+        let mut replaced = counted.clone();
+        replaced.template = Arc::new(Template::new("a stack"));
+        assert_eq!(replaced, counted, "an equal template…");
+        assert_eq!(replaced.counted_json_len(), None, "…but not the one counted");
     }
 }

@@ -10,31 +10,30 @@ mod render_network;
 mod resolve;
 mod write;
 
-pub use assembly::{Assembly, StackArtifact, SynthTimings};
+#[cfg(feature = "timings")]
+pub use assembly::SynthTimings;
+pub use assembly::{Assembly, StackArtifact};
 pub use write::{Formats, WriteSummary};
 
-use crate::model::AppState;
-use crate::SynthError;
+use ringfence_analyze::Finding;
+use rustc_hash::FxHashMap;
 
-/// An insertion-ordered map with a fast hasher, for the maps the app state and synthesis
-/// keep (their keys come from the program, not from outside input).
-pub(crate) type FxIndexMap<K, V> = indexmap::IndexMap<K, V, rustc_hash::FxBuildHasher>;
-/// The set counterpart of [`FxIndexMap`].
-pub(crate) type FxIndexSet<T> = indexmap::IndexSet<T, rustc_hash::FxBuildHasher>;
+use crate::collections::FxIndexMap;
+use crate::model::AppState;
+use crate::{Error, SynthError};
 
 pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
-    let mut clock = Clock::start();
-    let mut timings = SynthTimings::default();
+    let mut watch = Stopwatch::start();
     // 1. Render every stack; each resolves its own references and reads the app only.
     let exports = resolve::ExportTable::new(app);
     let rendered: Vec<render::Rendered> =
         parallel_map(app.stacks.len(), |i| render::render_stack(app, &exports, i));
-    timings.render = clock.lap();
-    let mut errors: Vec<crate::Error> = Vec::new();
+    watch.lap(Step::Render);
+    let mut errors: Vec<Error> = Vec::new();
     for (i, r) in rendered.iter().enumerate() {
         errors.extend(r.errors.iter().cloned());
         if r.template.resources.is_empty() {
-            errors.push(crate::Error::EmptyStack { stack: app.stacks[i].name.to_string() });
+            errors.push(Error::EmptyStack { stack: app.stacks[i].name.to_string() });
         }
     }
 
@@ -67,31 +66,67 @@ pub(crate) fn synthesize(app: &AppState) -> Result<Assembly, SynthError> {
             })
         })
         .collect();
-    timings.order = clock.lap();
+    watch.lap(Step::Order);
     let stacks = count_json(stacks);
-    timings.sizes = clock.lap();
+    watch.lap(Step::Sizes);
     let mut assembly = Assembly::new(stacks);
 
     // 4. Check the templates themselves, with the same engine that audits hand-written
     //    suites: an error stops synthesis, the rest travels with the assembly.
     let suite = assembly.suite();
     let model = ringfence_analyze::Model::build(&suite);
-    timings.model = clock.lap();
+    watch.lap(Step::Model);
     let report = ringfence_analyze::analyze_model(&model);
-    timings.checks = clock.lap();
-    errors.extend(
-        report
-            .active()
-            .filter(|f| f.severity == ringfence_analyze::Severity::Error)
-            .cloned()
-            .map(|f| crate::Error::Check(Box::new(f))),
-    );
+    watch.lap(Step::Checks);
+    let failed: Vec<Finding> = report
+        .active()
+        .filter(|f| f.severity == ringfence_analyze::Severity::Error && !reported_quota(&errors, f))
+        .cloned()
+        .collect();
+    if !failed.is_empty() {
+        errors.extend(check_errors(app, &exports, failed));
+    }
     if !errors.is_empty() {
         return Err(SynthError { errors });
     }
     assembly.findings = report.findings;
-    assembly.timings = timings;
+    watch.finish(&mut assembly);
     Ok(assembly)
+}
+
+/// Whether `f` is the analysis engine's RF403 for a quantity the renderer already
+/// reported over its quota as a typed [`Error::TemplateQuota`] (same stack, same count
+/// of the same thing): a quota is reported once, typed. RF403 for the template's size in
+/// bytes, which the renderer does not check, stays.
+fn reported_quota(errors: &[Error], f: &Finding) -> bool {
+    f.check == "RF403"
+        && errors.iter().any(|e| {
+            matches!(e, Error::TemplateQuota { stack, what, count, .. }
+                if *stack == f.template && f.message.contains(&format!("{count} {what}")))
+        })
+}
+
+/// The error findings as [`Error::Check`]s, each naming the construct its resource was
+/// derived for. Only here, once a check has failed, are the stacks concerned rendered
+/// again to learn that ([`render::constructs`]): a synthesis that succeeds keeps no map
+/// from logical ids to constructs.
+fn check_errors(app: &AppState, exports: &resolve::ExportTable, failed: Vec<Finding>) -> Vec<Error> {
+    let stacks: FxHashMap<&str, usize> =
+        app.stacks.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    let mut constructs: FxHashMap<usize, FxIndexMap<ringfence_cfn::LogicalId, String>> = FxHashMap::default();
+    failed
+        .into_iter()
+        .map(|f| {
+            let construct = stacks
+                .get(f.template.as_str())
+                .and_then(|&i| {
+                    let paths = constructs.entry(i).or_insert_with(|| render::constructs(app, exports, i));
+                    paths.get(f.logical_id.as_str()).cloned()
+                })
+                .unwrap_or_else(|| f.template.clone());
+            Error::Check { construct, finding: Box::new(f) }
+        })
+        .collect()
 }
 
 /// Counts every template's JSON size, on every core, for the size quotas.
@@ -103,19 +138,63 @@ fn count_json(mut stacks: Vec<StackArtifact>) -> Vec<StackArtifact> {
     stacks
 }
 
-/// Time since the last lap.
-struct Clock(std::time::Instant);
+/// The steps of synthesis the `timings` feature times, in order.
+enum Step {
+    Render,
+    Order,
+    Sizes,
+    Model,
+    Checks,
+}
 
-impl Clock {
-    fn start() -> Clock {
-        Clock(std::time::Instant::now())
+/// Times the steps of synthesis with the `timings` feature (a diagnostics feature, off
+/// by default); without it an empty value whose calls compile to nothing: no clock is
+/// read on the path that is benchmarked.
+struct Stopwatch {
+    #[cfg(feature = "timings")]
+    last: std::time::Instant,
+    #[cfg(feature = "timings")]
+    timings: SynthTimings,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            #[cfg(feature = "timings")]
+            last: std::time::Instant::now(),
+            #[cfg(feature = "timings")]
+            timings: SynthTimings::default(),
+        }
     }
 
-    fn lap(&mut self) -> std::time::Duration {
-        let now = std::time::Instant::now();
-        let lap = now - self.0;
-        self.0 = now;
-        lap
+    /// Ends `step`: its time is the time since the previous step ended.
+    #[inline]
+    fn lap(&mut self, step: Step) {
+        #[cfg(feature = "timings")]
+        {
+            let now = std::time::Instant::now();
+            let lap = now - self.last;
+            self.last = now;
+            let t = &mut self.timings;
+            *match step {
+                Step::Render => &mut t.render,
+                Step::Order => &mut t.order,
+                Step::Sizes => &mut t.sizes,
+                Step::Model => &mut t.model,
+                Step::Checks => &mut t.checks,
+            } = lap;
+        }
+        #[cfg(not(feature = "timings"))]
+        let _ = step;
+    }
+
+    /// Hands the times to the assembly.
+    #[inline]
+    fn finish(self, _assembly: &mut Assembly) {
+        #[cfg(feature = "timings")]
+        {
+            _assembly.timings = self.timings;
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Borrow;
 
-use super::FxIndexMap as IndexMap;
+use crate::collections::FxIndexMap as IndexMap;
 use crate::Error;
 
 /// What one stack imports: owner stack -> the object imported from it.

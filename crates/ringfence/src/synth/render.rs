@@ -12,7 +12,7 @@
 //!   with comes from the EC2 vocabulary (`ringfence_cfn::ec2`, `ringfence_cfn::suppress`),
 //!   which the analyzer reads with: the two cannot drift apart.
 
-use super::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
+use crate::collections::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
 use ringfence_cfn::ec2::{self, group_keys, RulePeer};
 use ringfence_cfn::{
     quota, suppress, ExportName, LogicalId, Map, Output, Parameter, Resource, Template, Value,
@@ -34,6 +34,13 @@ pub(crate) struct Rendered {
 }
 
 /// Logical ids in use in one template, with the construct each was derived for.
+///
+/// Each is claimed with a label that starts with the construct's path
+/// (`stack/construct`, `stack/vpc/subnet-group/1`), followed, after a space, by what
+/// part of it the id is for when that is not the whole construct (a group's rule, an
+/// ACL's entry): the label names the construct in a [`Error::LogicalIdCollision`], and
+/// its path the construct of a failed check ([`constructs`]). Outputs are labelled
+/// `stack/export-name (export)`.
 pub(crate) struct Ids<'a> {
     stack: &'a StackState,
     seen: IndexMap<LogicalId, String>,
@@ -57,6 +64,25 @@ impl Ids<'_> {
 }
 
 pub(crate) fn render_stack(app: &AppState, exports: &ExportTable, index: usize) -> Rendered {
+    render(app, exports, index).0
+}
+
+/// The construct path each resource and parameter of stack `index` was derived for, by
+/// logical id: the stack is rendered again (rendering is deterministic), so that
+/// synthesis keeps no such map of every stack on the way to success, only of the stacks
+/// a check failed in.
+pub(crate) fn constructs(app: &AppState, exports: &ExportTable, index: usize) -> IndexMap<LogicalId, String> {
+    let (rendered, mut labels) = render(app, exports, index);
+    labels.retain(|id, label| {
+        // The path is what comes before the first space (ids and paths have none).
+        label.truncate(label.find(' ').unwrap_or(label.len()));
+        !rendered.template.outputs.contains_key(id)
+    });
+    labels
+}
+
+/// The stack's template, and the label of every logical id in it.
+fn render(app: &AppState, exports: &ExportTable, index: usize) -> (Rendered, IndexMap<LogicalId, String>) {
     let stack = &app.stacks[index];
     let mut r = Resolver::new(app, exports, index);
     let mut ids = Ids { stack, seen: IndexMap::default(), errors: Vec::new() };
@@ -179,7 +205,7 @@ pub(crate) fn render_stack(app: &AppState, exports: &ExportTable, index: usize) 
         }
     }
     errors.append(&mut r.errors);
-    Rendered { template: t, deps: r.deps, imports: r.imports, exports, errors }
+    (Rendered { template: t, deps: r.deps, imports: r.imports, exports, errors }, ids.seen)
 }
 
 pub(crate) fn name_tag(name: &str) -> Value {
@@ -292,5 +318,49 @@ fn apply_suppressions(stack: &StackState, t: &mut Template) {
             let Some(res) = t.resources.get_mut(&id) else { continue };
             suppress::add_suppression(&mut res.metadata, &sup.check, &sup.reason);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{App, NaclRule, Peer, Port, SubnetGroup, VpcSpec};
+
+    #[test]
+    fn constructs_name_the_construct_path_of_every_resource_and_parameter() {
+        let app = App::new("shop");
+        let mut s = app.stack("net").unwrap();
+        let spec = VpcSpec::new("10.0.0.0/16").unwrap().subnets(SubnetGroup::public("public", 24));
+        let vpc = s.vpc("main", spec).unwrap();
+        let web = s.security_group(&vpc, "web", "Web servers").unwrap();
+        let db = s.security_group(&vpc, "db", "Database").unwrap();
+        s.allow_ingress(&db, Peer::group(&web), Port::POSTGRES, "Queries of the web servers").unwrap();
+        s.allow_ingress(&web, Peer::any_ipv4(), Port::HTTPS, "Shoppers").unwrap();
+        let acl = s.network_acl(&vpc, "edge").unwrap();
+        s.nacl_entry(&acl, NaclRule::allow_in(100, Peer::any_ipv4(), Port::HTTPS, "Shoppers")).unwrap();
+        s.string_parameter("setting", "A setting", None).unwrap();
+        s.share(&db).unwrap();
+        s.share(&vpc).unwrap();
+
+        let state = app.state();
+        let exports = ExportTable::new(&state);
+        let paths = constructs(&state, &exports, 0);
+        let t = render_stack(&state, &exports, 0).template;
+        assert!(!t.outputs.is_empty());
+        let mut expected: Vec<&LogicalId> = t.resources.keys().chain(t.parameters.keys()).collect();
+        let mut named: Vec<&LogicalId> = paths.keys().collect();
+        expected.sort();
+        named.sort();
+        assert_eq!(named, expected, "every resource and parameter, no output");
+        let path_of = |resource_type: &str| -> Vec<&str> {
+            let ids = t.resources.iter().filter(|(_, r)| r.resource_type == resource_type);
+            ids.map(|(id, _)| paths[id].as_str()).collect()
+        };
+        assert_eq!(path_of(ec2::SECURITY_GROUP), ["net/web", "net/db"]);
+        assert_eq!(path_of(ec2::SECURITY_GROUP_INGRESS), ["net/db"], "a rule is named by its group");
+        assert_eq!(path_of(ec2::NETWORK_ACL_ENTRY), ["net/edge"], "an entry by its ACL");
+        assert_eq!(path_of("AWS::EC2::Subnet"), ["net/main/public/1", "net/main/public/2"]);
+        assert_eq!(paths[&ids::parameter("setting")], "net/setting");
     }
 }

@@ -17,7 +17,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
+use crate::collections::{FxIndexMap as IndexMap, FxIndexSet as IndexSet};
 use ringfence_cfn::{ExportName, LogicalId, Value};
 
 use super::ids;
