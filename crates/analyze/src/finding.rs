@@ -76,11 +76,15 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} {}/{} {}: {}; {}",
-            self.severity, self.check, self.template, self.logical_id, self.path, self.message, self.hint
-        )?;
+        write!(f, "{} {} {}", self.severity, self.check, self.template)?;
+        // A finding about the whole template has no resource (and, mostly, no path).
+        if !self.logical_id.is_empty() {
+            write!(f, "/{}", self.logical_id)?;
+        }
+        if !self.path.is_empty() {
+            write!(f, " {}", self.path)?;
+        }
+        write!(f, ": {}; {}", self.message, self.hint)?;
         if let Some(reason) = &self.suppressed {
             write!(f, " (suppressed: {reason})")?;
         }

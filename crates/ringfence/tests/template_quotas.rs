@@ -98,7 +98,7 @@ fn the_size_in_bytes_stays_the_analyzers_rf403_named_by_the_stack() {
     assert_eq!((construct.as_str(), finding.check), ("shop-big-prod", "RF403"));
     assert_eq!(
         errors[1].to_string(),
-        "shop-big-prod: error RF403 shop-big-prod/ : is 1126275 bytes; CloudFormation accepts at most \
+        "shop-big-prod: error RF403 shop-big-prod: is 1126275 bytes; CloudFormation accepts at most \
          1 MB (1,048,576 bytes); split the stack"
     );
 }
