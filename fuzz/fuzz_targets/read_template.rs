@@ -16,8 +16,8 @@ fuzz_target!(|data: &[u8]| {
     } else {
         let _ = Template::from_json(&text);
     }
-    // A template that was read can be written back (what `json_len` and the quotas
-    // check do on every analysis).
+    // A template that was read can be written back (what the size quotas
+    // check on every analysis).
     if let Ok(t) = parsed {
         let _ = t.json_len();
     }

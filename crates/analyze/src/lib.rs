@@ -50,8 +50,6 @@ pub mod checks;
 pub mod diagram;
 mod finding;
 mod model;
-#[doc(hidden)]
-pub mod parallel;
 pub mod reach;
 mod report;
 mod suite;

@@ -477,7 +477,7 @@ impl<'a> Model<'a> {
         let workloads: HashMap<&str, (&[&str], &[&str])> =
             WORKLOADS.iter().map(|&(t, g, s)| (t, (g, s))).collect();
         let templates = suite.templates();
-        let parts = crate::parallel::chunks(templates.len(), |range| {
+        let parts = ringfence_cfn::parallel::chunks(templates.len(), |range| {
             let mut parts = Parts::default();
             parts.reserve(&workloads, &templates[range.clone()]);
             for stack in range {

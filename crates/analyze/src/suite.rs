@@ -21,13 +21,26 @@ pub struct SuiteTemplate {
     pub template: Arc<Template>,
     /// Parameter values given for the deployment; others take their defaults.
     pub parameters: IndexMap<String, String>,
-    /// The template's size in bytes as CloudFormation receives it, for the size quotas:
-    /// the file's size when it was read from a file (JSON or YAML, minified or not), the
-    /// synthesized JSON's for an assembly. `None` counts it as pretty-printed JSON.
-    pub json_len: Option<usize>,
+    /// Its size in bytes as CloudFormation receives it ([`SuiteTemplate::size`]).
+    size: Option<usize>,
     /// What the reader kept without understanding it (unknown tags, duplicate keys…),
     /// each reported as check RF001.
     pub notes: Vec<ReadNote>,
+}
+
+impl SuiteTemplate {
+    /// The template's size in bytes as CloudFormation receives it, for the size quotas
+    /// (RF403): the file's size when it was read from a file (JSON or YAML, minified or
+    /// not), the synthesized JSON's for an assembly. `None` when unknown: the checks
+    /// count it as pretty-printed JSON.
+    pub fn size(&self) -> Option<usize> {
+        self.size
+    }
+
+    /// Records the template's size in bytes ([`SuiteTemplate::size`]).
+    pub fn set_size(&mut self, bytes: usize) {
+        self.size = Some(bytes);
+    }
 }
 
 /// The templates of one deployment, read as one.
@@ -93,7 +106,7 @@ impl Suite {
             source: source.to_owned(),
             template,
             parameters: IndexMap::new(),
-            json_len: None,
+            size: None,
             notes: Vec::new(),
         });
         let last = self.templates.len() - 1;
@@ -108,7 +121,7 @@ impl Suite {
     /// let text = "Resources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: !Frobnicate web\n";
     /// let mut suite = Suite::new();
     /// suite.read("web", "web.yaml", text)?;
-    /// assert_eq!(suite.templates()[0].json_len, Some(text.len()));
+    /// assert_eq!(suite.templates()[0].size(), Some(text.len()));
     /// assert_eq!(analyze(&suite).of("RF001").len(), 1);
     /// # Ok::<(), ringfence_cfn::ReadError>(())
     /// ```
@@ -127,7 +140,7 @@ impl Suite {
     ) -> &mut SuiteTemplate {
         let Parsed { template, notes, .. } = parsed;
         let t = self.add(stack, source, template);
-        t.json_len = Some(len);
+        t.set_size(len);
         t.notes = notes;
         t
     }

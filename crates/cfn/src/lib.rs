@@ -14,6 +14,7 @@
 //! - [`ec2`]: the EC2 vocabulary (protocols, port ranges, rule and NACL entry properties,
 //!   subnet kinds, quotas) that the builder writes and the analyzer reads; [`suppress`]:
 //!   the suppression `Metadata`;
+//! - [`parallel`]: work split over the cores with results in a fixed order;
 //! - [`locate`]: the lines where a text declares any number of [`KeyPath`]s, in one pass
 //!   ([`locate_steps`] for paths given as borrowed steps).
 //!
@@ -41,6 +42,7 @@ mod key;
 mod locate;
 mod map;
 mod names;
+pub mod parallel;
 mod read;
 pub mod schema;
 pub mod suppress;

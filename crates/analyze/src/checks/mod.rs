@@ -164,8 +164,8 @@ const HALVES: [&[CheckFn]; 2] =
 /// Runs every check; a large suite's checks run on two threads (the findings are sorted
 /// afterwards, so their order does not depend on it).
 pub(crate) fn run<'m>(model: &'m Model<'m>, r: &mut Reporter<'m>) {
-    let large = model.resolver.suite().templates().len() >= crate::parallel::PARALLEL_FROM;
-    let ((), second) = crate::parallel::join(
+    let large = model.resolver.suite().templates().len() >= ringfence_cfn::parallel::PARALLEL_FROM;
+    let ((), second) = ringfence_cfn::parallel::join(
         large,
         || HALVES[0].iter().for_each(|check| check(model, r)),
         || {

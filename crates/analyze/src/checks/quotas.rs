@@ -100,7 +100,7 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         }
         // The bytes CloudFormation receives: the file's, or the synthesized JSON's; only a
         // template given without either is measured as pretty-printed JSON.
-        let (size, measured) = match t.json_len {
+        let (size, measured) = match t.size() {
             Some(n) => (n, ""),
             None => (tpl.json_len(), " as pretty-printed JSON"),
         };

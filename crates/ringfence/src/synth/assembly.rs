@@ -164,7 +164,9 @@ impl Assembly {
         let mut suite = ringfence_analyze::Suite::new();
         for s in &self.stacks {
             let t = suite.add_shared(s.name.as_str(), &s.template_file(), Arc::clone(&s.template));
-            t.json_len = s.counted_json_len();
+            if let Some(bytes) = s.counted_json_len() {
+                t.set_size(bytes);
+            }
         }
         suite
     }

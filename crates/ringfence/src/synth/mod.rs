@@ -201,7 +201,7 @@ impl Stopwatch {
 /// `(0..n).map(f).collect()`, on every core when `n` is large enough; the results keep
 /// their order, so the output never depends on the number of cores.
 pub(crate) fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let parts = ringfence_analyze::parallel::chunks(n, |range| range.map(&f).collect::<Vec<T>>());
+    let parts = ringfence_cfn::parallel::chunks(n, |range| range.map(&f).collect::<Vec<T>>());
     let mut out = Vec::with_capacity(n);
     parts.into_iter().for_each(|p| out.extend(p));
     out
@@ -209,7 +209,7 @@ pub(crate) fn parallel_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> 
 
 /// Runs `f` on `items` split into one contiguous share per core, the results in order.
 pub(crate) fn parallel_chunks<I: Sync, T: Send>(items: &[I], f: impl Fn(&[I]) -> T + Sync) -> Vec<T> {
-    ringfence_analyze::parallel::chunks(items.len(), |range| f(&items[range]))
+    ringfence_cfn::parallel::chunks(items.len(), |range| f(&items[range]))
 }
 
 #[cfg(test)]
@@ -222,8 +222,8 @@ mod tests {
             0,
             1,
             2,
-            ringfence_analyze::parallel::PARALLEL_FROM - 1,
-            ringfence_analyze::parallel::PARALLEL_FROM,
+            ringfence_cfn::parallel::PARALLEL_FROM - 1,
+            ringfence_cfn::parallel::PARALLEL_FROM,
             1000,
             1001,
         ] {
@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn parallel_chunks_cover_the_items_in_order() {
-        for n in [0, 1, ringfence_analyze::parallel::PARALLEL_FROM, 1001] {
+        for n in [0, 1, ringfence_cfn::parallel::PARALLEL_FROM, 1001] {
             let items: Vec<usize> = (0..n).collect();
             let parts = parallel_chunks(&items, <[usize]>::to_vec);
             assert_eq!(parts.concat(), items, "n = {n}");

@@ -1,5 +1,12 @@
-//! Splitting work over the cores, with results in a fixed order. Shared with the
-//! `ringfence` crate's synthesis; not part of the documented API.
+//! Splitting work over the cores, with results in a fixed order: what synthesis
+//! (rendering many stacks) and the analyzer (reading many templates, running the
+//! checks) use, so that their output never depends on the number of cores.
+//!
+//! ```
+//! use ringfence_cfn::parallel::chunks;
+//! let sums = chunks(1000, |range| range.sum::<usize>());
+//! assert_eq!(sums.iter().sum::<usize>(), (0..1000).sum::<usize>());
+//! ```
 
 /// Below this many items one thread does the work: spawning costs more than it saves.
 pub const PARALLEL_FROM: usize = 64;
