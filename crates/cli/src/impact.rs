@@ -31,9 +31,9 @@ use ringfence_cfn::Value;
 use serde_json::json;
 
 use crate::args::{ImpactArgs, TextOrJson};
-use crate::audit::pretty;
 use crate::load::{self, Loaded};
-use crate::{text, Outcome, Usage};
+use crate::output::{pretty, Outcome, Usage};
+use crate::text;
 
 /// One thing another stack loses or is blocked by.
 #[derive(Debug, Clone, PartialEq, Eq)]

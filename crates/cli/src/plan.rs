@@ -18,8 +18,8 @@ use ringfence_cfn::ec2::rule_keys;
 use ringfence_cfn::{RefTarget, Value};
 use serde_json::json;
 
-use crate::audit::pretty;
 use crate::load::Loaded;
+use crate::output::pretty;
 use crate::text::{self, ident, literal};
 
 /// The plan of one RF101 finding.
