@@ -37,12 +37,40 @@ pub struct Plan {
     pub suppressed: Option<String>,
     /// The rule today, in words.
     pub today: String,
-    /// Which shape: `client`, `member` or `owner`.
-    pub shape: &'static str,
+    /// Which shape.
+    pub shape: Shape,
     /// The layout, one step a line.
     pub layout: Vec<String>,
     /// ringfence code for it.
     pub snippet: String,
+}
+
+/// Who the rule is for, which decides the layout (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `client`: the template's own group reaches the foreign group.
+    Client,
+    /// `member`: the template's workloads join the foreign group.
+    Member,
+    /// `owner`: the rule concerns the foreign group only.
+    Owner,
+}
+
+impl Shape {
+    /// The shape's name, as the output prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Client => "client",
+            Shape::Member => "member",
+            Shape::Owner => "owner",
+        }
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How a group is named in words and in code.
@@ -296,7 +324,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         code.push(own_group(m, findings, t, &sv, Some(own)).1);
         code.push(format!("{sv}.allow_egress(&own, Peer::group(&{}), {port_code}, {desc})?;", g.var));
         code.push(format!("let tasks = {sv}.group_set(\"tasks\", [&own, &{rv}])?;"));
-        "client"
+        Shape::Client
     } else if !members.is_empty() {
         // Member: the rule belongs on a group of the template's own.
         let (role, own_line) = own_group(m, findings, t, &sv, own_joined.as_ref());
@@ -333,7 +361,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
             code.push(format!("{sv}.share(&own)?; // for callers that restrict their egress"));
         }
         code.push(set(&g.var));
-        "member"
+        Shape::Member
     } else {
         // Owner: only the group's owner changes it.
         layout.push(format!(
@@ -346,7 +374,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         let call = if ingress { "allow_ingress" } else { "allow_egress" };
         code.push(format!("// {owner}"));
         code.push(format!("{owner_var}.{call}(&{}, {peer}, {port_code}, {desc})?;", g.var));
-        "owner"
+        Shape::Owner
     };
 
     // The identical rule elsewhere: EC2 keeps one copy.
@@ -394,7 +422,7 @@ pub fn render(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], as_json: boo
                     "resource": p.resource,
                     "suppressed": p.suppressed,
                     "today": p.today,
-                    "shape": p.shape,
+                    "shape": p.shape.as_str(),
                     "layout": p.layout,
                     "snippet": p.snippet,
                 })
