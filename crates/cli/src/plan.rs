@@ -301,18 +301,25 @@ impl<'m, 'a> Code<'m, 'a> {
         self.stack_vars[s].clone()
     }
 
-    /// The variable of the stack outside the suite that creates a foreign group.
-    fn outside_var(&self) -> String {
+    /// The variable of the stack outside the suite that creates a foreign group:
+    /// `owner`, unless a stack of the suite is called that.
+    fn outside_name(&self) -> &'static str {
         if self.stack_vars.iter().any(|v| v == "owner") {
-            "owner_stack".into()
+            "owner_stack"
         } else {
-            "owner".into()
+            "owner"
         }
     }
 
-    /// The names a group variable must not take.
+    /// [`outside_name`](Code::outside_name), owned.
+    fn outside_var(&self) -> String {
+        self.outside_name().to_owned()
+    }
+
+    /// The names a group variable must not take: the stacks' (the one outside the suite
+    /// included) and the code's own.
     fn taken(&self) -> Vec<&str> {
-        self.stack_vars.iter().map(String::as_str).chain(RESERVED).collect()
+        self.stack_vars.iter().map(String::as_str).chain(RESERVED).chain([self.outside_name()]).collect()
     }
 
     fn push(&mut self, line: String) {
@@ -741,4 +748,26 @@ pub fn render(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], as_json: boo
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_todo_says_its_text_whatever_braces_it_holds() {
+        // `todo!("…")` formats its text: braces are escaped, quotes and backslashes too.
+        assert_eq!(todo("the VPC's id: default VPC"), r#"todo!("the VPC's id: default VPC")"#);
+        assert_eq!(
+            todo(r#"the group's id: {"Fn::If": ["c", "a\b"]}"#),
+            r#"todo!("the group's id: {{\"Fn::If\": [\"c\", \"a\\b\"]}}")"#
+        );
+    }
+
+    #[test]
+    fn shapes_print_as_before() {
+        let names: Vec<String> =
+            [Shape::Client, Shape::Member, Shape::Owner].iter().map(Shape::to_string).collect();
+        assert_eq!(names, ["client", "member", "owner"]);
+    }
 }

@@ -34,6 +34,7 @@ fn repo() -> PathBuf {
 /// One snippet to compile: where it comes from, and its plan's `assumes` and `snippet`.
 struct Snippet {
     name: String,
+    shape: String,
     from: String,
     assumes: String,
     code: String,
@@ -60,6 +61,7 @@ fn plans(case: &str, args: &[&str]) -> Vec<Snippet> {
             let text = |k: &str| p[k].as_str().unwrap_or_else(|| panic!("{case}: plan {i} has no {k}: {p}"));
             Snippet {
                 name: format!("{case}_{i}"),
+                shape: text("shape").to_owned(),
                 from: format!(
                     "ringfence audit --plan {}: {}/{}",
                     args.join(" "),
@@ -171,8 +173,13 @@ fn every_snippet() -> Vec<Snippet> {
 fn every_plan_snippet_compiles() {
     let snippets = every_snippet();
     // The suites have every shape.
-    for (case, shape) in [("legacy_", "member"), ("orders", "client"), ("owners", "owner")] {
-        assert!(snippets.iter().any(|s| s.name.starts_with(case)), "no {shape} plan from {case}");
+    for (case, shape) in
+        [("legacy_", "member"), ("orders", "client"), ("owners", "owner"), ("owners", "client")]
+    {
+        assert!(
+            snippets.iter().any(|s| s.name.starts_with(case) && s.shape == shape),
+            "no {shape} plan from {case}"
+        );
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ringfence-cli/plan-snippets");
     if let Err(report) = build(&dir, &snippets, None) {
@@ -185,6 +192,7 @@ fn a_snippet_that_does_not_compile_fails_the_build() {
     // What the owner shape wrote before: a rule on a group outside the app.
     let planted = Snippet {
         name: "planted".into(),
+        shape: "owner".into(),
         from: "a rule on an ExternalGroup".into(),
         assumes: "use ringfence::{App, ExternalGroup, Peer, Port};\nlet app = App::new(\"app\");\nlet mut owner = app.stack(\"owner\")?;\n".into(),
         code: "let shared = ExternalGroup::from_id(\"sg-0b7a1c2d3e4f50617\")?;\nowner.allow_ingress(&shared, Peer::any_ipv4(), Port::HTTPS, \"web\")?;\n".into(),
