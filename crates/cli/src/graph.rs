@@ -4,7 +4,8 @@
 use ringfence_analyze::{diagram, Model};
 
 use crate::args::{GraphArgs, GraphFormat};
-use crate::{load, Outcome, Usage};
+use crate::load;
+use crate::output::{Outcome, Usage};
 
 /// Runs the command.
 pub fn run(args: &GraphArgs) -> Result<Outcome, Usage> {

@@ -31,9 +31,66 @@ use ringfence_cfn::Value;
 use serde_json::json;
 
 use crate::args::{ImpactArgs, TextOrJson};
-use crate::audit::pretty;
 use crate::load::{self, Loaded};
-use crate::{text, Outcome, Usage};
+use crate::output::{pretty, Outcome, Usage};
+use crate::text;
+
+/// Which kind of impact a row is: its text (`identical-rule`, …) is the `kind` of the
+/// JSON output and the `[kind]` of the text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `identical-rule`: a rule the stack declares that disappears because STACK declares the identical rule.
+    IdenticalRule,
+    /// `rule-on-removed-group`: a rule the stack declares on a group STACK creates.
+    RuleOnRemovedGroup,
+    /// `rule-naming-removed-group`: a rule the stack declares that names a group STACK creates.
+    RuleNamingRemovedGroup,
+    /// `member-of-removed-group`: a workload of the stack that joins a group STACK creates.
+    MemberOfRemovedGroup,
+    /// `rule-removed-from-group`: a rule STACK declares on a group it does not create, which the stack creates or one of its workloads joins.
+    RuleRemovedFromGroup,
+    /// `network-change-removed`: a resource of STACK that changes or attaches to a network object the stack creates.
+    NetworkChangeRemoved,
+    /// `change-on-removed-object`: a resource of the stack that changes or attaches to a network object STACK creates.
+    ChangeOnRemovedObject,
+    /// `import`: a resource that imports one of STACK's exports.
+    Import,
+}
+
+impl Kind {
+    /// Every kind, in the order of the module documentation and the README's table.
+    #[cfg(test)]
+    pub const ALL: [Kind; 8] = [
+        Kind::IdenticalRule,
+        Kind::RuleOnRemovedGroup,
+        Kind::RuleNamingRemovedGroup,
+        Kind::MemberOfRemovedGroup,
+        Kind::RuleRemovedFromGroup,
+        Kind::NetworkChangeRemoved,
+        Kind::ChangeOnRemovedObject,
+        Kind::Import,
+    ];
+
+    /// The kind's text, as the output prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::IdenticalRule => "identical-rule",
+            Kind::RuleOnRemovedGroup => "rule-on-removed-group",
+            Kind::RuleNamingRemovedGroup => "rule-naming-removed-group",
+            Kind::MemberOfRemovedGroup => "member-of-removed-group",
+            Kind::RuleRemovedFromGroup => "rule-removed-from-group",
+            Kind::NetworkChangeRemoved => "network-change-removed",
+            Kind::ChangeOnRemovedObject => "change-on-removed-object",
+            Kind::Import => "import",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One thing another stack loses or is blocked by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +103,8 @@ pub struct Affected {
     pub group: Option<String>,
     /// The rule involved, in words, when one is.
     pub rule: Option<String>,
-    /// Which kind of impact (see the module documentation).
-    pub kind: &'static str,
+    /// Which kind of impact.
+    pub kind: Kind,
     /// What happens, in words.
     pub message: String,
 }
@@ -76,7 +133,7 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
                 resource,
                 group,
                 rule,
-                kind: "rule-on-removed-group",
+                kind: Kind::RuleOnRemovedGroup,
                 message: format!(
                     "the rule is on {}, which {removed} creates: it goes with the group",
                     text::group(m, &r.group)
@@ -91,7 +148,7 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
                     resource,
                     group,
                     rule,
-                    kind: "rule-naming-removed-group",
+                    kind: Kind::RuleNamingRemovedGroup,
                     message: format!(
                         "the rule names {}, which {removed} creates: the traffic it allows goes with that group, and EC2 refuses to delete a group that other groups' rules name, so deleting {removed} fails while this rule exists",
                         text::group(m, p)
@@ -108,7 +165,7 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
                 resource,
                 group,
                 rule,
-                kind: "identical-rule",
+                kind: Kind::IdenticalRule,
                 message: format!(
                     "{removed}/{} declares the identical rule and EC2 keeps one copy: deleting or rolling back {removed} removes this rule too, although {} still declares it",
                     twin.at.id,
@@ -125,7 +182,7 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
                 resource: w.at.id.to_string(),
                 group: Some(text::group(m, g)),
                 rule: None,
-                kind: "member-of-removed-group",
+                kind: Kind::MemberOfRemovedGroup,
                 message: format!(
                     "{} {} joins {}, which {removed} creates: the traffic its rules allow goes with the group, and the group cannot be deleted while the workload uses it",
                     w.resource_type,
@@ -146,7 +203,7 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
                 resource: id.to_string(),
                 group: Some(text::group(m, &r.group)),
                 rule: Some(rule.clone()),
-                kind: "rule-removed-from-group",
+                kind: Kind::RuleRemovedFromGroup,
                 message: format!(
                     "{removed}/{} declares this rule on {}, which {} creates: deleting or rolling back {removed} removes it from the group",
                     r.at.id,
@@ -173,7 +230,7 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
                 resource: w.at.id.to_string(),
                 group: Some(text::group(m, via)),
                 rule: Some(rule.clone()),
-                kind: "rule-removed-from-group",
+                kind: Kind::RuleRemovedFromGroup,
                 message: format!(
                     "{} {} joins {} ({role}); {removed}/{} declares the rule: deleting or rolling back {removed} removes it for this workload",
                     w.resource_type,
@@ -204,7 +261,7 @@ fn network_changes(m: &Model<'_>, s: usize, out: &mut Vec<Affected>) {
                 resource: id.to_string(),
                 group: None,
                 rule: None,
-                kind: "network-change-removed",
+                kind: Kind::NetworkChangeRemoved,
                 message: format!(
                     "{removed}/{} ({}) changes this {noun} through `{}`: deleting or rolling back {removed} undoes the change on an object {} relies on",
                     c.at.id,
@@ -219,7 +276,7 @@ fn network_changes(m: &Model<'_>, s: usize, out: &mut Vec<Affected>) {
                 resource: c.at.id.to_string(),
                 group: None,
                 rule: None,
-                kind: "change-on-removed-object",
+                kind: Kind::ChangeOnRemovedObject,
                 message: format!(
                     "{} {} changes {noun} {} (its `{}`), which {removed} creates: it goes with the {noun}, and while it exists deleting {removed} fails",
                     c.resource_type,
@@ -280,7 +337,7 @@ fn imports(m: &Model<'_>, s: usize, out: &mut Vec<Affected>) {
                 resource,
                 group,
                 rule: None,
-                kind: "import",
+                kind: Kind::Import,
                 message: format!(
                     "imports {}, which {removed} exports: CloudFormation refuses to delete {removed} (or a rollback that drops the export) while {} imports it",
                     names.join(", "),
@@ -310,7 +367,7 @@ pub fn run(args: &ImpactArgs) -> Result<Outcome, Usage> {
                         "resource": a.resource,
                         "group": a.group,
                         "rule": a.rule,
-                        "kind": a.kind,
+                        "kind": a.kind.as_str(),
                         "message": a.message,
                     })
                 })
@@ -348,4 +405,23 @@ fn render_text(loaded: &Loaded, m: &Model<'_>, s: usize, affected: &[Affected]) 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_table_lists_every_kind_in_order() {
+        let readme = include_str!("../README.md");
+        let table = readme.split("| `kind` | |\n|---|---|\n").nth(1).unwrap();
+        let listed: Vec<&str> = table
+            .lines()
+            .take_while(|l| l.starts_with("| `"))
+            .map(|l| l.trim_start_matches("| `").split('`').next().unwrap())
+            .collect();
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(listed, kinds);
+        assert_eq!(Kind::Import.to_string(), "import");
+    }
 }

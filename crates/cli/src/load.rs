@@ -27,7 +27,7 @@ use ringfence_analyze::Suite;
 use ringfence_cfn::{locate_steps, ReadError, StepRef, Template};
 
 use crate::args::Inputs;
-use crate::Usage;
+use crate::output::Usage;
 
 /// Why a template file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,13 @@
 //!
 //! Exit codes: 0 clean, 1 findings at or above `--fail-on` (audit only), 2 usage or I/O
 //! error. See `ringfence --help` and the crate's README.
+//!
+//! The modules form a graph without circles (`tests/modules.rs` checks it): the
+//! commands (`audit`, `reach_cmd`, `impact`, `graph`) import no other command and
+//! nothing of this root; `audit` writes through `plan` and `sarif`; what several of
+//! them share lives in modules that import no command: `args`, `load`, `output` (usage
+//! errors, outcomes, JSON layout), `rows` (the audit's findings as reported) and `text`
+//! (words for the model's objects).
 #![forbid(unsafe_code)]
 
 mod args;
@@ -14,8 +21,10 @@ mod audit;
 mod graph;
 mod impact;
 mod load;
+mod output;
 mod plan;
 mod reach_cmd;
+mod rows;
 mod sarif;
 mod text;
 
@@ -24,33 +33,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-/// A usage or I/O error: reported as `error: …` on standard error, exit code 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Usage(pub String);
-
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Exit code of a usage or I/O error.
-pub const EXIT_USAGE: u8 = 2;
-
-/// What a command prints and the exit code it ends with.
-pub struct Outcome {
-    /// Standard output.
-    pub stdout: String,
-    /// Exit code.
-    pub code: u8,
-}
-
-impl Outcome {
-    /// Output with exit code 0.
-    pub fn ok(stdout: String) -> Outcome {
-        Outcome { stdout, code: 0 }
-    }
-}
+use output::{Outcome, Usage, EXIT_USAGE};
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();

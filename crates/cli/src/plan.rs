@@ -10,7 +10,28 @@
 //!   rule on a group it creates (the one its workloads already join beside the foreign
 //!   group, or a new one named after the stack), and the workloads join both.
 //! - **owner**: neither. The rule concerns the foreign group only: its owner declares it.
+//!
+//! ## The code
+//!
+//! The snippet is code that compiles against the builder's API: `tests/plan_code.rs`
+//! compiles every snippet of the repository's suites. What it names but does not declare
+//! is in the plan too ([`Plan::assumes`]), as the declarations a program would have
+//! before it: the `use` line, the `App`, each stack it names (by its stack name:
+//! `bot_dice` is `app.stack("bot-dice")?`), the `vpc` its groups are in, and the groups
+//! of other stacks it names, created (and shared, when another stack uses them) by the
+//! stack that creates them in the suite. Both are derived from the model, never written
+//! for a suite.
+//!
+//! The builder adds rules only to a `SecurityGroup` a stack creates; a group from outside
+//! the app (`ExternalGroup`) can be a peer or a member of a group set, never the target
+//! of a rule. So where the snippet has the owner of a group outside the suite declare a
+//! rule (shapes client and owner), that group is, in the owner's program, a group it
+//! creates: the snippet names that program's stack `owner` and assumes the group created
+//! there. What the suite does not say (the id of a VPC given as a parameter, a group
+//! behind an import no template exports, a rule's unreadable ports) is a `todo!` that
+//! says what to fill in, never a guess.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use ringfence_analyze::{Direction, Finding, Model, Obj, Protocol, Rule, RulePeer};
@@ -18,8 +39,8 @@ use ringfence_cfn::ec2::rule_keys;
 use ringfence_cfn::{RefTarget, Value};
 use serde_json::json;
 
-use crate::audit::pretty;
 use crate::load::Loaded;
+use crate::output::pretty;
 use crate::text::{self, ident, literal};
 
 /// The plan of one RF101 finding.
@@ -37,21 +58,77 @@ pub struct Plan {
     pub suppressed: Option<String>,
     /// The rule today, in words.
     pub today: String,
-    /// Which shape: `client`, `member` or `owner`.
-    pub shape: &'static str,
+    /// Which shape.
+    pub shape: Shape,
     /// The layout, one step a line.
     pub layout: Vec<String>,
+    /// What [`snippet`](Plan::snippet) names without declaring, as Rust declarations,
+    /// one a line: with them before it, the snippet compiles.
+    pub assumes: String,
     /// ringfence code for it.
     pub snippet: String,
+}
+
+/// Who the rule is for, which decides the layout (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `client`: the template's own group reaches the foreign group.
+    Client,
+    /// `member`: the template's workloads join the foreign group.
+    Member,
+    /// `owner`: the rule concerns the foreign group only.
+    Owner,
+}
+
+impl Shape {
+    /// The shape's name, as the output prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Client => "client",
+            Shape::Member => "member",
+            Shape::Owner => "owner",
+        }
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The names the code gives that no group may take.
+const RESERVED: [&str; 4] = ["app", "vpc", "own", "tasks"];
+
+/// The types of the builder a snippet may name, for its `use` line.
+const TYPES: [&str; 7] = ["App", "ExternalGroup", "GroupRef", "Peer", "Port", "Vpc", "VpcSpec"];
+
+/// A VPC's `CidrBlock`. `ringfence_cfn::ec2` has no VPC keys yet (the one-vocabulary scan
+/// covers groups, rules, NACL entries and subnets); this is the one place the CLI reads it.
+const VPC_CIDR_KEY: &str = "CidrBlock";
+
+/// `todo!("…")` saying what to fill in (braces escaped: the text is a format string).
+fn todo(what: &str) -> String {
+    format!("todo!({})", literal(&what.replace('{', "{{").replace('}', "}}")))
 }
 
 /// How a group is named in words and in code.
 struct Named {
     words: String,
     var: String,
-    /// The ringfence statement that gives the variable, when the group is outside the
-    /// suite (`ExternalGroup::from_id`, `group_parameter`).
-    decl: Option<String>,
+    /// The ringfence expression that gives the variable in the template's own program,
+    /// when the group is outside the suite (`ExternalGroup::from_id`,
+    /// `group_parameter`) or cannot be resolved.
+    external: Option<String>,
+    /// The role name its owner would create it under.
+    role: String,
+}
+
+impl Named {
+    /// `let VAR = …;` for a group outside the suite.
+    fn decl(&self) -> Option<String> {
+        self.external.as_ref().map(|e| format!("let {} = {e};", self.var))
+    }
 }
 
 fn named(m: &Model<'_>, rule: &Rule, obj: &Obj, stack_var: &str) -> Named {
@@ -71,37 +148,49 @@ fn named(m: &Model<'_>, rule: &Rule, obj: &Obj, stack_var: &str) -> Named {
         (Obj::External(id), Some(p)) => Named {
             words: format!("{id} (parameter {p})"),
             var: ident(&p),
-            decl: Some(format!("let {} = ExternalGroup::from_id({})?;", ident(&p), literal(id))),
+            external: Some(format!("ExternalGroup::from_id({})?", literal(id))),
+            role: p,
         },
         (Obj::External(id), None) => Named {
             words: id.clone(),
             var: ident(id),
-            decl: Some(format!("let {} = ExternalGroup::from_id({})?;", ident(id), literal(id))),
+            external: Some(format!("ExternalGroup::from_id({})?", literal(id))),
+            role: ident(id),
         },
         (Obj::Parameter { name, .. }, _) => Named {
             words: format!("the group passed as parameter {name}"),
             var: ident(name.as_str()),
-            decl: Some(format!(
-                "let {} = {stack_var}.group_parameter({}, \"The shared group\")?;",
-                ident(name.as_str()),
+            external: Some(format!(
+                "{stack_var}.group_parameter({}, \"The shared group\")?",
                 literal(name.as_str())
             )),
+            role: name.to_string(),
         },
         (Obj::Local { stack, .. }, _) => Named {
             words: format!("{label} (created by {})", m.stack_name(*stack)),
             var: ident(&label),
-            decl: None,
+            external: None,
+            role: short(m, obj),
         },
-        (Obj::Unknown(_), _) => Named { words: label.clone(), var: "shared".into(), decl: None },
+        (Obj::Unknown(what), _) => Named {
+            words: label.clone(),
+            var: "shared".into(),
+            external: Some(format!("ExternalGroup::from_id({})?", todo(&format!("the group's id: {what}")))),
+            role: "shared".into(),
+        },
     }
 }
 
 /// `Port::tcp(8080)`, `Port::tcp_range(8000, 8080)?`, `Port::ALL_TRAFFIC`…; for ports
-/// CloudFormation rejects, a `todo!` that says so rather than a guess.
+/// CloudFormation or EC2 rejects, a `todo!` that says so rather than a guess (or a
+/// literal that does not compile).
 fn port_code(r: &Rule) -> String {
     let Some(ports) = r.ports else {
-        return "todo!(\"the rule's protocol or ports are unreadable (RF001)\")".into();
+        return todo("the rule's protocol or ports are unreadable (RF001)");
     };
+    if let Err(e) = ports.checked() {
+        return todo(&format!("EC2 rejects the rule's ports: {e}"));
+    }
     let (from, to) = (ports.from_port(), ports.to_port());
     let all = ports.protocol().has_ports() && ports.is_every_port();
     match ports.protocol() {
@@ -115,32 +204,6 @@ fn port_code(r: &Rule) -> String {
         Protocol::Icmpv6 => format!("Port::icmpv6({from}, {to})?"),
         Protocol::All => "Port::ALL_TRAFFIC".into(),
         Protocol::Other(n) => format!("Port::ALL_TRAFFIC /* protocol {n}: not a ringfence Port */"),
-    }
-}
-
-fn peer_code(m: &Model<'_>, r: &Rule, stack_var: &str, decls: &mut Vec<String>) -> String {
-    match &r.peer {
-        RulePeer::V4(n) if n.prefix_len() == 0 => "Peer::any_ipv4()".into(),
-        RulePeer::V6(n) if n.prefix_len() == 0 => "Peer::any_ipv6()".into(),
-        RulePeer::V4(n) => format!("Peer::ipv4({})?", literal(&n.to_string())),
-        RulePeer::V6(n) => format!("Peer::ipv6({})?", literal(&n.to_string())),
-        RulePeer::Group(g) => {
-            let n = named(m, r, g, stack_var);
-            if let Some(d) = n.decl {
-                if !decls.contains(&d) {
-                    decls.push(d);
-                }
-            }
-            format!("Peer::group(&{})", n.var)
-        }
-        RulePeer::PrefixList(p) => {
-            let id = match p {
-                Obj::External(id) => id.clone(),
-                other => m.describe(other),
-            };
-            format!("Peer::prefix_list({})?", literal(&id))
-        }
-        RulePeer::None => "/* no peer */".into(),
     }
 }
 
@@ -201,6 +264,214 @@ fn distinct(var: String, taken: &[&str]) -> String {
     }
 }
 
+/// The names of one plan's code and what it assumes declared: the stacks it names, the
+/// stack outside the suite that owns a foreign group, and the groups of stacks it
+/// names, each created by its stack (and shared when another stack uses it).
+struct Code<'m, 'a> {
+    m: &'m Model<'a>,
+    /// The variable of each stack of the suite.
+    stack_vars: Vec<String>,
+    /// The stacks of the suite the code names.
+    stacks: BTreeSet<usize>,
+    /// The variable of the stack outside the suite that creates a foreign group, when
+    /// the code names it.
+    outside: Option<String>,
+    /// The declarations of groups the code names, in order.
+    groups: Vec<String>,
+}
+
+impl<'m, 'a> Code<'m, 'a> {
+    fn new(m: &'m Model<'a>) -> Code<'m, 'a> {
+        let stack_vars = (0..m.resolver.suite().templates().len())
+            .map(|s| {
+                let var = ident(m.stack_name(s));
+                if RESERVED.contains(&var.as_str()) {
+                    format!("{var}_stack")
+                } else {
+                    var
+                }
+            })
+            .collect();
+        Code { m, stack_vars, stacks: BTreeSet::new(), outside: None, groups: Vec::new() }
+    }
+
+    /// The variable of stack `s`, which the code names.
+    fn stack(&mut self, s: usize) -> String {
+        self.stacks.insert(s);
+        self.stack_vars[s].clone()
+    }
+
+    /// The variable of the stack outside the suite that creates a foreign group:
+    /// `owner`, unless a stack of the suite is called that.
+    fn outside_name(&self) -> &'static str {
+        if self.stack_vars.iter().any(|v| v == "owner") {
+            "owner_stack"
+        } else {
+            "owner"
+        }
+    }
+
+    /// [`outside_name`](Code::outside_name), owned.
+    fn outside_var(&self) -> String {
+        self.outside_name().to_owned()
+    }
+
+    /// The names a group variable must not take: the stacks' (the one outside the suite
+    /// included) and the code's own.
+    fn taken(&self) -> Vec<&str> {
+        self.stack_vars.iter().map(String::as_str).chain(RESERVED).chain([self.outside_name()]).collect()
+    }
+
+    fn push(&mut self, line: String) {
+        if !self.groups.contains(&line) {
+            self.groups.push(line);
+        }
+    }
+
+    /// Assumes `var` is group `obj` of the suite, created by its stack and shared when
+    /// `user` (a stack variable) is another stack.
+    fn assume_group(&mut self, obj: &Obj, var: &str, user: &str) {
+        let Obj::Local { stack, .. } = obj else { return };
+        let creator = self.stack(*stack);
+        let description =
+            self.m.group(obj).and_then(|g| g.description.clone()).unwrap_or_else(|| text::group(self.m, obj));
+        let role = short(self.m, obj);
+        self.push(format!(
+            "let {var} = {creator}.security_group(&vpc, {}, {})?;",
+            literal(&role),
+            literal(&description)
+        ));
+        if creator != user {
+            self.push(format!("{creator}.share(&{var})?;"));
+        }
+    }
+
+    /// Assumes `g`, a group outside the suite, created by its owner's stack (`owner`)
+    /// and shared when `user` is another stack.
+    fn assume_outside(&mut self, g: &Named, user: &str) {
+        let creator = self.outside_var();
+        self.outside = Some(creator.clone());
+        self.push(format!(
+            "let {} = {creator}.security_group(&vpc, {}, {})?;",
+            g.var,
+            literal(&g.role),
+            literal(&g.words)
+        ));
+        if creator != user {
+            self.push(format!("{creator}.share(&{})?;", g.var));
+        }
+    }
+
+    /// The code of a rule's peer, declaring (in `decls`) or assuming what it names.
+    /// `g` is the rule's group as the code names it; `own`, the group of the template
+    /// that the code calls `own`; `user`, the stack whose code names the peer.
+    fn peer(
+        &mut self,
+        r: &Rule,
+        g: &Named,
+        own: Option<&Obj>,
+        user: &str,
+        decls: &mut Vec<String>,
+    ) -> String {
+        match &r.peer {
+            RulePeer::V4(n) if n.prefix_len() == 0 => "Peer::any_ipv4()".into(),
+            RulePeer::V6(n) if n.prefix_len() == 0 => "Peer::any_ipv6()".into(),
+            RulePeer::V4(n) => format!("Peer::ipv4({})?", literal(&n.to_string())),
+            RulePeer::V6(n) => format!("Peer::ipv6({})?", literal(&n.to_string())),
+            RulePeer::Group(p) if *p == r.group => format!("Peer::group(&{})", g.var),
+            RulePeer::Group(p) if Some(p) == own => "Peer::group(&own)".into(),
+            RulePeer::Group(p) => {
+                let mut n = named(self.m, r, p, user);
+                let mut taken = self.taken();
+                taken.push(&g.var);
+                n.var = distinct(n.var, &taken);
+                match n.decl() {
+                    Some(d) => {
+                        if !decls.contains(&d) {
+                            decls.push(d);
+                        }
+                    }
+                    None => self.assume_group(p, &n.var, user),
+                }
+                format!("Peer::group(&{})", n.var)
+            }
+            RulePeer::PrefixList(p) => {
+                let id = match p {
+                    Obj::External(id) => id.clone(),
+                    other => self.m.describe(other),
+                };
+                format!("Peer::prefix_list({})?", literal(&id))
+            }
+            RulePeer::None => todo("the rule names no peer"),
+        }
+    }
+
+    /// The declaration of `vpc`: the VPC the first of `groups` that the suite places
+    /// says, created (and shared) by the stack that creates it, or outside the suite.
+    fn vpc(&mut self, groups: &[&Obj]) -> Vec<String> {
+        let m = self.m;
+        let vpcs: Vec<&Obj> = groups.iter().filter_map(|o| m.group(o)).map(|g| &g.vpc).collect();
+        let vpc = vpcs.iter().find(|v| matches!(v, Obj::Local { .. } | Obj::External(_))).or(vpcs.first());
+        match vpc {
+            Some(Obj::Local { stack, id }) => {
+                let creator = self.stack(*stack);
+                let t = &m.resolver.suite().templates()[*stack];
+                let cidr = t
+                    .template
+                    .resources
+                    .get(id)
+                    .and_then(|res| res.properties.get(VPC_CIDR_KEY))
+                    .and_then(|v| m.resolver.text(*stack, v))
+                    .map_or_else(
+                        || todo(&format!("the CIDR of {}/{id}", m.stack_name(*stack))),
+                        |c| literal(&c),
+                    );
+                let mut lines = vec![format!(
+                    "let vpc = {creator}.vpc({}, VpcSpec::new({cidr})?)?;",
+                    literal(id.as_str())
+                )];
+                if self.stacks.len() > 1 || self.outside.is_some() {
+                    lines.push(format!("{creator}.share(&vpc)?;"));
+                }
+                lines
+            }
+            Some(Obj::External(id)) => vec![format!("let vpc = Vpc::from_id({})?;", literal(id))],
+            Some(Obj::Unknown(what)) => {
+                vec![format!("let vpc = Vpc::from_id({})?;", todo(&format!("the VPC's id: {what}")))]
+            }
+            Some(other) => {
+                let what = m.describe(other);
+                vec![format!("let vpc = Vpc::from_id({})?;", todo(&format!("the VPC's id: {what}")))]
+            }
+            None => vec![format!("let vpc = Vpc::from_id({})?;", todo("the VPC's id"))],
+        }
+    }
+
+    /// The declarations the code assumes, `vpc` being `vpc` and `code` the snippet.
+    fn assumes(self, vpc: Vec<String>, code: &str) -> String {
+        let mut lines = vec!["let app = App::new(\"app\");".to_owned()];
+        for &s in &self.stacks {
+            lines.push(format!(
+                "let mut {} = app.stack({})?;",
+                self.stack_vars[s],
+                literal(self.m.stack_name(s))
+            ));
+        }
+        if let Some(owner) = &self.outside {
+            lines.push(format!("let mut {owner} = app.stack(\"owner\")?;"));
+        }
+        lines.extend(vpc);
+        lines.extend(self.groups);
+        let all = format!("{}\n{code}", lines.join("\n"));
+        let used: Vec<&str> = TYPES.iter().copied().filter(|t| all.contains(&format!("{t}::"))).collect();
+        let mut out = format!("use ringfence::{{{}}};\n", used.join(", "));
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+        out
+    }
+}
+
 /// The plan of one RF101 finding, when its rule is in the model.
 pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -> Option<Plan> {
     let rule = m
@@ -210,14 +481,22 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
     let t = rule.at.stack;
     let stack = m.stack_name(t).to_owned();
     let file = loaded.file(t);
-    let sv = ident(&stack);
-    let owner_var = match &rule.group {
-        Obj::Local { stack, .. } if *stack != t => ident(m.stack_name(*stack)),
-        _ => "owner".to_owned(),
+    let mut c = Code::new(m);
+    // The template's stack, named by the code of the client and member shapes.
+    let sv = c.stack_vars[t].clone();
+    let foreign_owner = match &rule.group {
+        Obj::Local { stack, .. } if *stack != t => Some(*stack),
+        _ => None,
+    };
+    let owner_var = match foreign_owner {
+        Some(o) => c.stack_vars[o].clone(),
+        None => c.outside_var(),
     };
     let mut g = named(m, rule, &rule.group, &sv);
-    g.var = distinct(g.var, &[&sv, &owner_var, "own"]);
-    let external = g.decl.is_some();
+    let mut taken = c.taken();
+    taken.extend([owner_var.as_str(), "own"]);
+    g.var = distinct(g.var, &taken);
+    let external = g.external.is_some();
     let desc = literal(rule.description.as_deref().unwrap_or("TODO: why this rule exists"));
     let port = text::rule_ports(rule);
     let port_code = port_code(rule);
@@ -234,38 +513,43 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         RulePeer::Group(p) if p.created_by(t) => Some(p.clone()),
         _ => None,
     };
-    let mut decls: Vec<String> = g.decl.iter().cloned().collect();
+    let peer_group = match &rule.peer {
+        RulePeer::Group(p) => Some(p),
+        _ => None,
+    };
+    // The statements of the template's own program that name groups outside the suite.
+    let mut decls: Vec<String> = Vec::new();
     let mut layout = Vec::new();
     let mut code = Vec::new();
     let ingress = rule.direction == Direction::Ingress;
     let (dir, prep) = (rule.direction.word(), rule.direction.preposition());
-    let set = |other: &str| {
-        if external {
-            format!(
-                "let tasks = {sv}.group_set(\"tasks\", [GroupRef::from(&own), GroupRef::from(&{other})])?;"
-            )
-        } else {
-            format!("let tasks = {sv}.group_set(\"tasks\", [&own, &{other}])?;")
-        }
+    // Where the rule's group is declared: in the template's program (outside the suite,
+    // the template names it), or by the stack that creates it (assumed; outside the
+    // suite, its owner's stack). `user` is the stack whose code names it.
+    let place_group = |c: &mut Code<'_, '_>, decls: &mut Vec<String>, user: &str, in_owner: bool| match (
+        g.decl(),
+        in_owner,
+    ) {
+        (Some(_), true) => c.assume_outside(&g, user),
+        (Some(d), false) => decls.push(d),
+        (None, _) => c.assume_group(&rule.group, &g.var, user),
     };
 
     let shape = if let (true, Some(own)) = (ingress, &own_peer) {
         // Client: the template's own group reaches the foreign group.
         let own_name = short(m, own);
         // A role group of the same owner that the workloads already join, if any.
-        let role = workloads
-            .iter()
-            .flat_map(|w| w.groups.iter())
-            .find(|o| {
-                **o != rule.group
-                    && matches!((o, &rule.group), (Obj::Local { stack: a, .. }, Obj::Local { stack: b, .. }) if a == b)
-            })
-            .map(|o| text::group(m, o));
+        let role = workloads.iter().flat_map(|w| w.groups.iter()).find(|o| {
+            **o != rule.group
+                && matches!((o, &rule.group), (Obj::Local { stack: a, .. }, Obj::Local { stack: b, .. }) if a == b)
+        });
         let (role_name, new_role) = match role {
-            Some(r) => (r, false),
+            Some(r) => (text::group(m, r), false),
             None => (format!("{}-clients", short(m, &rule.group)), true),
         };
-        let rv = distinct(ident(&role_name), &[&sv, &owner_var, "own", &g.var]);
+        let mut taken = c.taken();
+        taken.extend([owner_var.as_str(), "own", g.var.as_str()]);
+        let rv = distinct(ident(&role_name), &taken);
         layout.push(format!(
             "template {stack} is a client of {}: its group {own_name} reaches it on {port}",
             g.words
@@ -279,6 +563,15 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
             if new_role { ", a group it creates and shares" } else { "" }
         ));
         layout.push(format!("template {stack}: its workloads join `{role_name}` beside {own_name}"));
+        // The owner puts the rule on its group: in its program, a group it creates.
+        c.stack(t);
+        place_group(&mut c, &mut decls, &sv, true);
+        if let Some(o) = foreign_owner {
+            c.stack(o);
+        }
+        if let Some(r) = role.filter(|_| !new_role) {
+            c.assume_group(r, &rv, &sv);
+        }
         code.push(format!("// {owner}: the owner admits a role, never one client"));
         if new_role {
             code.push(format!(
@@ -296,7 +589,8 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         code.push(own_group(m, findings, t, &sv, Some(own)).1);
         code.push(format!("{sv}.allow_egress(&own, Peer::group(&{}), {port_code}, {desc})?;", g.var));
         code.push(format!("let tasks = {sv}.group_set(\"tasks\", [&own, &{rv}])?;"));
-        "client"
+        let vpc = c.vpc(&[own, &rule.group]);
+        (Shape::Client, vpc)
     } else if !members.is_empty() {
         // Member: the rule belongs on a group of the template's own.
         let (role, own_line) = own_group(m, findings, t, &sv, own_joined.as_ref());
@@ -324,16 +618,28 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
                 g.words
             ));
         }
+        // The template names the foreign group: its workloads join it.
+        c.stack(t);
+        place_group(&mut c, &mut decls, &sv, false);
         code.push(format!("// template {stack}: the rule on a group it creates"));
         code.push(own_line);
-        let peer = peer_code(m, rule, &sv, &mut decls);
+        let peer = c.peer(rule, &g, own_joined.as_ref(), &sv, &mut decls);
         let call = if ingress { "allow_ingress" } else { "allow_egress" };
         code.push(format!("{sv}.{call}(&own, {peer}, {port_code}, {desc})?;"));
         if ingress && matches!(rule.peer, RulePeer::Group(_)) {
             code.push(format!("{sv}.share(&own)?; // for callers that restrict their egress"));
         }
-        code.push(set(&g.var));
-        "member"
+        code.push(if external {
+            format!(
+                "let tasks = {sv}.group_set(\"tasks\", [GroupRef::from(&own), GroupRef::from(&{})])?;",
+                g.var
+            )
+        } else {
+            format!("let tasks = {sv}.group_set(\"tasks\", [&own, &{}])?;", g.var)
+        });
+        let groups: Vec<&Obj> = own_joined.iter().chain([&rule.group]).chain(peer_group).collect();
+        let vpc = c.vpc(&groups);
+        (Shape::Member, vpc)
     } else {
         // Owner: only the group's owner changes it.
         layout.push(format!(
@@ -342,12 +648,19 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         ));
         layout.push(format!("{owner}: declares {dir} {port} {prep} {peer_words} on its own group"));
         layout.push(format!("template {stack}: drops {}", rule.at.id));
-        let peer = peer_code(m, rule, &owner_var, &mut decls);
+        place_group(&mut c, &mut decls, &owner_var, true);
+        if let Some(o) = foreign_owner {
+            c.stack(o);
+        }
+        let peer = c.peer(rule, &g, None, &owner_var, &mut decls);
         let call = if ingress { "allow_ingress" } else { "allow_egress" };
         code.push(format!("// {owner}"));
         code.push(format!("{owner_var}.{call}(&{}, {peer}, {port_code}, {desc})?;", g.var));
-        "owner"
+        let groups: Vec<&Obj> = [&rule.group].into_iter().chain(peer_group).collect();
+        let vpc = c.vpc(&groups);
+        (Shape::Owner, vpc)
     };
+    let (shape, vpc) = shape;
 
     // The identical rule elsewhere: EC2 keeps one copy.
     if let Some(k) = rule.identity() {
@@ -376,6 +689,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         ),
         shape,
         layout,
+        assumes: c.assumes(vpc, &snippet),
         snippet,
     })
 }
@@ -394,8 +708,9 @@ pub fn render(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], as_json: boo
                     "resource": p.resource,
                     "suppressed": p.suppressed,
                     "today": p.today,
-                    "shape": p.shape,
+                    "shape": p.shape.as_str(),
                     "layout": p.layout,
+                    "assumes": p.assumes,
                     "snippet": p.snippet,
                 })
             })
@@ -423,10 +738,36 @@ pub fn render(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], as_json: boo
         for step in &p.layout {
             let _ = writeln!(out, "    - {step}");
         }
+        let _ = writeln!(out, "  assumes:");
+        for line in p.assumes.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
         let _ = writeln!(out, "  in ringfence:");
         for line in p.snippet.lines() {
             let _ = writeln!(out, "    {line}");
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_todo_says_its_text_whatever_braces_it_holds() {
+        // `todo!("…")` formats its text: braces are escaped, quotes and backslashes too.
+        assert_eq!(todo("the VPC's id: default VPC"), r#"todo!("the VPC's id: default VPC")"#);
+        assert_eq!(
+            todo(r#"the group's id: {"Fn::If": ["c", "a\b"]}"#),
+            r#"todo!("the group's id: {{\"Fn::If\": [\"c\", \"a\\b\"]}}")"#
+        );
+    }
+
+    #[test]
+    fn shapes_print_as_before() {
+        let names: Vec<String> =
+            [Shape::Client, Shape::Member, Shape::Owner].iter().map(Shape::to_string).collect();
+        assert_eq!(names, ["client", "member", "owner"]);
+    }
 }

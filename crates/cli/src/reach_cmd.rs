@@ -9,9 +9,9 @@ use ringfence_analyze::{Model, Obj};
 use serde_json::json;
 
 use crate::args::{ReachArgs, TextOrJson};
-use crate::audit::pretty;
 use crate::load::{self, Loaded};
-use crate::{text, Outcome, Usage};
+use crate::output::{pretty, Outcome, Usage};
+use crate::text;
 
 /// Candidates that match a name, listed for an error message.
 fn listing(items: &[String]) -> String {

@@ -8,7 +8,8 @@ use std::io::{self, Write};
 use ringfence_analyze::{Severity, CHECKS};
 use serde_json::{json, Value};
 
-use crate::audit::{write_nested, PrettyArray, Row, Rows, UNREADABLE, UNREADABLE_NAME, UNREADABLE_SUMMARY};
+use crate::output::{write_nested, PrettyArray};
+use crate::rows::{Row, Rows, UNREADABLE, UNREADABLE_NAME, UNREADABLE_SUMMARY};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
