@@ -28,6 +28,8 @@ const FACTS: &[&str] = &[
     "Egress",
     "Protocol",
     "NetworkAclId",
+    "CidrBlock",
+    "AWS::EC2::VPC",
     "SecurityGroupIngress",
     "SecurityGroupEgress",
     "GroupDescription",

@@ -742,7 +742,7 @@ impl Parts {
                 }
                 ec2::SUBNET => {
                     let kind = subnet_kind(r, stack, id, props);
-                    let cidr = props_get(props, "CidrBlock")
+                    let cidr = props_get(props, ec2::CIDR_BLOCK_KEY)
                         .and_then(|v| r.text_cow(stack, v))
                         .and_then(|c| c.parse().ok());
                     let vpc = props_get(props, "VpcId")

@@ -103,10 +103,6 @@ const RESERVED: [&str; 4] = ["app", "vpc", "own", "tasks"];
 /// The types of the builder a snippet may name, for its `use` line.
 const TYPES: [&str; 7] = ["App", "ExternalGroup", "GroupRef", "Peer", "Port", "Vpc", "VpcSpec"];
 
-/// A VPC's `CidrBlock`. `ringfence_cfn::ec2` has no VPC keys yet (the one-vocabulary scan
-/// covers groups, rules, NACL entries and subnets); this is the one place the CLI reads it.
-const VPC_CIDR_KEY: &str = "CidrBlock";
-
 /// `todo!("…")` saying what to fill in (braces escaped: the text is a format string).
 fn todo(what: &str) -> String {
     format!("todo!({})", literal(&what.replace('{', "{{").replace('}', "}}")))
@@ -420,7 +416,7 @@ impl<'m, 'a> Code<'m, 'a> {
                     .template
                     .resources
                     .get(id)
-                    .and_then(|res| res.properties.get(VPC_CIDR_KEY))
+                    .and_then(|res| res.properties.get(ringfence_cfn::ec2::CIDR_BLOCK_KEY))
                     .and_then(|v| m.resolver.text(*stack, v))
                     .map_or_else(
                         || todo(&format!("the CIDR of {}/{id}", m.stack_name(*stack))),

@@ -30,7 +30,7 @@ pub(crate) const GUARDED_TYPES: &[(&str, &str)] = &[
     (ec2::SECURITY_GROUP, "use Stack::security_group"),
     (ec2::SECURITY_GROUP_INGRESS, "use Stack::allow_ingress on a group this stack creates"),
     (ec2::SECURITY_GROUP_EGRESS, "use Stack::allow_egress on a group this stack creates"),
-    ("AWS::EC2::VPC", "use Stack::vpc"),
+    (ec2::VPC, "use Stack::vpc"),
     (ec2::SUBNET, "describe subnets with VpcSpec::subnets"),
     ("AWS::EC2::RouteTable", "VpcSpec's subnet kinds decide the route tables"),
     ("AWS::EC2::Route", "VpcSpec's subnet kinds decide the routes"),

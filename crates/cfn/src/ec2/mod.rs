@@ -35,4 +35,4 @@ pub use rules::{
     group_keys, is_no_egress, no_egress, no_egress_rule, rule_keys, rule_properties, standalone_rule,
     Direction, RuleFields, RulePeer, SECURITY_GROUP, SECURITY_GROUP_EGRESS, SECURITY_GROUP_INGRESS,
 };
-pub use subnet::{SubnetKind, CDK_SUBNET_TYPE_TAG, SUBNET, SUBNET_KIND_TAG};
+pub use subnet::{SubnetKind, CDK_SUBNET_TYPE_TAG, CIDR_BLOCK_KEY, SUBNET, SUBNET_KIND_TAG, VPC};

@@ -4,6 +4,10 @@ use std::fmt;
 
 /// `AWS::EC2::Subnet`.
 pub const SUBNET: &str = "AWS::EC2::Subnet";
+/// `AWS::EC2::VPC`.
+pub const VPC: &str = "AWS::EC2::VPC";
+/// A VPC's or a subnet's IPv4 range: `CidrBlock`.
+pub const CIDR_BLOCK_KEY: &str = "CidrBlock";
 
 /// The tag ringfence puts on every subnet it makes: `public`, `private` or `isolated`.
 pub const SUBNET_KIND_TAG: &str = "ringfence:subnet-kind";

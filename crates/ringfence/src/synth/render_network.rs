@@ -51,8 +51,8 @@ pub(crate) fn render_vpc(vpc: &VpcState, tag: &str, path: &str, ids: &mut Ids<'_
     let part = |ids: &mut Ids<'_>, name: &str| ids.claim(ids::vpc_part(v, name), format!("{path}/{name}"));
     t.resources.insert(
         vpc_id.clone(),
-        Resource::new("AWS::EC2::VPC")
-            .property("CidrBlock", l.cidr.to_string())
+        Resource::new(ec2::VPC)
+            .property(ec2::CIDR_BLOCK_KEY, l.cidr.to_string())
             .property("EnableDnsHostnames", l.dns)
             .property("EnableDnsSupport", l.dns)
             .property("Tags", tags(tag, &l.tags)),
@@ -106,7 +106,7 @@ pub(crate) fn render_vpc(vpc: &VpcState, tag: &str, path: &str, ids: &mut Ids<'_
         for (az, cidr) in g.cidrs.iter().enumerate() {
             let mut res = Resource::new(ec2::SUBNET)
                 .property("VpcId", vpc_ref.clone())
-                .property("CidrBlock", cidr.to_string())
+                .property(ec2::CIDR_BLOCK_KEY, cidr.to_string())
                 .property("AvailabilityZone", az_value(az));
             if kind == SubnetKind::Public {
                 res = res.property("MapPublicIpOnLaunch", g.map_public_ip);
