@@ -8,6 +8,13 @@ use std::sync::Arc;
 use crate::Error;
 
 /// Where a construct lives: which app, which stack, which slot.
+/// The construct id at the end of a construct path (`network/chat-db` -> `chat-db`).
+/// Construct ids hold no `/` (`validate::construct_id`), so the last segment is the id;
+/// this is the one place that reads it back from a path.
+pub(crate) fn construct_id(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, id)| id)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Key {
     pub app: u64,
@@ -232,4 +239,14 @@ impl RuleTarget for SecurityGroup {
 mod rule_target {
     pub trait Sealed {}
     impl Sealed for super::SecurityGroup {}
+}
+
+#[cfg(test)]
+mod construct_id_tests {
+    #[test]
+    fn the_last_segment_is_the_id() {
+        assert_eq!(super::construct_id("network/chat-db"), "chat-db");
+        assert_eq!(super::construct_id("network/main/public"), "public");
+        assert_eq!(super::construct_id("alone"), "alone");
+    }
 }

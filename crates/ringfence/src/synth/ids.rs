@@ -69,13 +69,13 @@ fn peer_parts(peer: &Peer) -> (String, String) {
         PeerKind::Ipv6(n) => (format!("Cidr{}", n).replace([':', '/'], "x"), n.to_string()),
         PeerKind::PrefixList(id) => (id.clone(), id.clone()),
         PeerKind::Group(GroupRef::Owned(g)) => {
-            let id = g.path().rsplit('/').next().unwrap_or_default().to_owned();
+            let id = crate::handles::construct_id(g.path()).to_owned();
             (id, format!("group:{}", g.path()))
         }
         PeerKind::Group(GroupRef::External(e)) => match &e.source {
             ExternalSource::Id(id) => (id.to_string(), id.to_string()),
             ExternalSource::Parameter { path, .. } => {
-                (path.rsplit('/').next().unwrap_or_default().to_owned(), format!("param:{path}"))
+                (crate::handles::construct_id(path).to_owned(), format!("param:{path}"))
             }
         },
     }

@@ -144,7 +144,7 @@ fn render(app: &AppState, exports: &ExportTable, index: usize) -> (Rendered, Ind
                 res.depends_on =
                     a.depends_on.iter().map(|h| ids::resource(&stack.resources[h.key.index].id)).collect();
                 for vpc in &a.after_internet_gateway {
-                    let name = vpc.path().rsplit('/').next().unwrap_or_default();
+                    let name = crate::handles::construct_id(vpc.path());
                     res.depends_on.push(ids::vpc_part(name, "GatewayAttachment"));
                 }
                 res.update_policy = a.update_policy.clone();

@@ -434,7 +434,7 @@ pub(crate) fn render_endpoint(
         EndpointKind::Gateway { service, groups } => {
             let Some(layout) = ep.vpc.layout() else { return };
             let vpc_id = r.vpc_id(&ep.vpc);
-            let vpc_name = ep.vpc.path().rsplit('/').next().unwrap_or_default();
+            let vpc_name = crate::handles::construct_id(ep.vpc.path());
             let mut tables = Vec::new();
             for &g in groups {
                 let group = &layout.groups[g];
