@@ -285,18 +285,17 @@ macro_rules! with_snapshots_in {
 pub(crate) use with_snapshots_in;
 
 /// Snapshots every template of `$assembly` as `<stack>.template.json` and its manifest as
-/// `production.manifest.json`, in `snapshots/$folder` (see `with_snapshots_in!`).
+/// `production.manifest.json`, in `snapshots/$folder`: ringfence's own
+/// `assert_assembly_snapshots!`, as a user calls it, in this repository's folders.
 #[allow(unused_macros)] // each test file uses a part
 macro_rules! assert_assembly_snapshots {
-    ($folder:literal, $assembly:expr) => {{
-        let assembly: &ringfence::Assembly = &$assembly;
-        $crate::support::with_snapshots_in!($folder, {
-            for stack in assembly.stacks() {
-                insta::assert_snapshot!(format!("{}.template.json", stack.name), stack.template.to_json());
-            }
-            insta::assert_snapshot!("production.manifest.json", assembly.manifest());
-        })
-    }};
+    ($folder:literal, $assembly:expr) => {
+        ringfence::assert_assembly_snapshots!(
+            $assembly,
+            concat!("../snapshots/", $folder),
+            manifest = "production.manifest.json"
+        )
+    };
 }
 #[allow(unused_imports)] // each test file uses a part
 pub(crate) use assert_assembly_snapshots;

@@ -17,6 +17,8 @@
 //!   imports it yet; other stacks' references become `Fn::ImportValue` automatically.
 //! - [`GroupSet`], [`Stack::resource`], [`Props`]: attach groups to real workloads.
 //! - [`Assembly`]: templates in deployment order, `manifest.json`, JSON and YAML.
+//! - [`assert_assembly_snapshots!`]: snapshot tests of every template and the manifest
+//!   with [insta](https://insta.rs), one line in your test.
 //!
 //! Cargo features:
 //!
@@ -76,6 +78,7 @@ mod peer;
 mod port;
 mod props;
 mod role;
+mod snapshot;
 mod stack;
 mod synth;
 mod validate;
@@ -98,6 +101,8 @@ pub use props::{Attributes, Prop, Props};
 pub use ringfence_analyze as analyze;
 pub use ringfence_cfn as cfn;
 pub use role::Role;
+#[doc(hidden)]
+pub use snapshot::__snapshot;
 pub use stack::{Shareable, Stack, Suppressible, MAX_GROUPS_PER_INTERFACE};
 #[cfg(feature = "timings")]
 pub use synth::SynthTimings;
