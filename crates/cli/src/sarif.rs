@@ -22,13 +22,29 @@ pub fn level(s: Severity) -> &'static str {
     }
 }
 
+/// Where the command is documented.
+const INFORMATION_URI: &str = "https://docs.rs/ringfence-cli";
+
+/// Where a check is documented: its constant in `ringfence_analyze::checks` on docs.rs
+/// (of this version), or the command's page for RF000, which is the command's own.
+fn help_uri(id: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match ringfence_analyze::check(id) {
+        Some(c) => format!(
+            "https://docs.rs/ringfence-analyze/{version}/ringfence_analyze/checks/constant.{}.html",
+            c.id
+        ),
+        None => format!("{INFORMATION_URI}/{version}"),
+    }
+}
+
 fn rule(id: &str, name: &str, summary: &str, severity: Severity) -> Value {
     json!({
         "id": id,
         "name": name,
         "shortDescription": { "text": summary },
         "defaultConfiguration": { "level": level(severity) },
-        "helpUri": format!("{}#checking-templates-ringfence-analyze", env!("CARGO_PKG_REPOSITORY")),
+        "helpUri": help_uri(id),
     })
 }
 
@@ -97,7 +113,7 @@ pub fn write(rows: Rows<'_>, out: &mut dyn Write) -> io::Result<()> {
         "driver": {
             "name": "ringfence",
             "version": env!("CARGO_PKG_VERSION"),
-            "informationUri": env!("CARGO_PKG_REPOSITORY"),
+            "informationUri": INFORMATION_URI,
             "rules": rules,
         }
     });

@@ -233,7 +233,17 @@ fn legacy_sarif_has_the_required_structure() {
     assert_eq!(runs.len(), 1);
     let driver = &runs[0]["tool"]["driver"];
     assert_eq!(driver["name"], "ringfence");
-    assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
+    assert_eq!(driver["informationUri"], "https://docs.rs/ringfence-cli");
+    let help = |id: &str| {
+        let rules = driver["rules"].as_array().unwrap();
+        rules.iter().find(|r| r["id"] == id).unwrap()["helpUri"].as_str().unwrap().to_owned()
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        help("RF101"),
+        format!("https://docs.rs/ringfence-analyze/{version}/ringfence_analyze/checks/constant.RF101.html")
+    );
+    assert_eq!(help("RF000"), format!("https://docs.rs/ringfence-cli/{version}"));
     let rules = driver["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     for c in ringfence_analyze::CHECKS {

@@ -29,22 +29,22 @@ pub const CHECKS: &[Check] = &[
     RF503, RF601, RF602, RF603, RF900,
 ];
 
-/// `RF001` (unreadable-value).
+/// `RF001` (unreadable-value): a value that cannot be read as written: a YAML tag CloudFormation does not know, a key given twice in one map (the last value is read), a port, ICMP type or code, rule number or protocol that is no number (the rule or entry is read as matching nothing, never as all traffic).
 pub const RF001: Check = Check { id: "RF001", name: "unreadable-value", severity: Severity::Error, summary: "a value that cannot be read as written: a YAML tag CloudFormation does not know, a key given twice in one map (the last value is read), a port, ICMP type or code, rule number or protocol that is no number (the rule or entry is read as matching nothing, never as all traffic)" };
 
-/// `RF101` (foreign-group-rule).
+/// `RF101` (foreign-group-rule): a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on.
 pub const RF101: Check = Check { id: "RF101", name: "foreign-group-rule", severity: Severity::Error, summary: "a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on" };
 
-/// `RF102` (foreign-network-change).
+/// `RF102` (foreign-network-change): a resource that changes or attaches to a network object the template does not create: a route, NACL entry, association, CIDR block, gateway attachment… (decided by the generated schema table).
 pub const RF102: Check = Check { id: "RF102", name: "foreign-network-change", severity: Severity::Error, summary: "a resource that changes or attaches to a network object the template does not create: a route, NACL entry, association, CIDR block, gateway attachment… (decided by the generated schema table)" };
 
-/// `RF103` (duplicate-rule).
+/// `RF103` (duplicate-rule): the same rule declared twice on one group: EC2 keeps one copy, so removing either declaration removes it for both.
 pub const RF103: Check = Check { id: "RF103", name: "duplicate-rule", severity: Severity::Error, summary: "the same rule declared twice on one group: EC2 keeps one copy, so removing either declaration removes it for both" };
 
-/// `RF201` (rule-named-group).
+/// `RF201` (rule-named-group): a group named after what it allows (allow-…, a port number, open, all) instead of the role it encloses.
 pub const RF201: Check = Check { id: "RF201", name: "rule-named-group", severity: Severity::Warning, summary: "a group named after what it allows (allow-…, a port number, open, all) instead of the role it encloses" };
 
-/// `RF202` (missing-description).
+/// `RF202` (missing-description): a group or rule without a description saying why it exists.
 pub const RF202: Check = Check {
     id: "RF202",
     name: "missing-description",
@@ -52,7 +52,7 @@ pub const RF202: Check = Check {
     summary: "a group or rule without a description saying why it exists",
 };
 
-/// `RF301` (world-open-port).
+/// `RF301` (world-open-port): an administrative or data port open to 0.0.0.0/0 or ::/0.
 pub const RF301: Check = Check {
     id: "RF301",
     name: "world-open-port",
@@ -60,7 +60,7 @@ pub const RF301: Check = Check {
     summary: "an administrative or data port open to 0.0.0.0/0 or ::/0",
 };
 
-/// `RF302` (world-open-all).
+/// `RF302` (world-open-all): all traffic (or every port) open to 0.0.0.0/0 or ::/0.
 pub const RF302: Check = Check {
     id: "RF302",
     name: "world-open-all",
@@ -68,7 +68,7 @@ pub const RF302: Check = Check {
     summary: "all traffic (or every port) open to 0.0.0.0/0 or ::/0",
 };
 
-/// `RF303` (fake-egress-restriction).
+/// `RF303` (fake-egress-restriction): standalone egress rules on a group with no inline egress: EC2 keeps its allow-all egress rule.
 pub const RF303: Check = Check {
     id: "RF303",
     name: "fake-egress-restriction",
@@ -76,7 +76,7 @@ pub const RF303: Check = Check {
     summary: "standalone egress rules on a group with no inline egress: EC2 keeps its allow-all egress rule",
 };
 
-/// `RF401` (rules-per-group).
+/// `RF401` (rules-per-group): more rules in one direction and address family than the default quota of 60.
 pub const RF401: Check = Check {
     id: "RF401",
     name: "rules-per-group",
@@ -84,7 +84,7 @@ pub const RF401: Check = Check {
     summary: "more rules in one direction and address family than the default quota of 60",
 };
 
-/// `RF402` (groups-per-workload).
+/// `RF402` (groups-per-workload): a workload in more groups than the default quota of 5 per interface (16 at most).
 pub const RF402: Check = Check {
     id: "RF402",
     name: "groups-per-workload",
@@ -92,13 +92,13 @@ pub const RF402: Check = Check {
     summary: "a workload in more groups than the default quota of 5 per interface (16 at most)",
 };
 
-/// `RF403` (template-limits).
+/// `RF403` (template-limits): a template over CloudFormation's quotas: 500 resources, 200 outputs, 200 parameters, 51,200 bytes inline or 1 MB from S3.
 pub const RF403: Check = Check { id: "RF403", name: "template-limits", severity: Severity::Error, summary: "a template over CloudFormation's quotas: 500 resources, 200 outputs, 200 parameters, 51,200 bytes inline or 1 MB from S3" };
 
 /// `RF404` (groups-per-region).
 pub const RF404: Check = Check { id: "RF404", name: "groups-per-region", severity: Severity::Warning, summary: "more security groups in the suite than the default quota of 2,500 per Region (adjustable); other stacks' groups count too" };
 
-/// `RF501` (nacl-no-return).
+/// `RF501` (nacl-no-return): a flow a network ACL allows whose return traffic it does not allow (NACLs are stateless).
 pub const RF501: Check = Check {
     id: "RF501",
     name: "nacl-no-return",
@@ -106,7 +106,7 @@ pub const RF501: Check = Check {
     summary: "a flow a network ACL allows whose return traffic it does not allow (NACLs are stateless)",
 };
 
-/// `RF502` (nacl-shadowed-entry).
+/// `RF502` (nacl-shadowed-entry): a network ACL entry that can never match: an earlier entry already decides all its traffic.
 pub const RF502: Check = Check {
     id: "RF502",
     name: "nacl-shadowed-entry",
@@ -114,7 +114,7 @@ pub const RF502: Check = Check {
     summary: "a network ACL entry that can never match: an earlier entry already decides all its traffic",
 };
 
-/// `RF503` (default-nacl).
+/// `RF503` (default-nacl): a subnet left on its VPC's default network ACL.
 pub const RF503: Check = Check {
     id: "RF503",
     name: "default-nacl",
@@ -122,7 +122,7 @@ pub const RF503: Check = Check {
     summary: "a subnet left on its VPC's default network ACL",
 };
 
-/// `RF601` (overlapping-subnets).
+/// `RF601` (overlapping-subnets): two subnets of one VPC whose ranges overlap.
 pub const RF601: Check = Check {
     id: "RF601",
     name: "overlapping-subnets",
@@ -130,7 +130,7 @@ pub const RF601: Check = Check {
     summary: "two subnets of one VPC whose ranges overlap",
 };
 
-/// `RF602` (private-subnet-internet-route).
+/// `RF602` (private-subnet-internet-route): a private or isolated subnet whose route table sends traffic to an internet gateway.
 pub const RF602: Check = Check {
     id: "RF602",
     name: "private-subnet-internet-route",
@@ -138,7 +138,7 @@ pub const RF602: Check = Check {
     summary: "a private or isolated subnet whose route table sends traffic to an internet gateway",
 };
 
-/// `RF603` (unused-group).
+/// `RF603` (unused-group): a security group no workload joins and no rule names.
 pub const RF603: Check = Check {
     id: "RF603",
     name: "unused-group",
@@ -146,7 +146,7 @@ pub const RF603: Check = Check {
     summary: "a security group no workload joins and no rule names",
 };
 
-/// `RF900` (suppression-without-reason).
+/// `RF900` (suppression-without-reason): a suppression in Metadata that gives no reason, and so suppresses nothing.
 pub const RF900: Check = Check {
     id: "RF900",
     name: "suppression-without-reason",
