@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::args::{AuditArgs, AuditFormat};
 use crate::load;
-use crate::output::{write_nested, PrettyArray, Usage};
+use crate::output::{one_line, write_nested, PrettyArray, Usage};
 use crate::rows::{Rows, Summary, UNREADABLE};
 use crate::{plan, sarif};
 
@@ -77,10 +77,10 @@ fn text(rows: Rows<'_>, summary: &Summary, out: &mut dyn Write) -> io::Result<()
             out.write_all(b" [suppressed]")?;
         }
         writeln!(out)?;
-        writeln!(out, "          {}", r.message)?;
+        writeln!(out, "          {}", one_line(&r.message))?;
         match r.suppressed {
-            Some(reason) => writeln!(out, "          suppressed: {reason}"),
-            None => writeln!(out, "          hint: {}", r.hint),
+            Some(reason) => writeln!(out, "          suppressed: {}", one_line(reason)),
+            None => writeln!(out, "          hint: {}", one_line(r.hint)),
         }
     })?;
     if any {

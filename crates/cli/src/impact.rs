@@ -32,7 +32,7 @@ use serde_json::json;
 
 use crate::args::{ImpactArgs, TextOrJson};
 use crate::load::{self, Loaded};
-use crate::output::{pretty, Outcome, Usage};
+use crate::output::{one_line, pretty, Outcome, Usage};
 use crate::text;
 
 /// Which kind of impact a row is: its text (`identical-rule`, …) is the `kind` of the
@@ -399,9 +399,9 @@ fn render_text(loaded: &Loaded, m: &Model<'_>, s: usize, affected: &[Affected]) 
                 "  {} [{}]{}",
                 a.resource,
                 a.kind,
-                what.map(|w| format!(": {w}")).unwrap_or_default()
+                what.map(|w| format!(": {}", one_line(&w))).unwrap_or_default()
             );
-            let _ = writeln!(out, "      {}", a.message);
+            let _ = writeln!(out, "      {}", one_line(&a.message));
         }
     }
     out

@@ -1,13 +1,36 @@
 //! What every command shares about its result: the usage error ([`Usage`], exit code
 //! [`EXIT_USAGE`]), the output and exit code of a command ([`Outcome`]), and the JSON
 //! layout ([`pretty`], and [`PrettyArray`] / [`write_nested`] for JSON written as it is
-//! made).
+//! made), and text from templates made safe for a line of text output ([`one_line`]).
 //!
 //! These live here, not in `main.rs` or in one command, so that the commands import
 //! no command and nothing of the crate root: the modules form a graph without circles
 //! (`tests/modules.rs` checks it). This module imports nothing of the crate.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
+
+/// Text from a template (a description, a name, a message quoting them) as it can stand
+/// on one line of text output: a line break, tab or other control character is written
+/// as its escape (`\n`, `\t`, `\u{7}`), so a description written over two lines cannot
+/// break the layout or pass for a line of the report. JSON and SARIF output need no
+/// such care: their strings are escaped by JSON itself.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// A usage or I/O error: reported as `error: …` on standard error, exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,5 +144,19 @@ mod tests {
         array.close().unwrap();
         out.extend_from_slice(b"\n}\n");
         assert_eq!(String::from_utf8(out).unwrap(), pretty(&serde_json::json!({ "items": items })));
+    }
+}
+
+#[cfg(test)]
+mod one_line_tests {
+    use super::one_line;
+
+    #[test]
+    fn control_characters_are_escaped_and_nothing_else() {
+        assert_eq!(one_line("Bots read chat history"), "Bots read chat history");
+        assert!(matches!(one_line("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(one_line("line one\nline two"), "line one\\nline two");
+        assert_eq!(one_line("a\r\tb\u{7}"), "a\\r\\tb\\u{7}");
+        assert_eq!(one_line("ünïcode … stays"), "ünïcode … stays");
     }
 }

@@ -40,7 +40,7 @@ use ringfence_cfn::{RefTarget, Value};
 use serde_json::json;
 
 use crate::load::Loaded;
-use crate::output::pretty;
+use crate::output::{one_line, pretty};
 use crate::text::{self, ident, literal};
 
 /// The plan of one RF101 finding.
@@ -727,12 +727,12 @@ pub fn render(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], as_json: boo
             p.stack,
             p.resource,
             p.template,
-            p.suppressed.as_ref().map(|r| format!(" [suppressed: {r}]")).unwrap_or_default()
+            p.suppressed.as_ref().map(|r| format!(" [suppressed: {}]", one_line(r))).unwrap_or_default()
         );
-        let _ = writeln!(out, "  today: {}", p.today);
+        let _ = writeln!(out, "  today: {}", one_line(&p.today));
         let _ = writeln!(out, "  ring-fenced ({}):", p.shape);
         for step in &p.layout {
-            let _ = writeln!(out, "    - {step}");
+            let _ = writeln!(out, "    - {}", one_line(step));
         }
         let _ = writeln!(out, "  assumes:");
         for line in p.assumes.lines() {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::args::{ReachArgs, TextOrJson};
 use crate::load::{self, Loaded};
-use crate::output::{pretty, Outcome, Usage};
+use crate::output::{one_line, pretty, Outcome, Usage};
 use crate::text;
 
 /// Candidates that match a name, listed for an error message.
@@ -206,7 +206,8 @@ pub fn run(args: &ReachArgs) -> Result<Outcome, Usage> {
             );
             for (i, s) in answer.steps.iter().enumerate() {
                 let verdict = if s.allowed { "allows" } else { "denies" };
-                let _ = writeln!(out, "  {}. {:<23} {verdict}: {}", i + 1, s.layer.name(), s.detail);
+                let _ =
+                    writeln!(out, "  {}. {:<23} {verdict}: {}", i + 1, s.layer.name(), one_line(&s.detail));
                 if let (Some(t), Some(r), Some(p)) = step_at(&loaded, &m, s) {
                     let _ = writeln!(out, "     {:<23} at {t} {r} {p}", "");
                 }
