@@ -423,6 +423,10 @@ mod tests {
             Err(PortRangeError::Icmp { .. })
         ));
         assert_eq!(PortRange::new(Protocol::Icmp, 42, 200).checked().map(PortRange::to_port), Ok(200));
+        // EC2's -1 to -1 is every TCP or UDP port, not a port out of range; -1 to 1 is.
+        let every = PortRange::new(Protocol::Tcp, -1, -1);
+        assert_eq!(every.checked(), Ok(every));
+        assert_eq!(PortRange::new(Protocol::Udp, -1, 1).checked(), Err(PortRangeError::PortOutOfRange(-1)));
     }
 
     #[test]
