@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -361,20 +363,14 @@ fn examples() -> &'static Path {
         let out = base.join("examples");
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out).unwrap();
-        // A target folder of its own: the one running this test is locked by cargo.
-        let target = base.join("target");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
         for name in EXAMPLES {
-            let status = Command::new(&cargo)
+            let status = common::nested_cargo()
                 .args(["run", "-q", "--example", name, "--manifest-path"])
                 .arg(&manifest)
                 .arg("--")
                 .arg("--out")
                 .arg(out.join(name))
-                .env("CARGO_TARGET_DIR", &target)
-                .env("CARGO_BUILD_BUILD_DIR", &target)
-                .env("CARGO_TERM_COLOR", "never")
                 .stdout(std::process::Stdio::null())
                 .status()
                 .expect("cargo runs");

@@ -19,6 +19,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -119,15 +121,8 @@ fn build(dir: &Path, snippets: &[Snippet], planted: Option<&Snippet>) -> Result<
     let (src, spans) = source(&all, planted);
     std::fs::write(dir.join("lib.rs"), &src).unwrap();
 
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ringfence-cli/target");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--offline", "--lib", "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .env("CARGO_BUILD_BUILD_DIR", &target)
-        .env("CARGO_TERM_COLOR", "never");
+    let mut command = common::nested_cargo();
+    command.args(["build", "--offline", "--lib", "--manifest-path"]).arg(dir.join("Cargo.toml"));
     if planted.is_some() {
         command.args(["--features", "planted"]);
     }

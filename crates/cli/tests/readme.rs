@@ -11,6 +11,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -151,18 +153,12 @@ fn workdir() -> PathBuf {
     std::fs::create_dir_all(&base).unwrap();
     copy_dir(&repo().join("legacy"), &base.join("legacy"));
     copy_dir(&repo().join("crates/cli/tests/suites"), &base.join("crates/cli/tests/suites"));
-    // A target folder of its own: the one running this test is locked by cargo.
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ringfence-cli").join("target");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-    let status = Command::new(cargo)
+    let status = common::nested_cargo()
         .args(["run", "-q", "--example", "chat_bots", "--manifest-path"])
         .arg(repo().join("Cargo.toml"))
         .arg("--")
         .arg("--out")
         .arg(base.join("cdk.out"))
-        .env("CARGO_TARGET_DIR", &target)
-        .env("CARGO_BUILD_BUILD_DIR", &target)
-        .env("CARGO_TERM_COLOR", "never")
         .stdout(std::process::Stdio::null())
         .status()
         .expect("cargo runs");
