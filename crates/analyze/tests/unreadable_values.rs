@@ -149,8 +149,15 @@ Resources:
     assert_eq!(model.rules[1].ports, Some(PortRange::new(Protocol::Tcp, 443, 443)));
     assert!(model.rules[1].covers(Protocol::Tcp, 443) && !model.rules[1].covers(Protocol::Udp, 443));
     assert!(model.rules[2].covers(Protocol::Icmp, 8) && !model.rules[2].covers_port(8));
-    // Protocol 300 names no protocol, but is a number: RF001 reports the typo only.
-    assert_eq!(rf001(&suite), [("Web".into(), "Properties.SecurityGroupIngress[7].IpProtocol".into())]);
+    // Protocol 300 names no protocol, and neither does the typo: RF001 reports both,
+    // since both rules are read as matching no traffic.
+    assert_eq!(
+        rf001(&suite),
+        [
+            ("Web".into(), "Properties.SecurityGroupIngress[6].IpProtocol".into()),
+            ("Web".into(), "Properties.SecurityGroupIngress[7].IpProtocol".into())
+        ]
+    );
 }
 
 #[test]
@@ -310,4 +317,36 @@ fn template_size_is_the_files_not_pretty_json() {
     let mut suite = Suite::new();
     suite.add("app", "app.json", template);
     assert!(rf403(&suite).iter().any(|(s, m)| s == "error" && m.contains("bytes as pretty-printed JSON")));
+}
+
+#[test]
+fn protocol_numbers_outside_minus_one_to_255_are_reported_not_dropped() {
+    // A number EC2 has no protocol for, written as a number, as text, or from a
+    // parameter's default: each rule is read as matching no traffic, so each is reported.
+    let yaml = "
+Parameters:
+  Proto: {Type: Number, Default: -2}
+  Computed: {Type: Number}
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web servers
+      SecurityGroupIngress:
+        - {IpProtocol: 256, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8, Description: a number}
+        - {IpProtocol: '-2', FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8, Description: text}
+        - {IpProtocol: !Ref Proto, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8, Description: default}
+        - {IpProtocol: !Ref Computed, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8, Description: unknown}
+        - {IpProtocol: 255, FromPort: 80, ToPort: 80, CidrIp: 10.0.0.0/8, Description: the last one}
+        - {IpProtocol: -1, CidrIp: 10.0.0.0/8, Description: all}
+";
+    let suite = suite_of(yaml);
+    let model = Model::build(&suite);
+    let ports: Vec<String> = model.rules.iter().map(|r| ports_text(r.ports)).collect();
+    assert_eq!(
+        ports,
+        ["unreadable ports", "unreadable ports", "unreadable ports", "all", "proto/255", "all"]
+    );
+    let at = |i: usize| ("Web".to_string(), format!("Properties.SecurityGroupIngress[{i}].IpProtocol"));
+    assert_eq!(rf001(&suite), [at(0), at(1), at(2)]);
 }

@@ -219,9 +219,11 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 /// How a field that the model cannot read shows (`` `abc` ``, a list, a map), or `None`
 /// when it reads (or is computed at deployment, or is an unknown tag the reader noted).
 fn unreadable_value(r: &Resolver<'_>, stack: usize, is_protocol: bool, v: &Value) -> Option<String> {
+    // A whole number reads as a port, type, code or rule number (a range check is the
+    // check's own); as a protocol it must be one of -1 to 255.
     match v {
-        Value::Number(n) if n.is_i64() => return None,
-        Value::String(s) if s.trim().parse::<i64>().is_ok() => return None,
+        Value::Number(n) if n.is_i64() && !is_protocol => return None,
+        Value::String(s) if !is_protocol && s.trim().parse::<i64>().is_ok() => return None,
         _ => {}
     }
     let unknown_tag = matches!(v, Value::Map(m) if m.len() == 1 && m.keys().all(|k| k.starts_with('!')));
@@ -230,9 +232,9 @@ fn unreadable_value(r: &Resolver<'_>, stack: usize, is_protocol: bool, v: &Value
     }
     let text = r.text_cow(stack, v);
     let unreadable = match text.as_deref() {
-        // A protocol is reported when it is neither a protocol nor a number (a number
-        // outside -1 to 255 reads as no protocol, but is not reported).
-        Some(t) if is_protocol => protocol_of_text(t).is_none() && t.parse::<i64>().is_err(),
+        // A protocol is reported when it names none: a word EC2 does not know, or a
+        // number outside -1 to 255 (both read as matching no traffic).
+        Some(t) if is_protocol => protocol_of_text(t).is_none(),
         Some(t) => number(r, stack, Some(v)).is_err() && t.trim().parse::<i64>().is_err(),
         None => number(r, stack, Some(v)).is_err(),
     };
