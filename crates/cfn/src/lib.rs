@@ -38,6 +38,7 @@
 
 pub mod ec2;
 mod error;
+mod for_each;
 mod key;
 mod locate;
 mod map;
@@ -52,7 +53,7 @@ mod value;
 pub use error::NameError;
 pub use locate::{locate, locate_all, locate_steps, KeyPath, Step, StepRef};
 pub use map::{Entries, IntoEntries, Map};
-pub use names::{ExportName, LogicalId, StackName};
+pub use names::{ConditionName, ExportName, LogicalId, StackName};
 pub use read::{NoteKind, Parsed, ReadError, ReadNote};
 pub use template::{quota, Output, Parameter, Policy, Resource, Template, FORMAT_VERSION};
 pub use value::{Pseudo, RefTarget, Value};

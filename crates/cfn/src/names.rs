@@ -113,6 +113,48 @@ impl LogicalId {
 }
 
 name_type!(
+    /// The name of a condition (`Conditions`, a resource's or output's `Condition`,
+    /// `Fn::If`, `Condition`): 1 to 255 characters, none of them a space or a control
+    /// character. CloudFormation deploys templates whose condition names hold `-`, `_`
+    /// or `.`, which logical ids of resources may not.
+    ///
+    /// ```
+    /// use ringfence_cfn::ConditionName;
+    /// assert!(ConditionName::new("Is-Prod_Env").is_ok());
+    /// assert!(ConditionName::new("is prod").is_err());
+    /// ```
+    ConditionName
+);
+
+impl ConditionName {
+    /// Longest condition name this reader accepts (that of a logical id).
+    pub const MAX_LEN: usize = LogicalId::MAX_LEN;
+
+    /// Checks and wraps a condition name.
+    pub fn new(value: impl Into<String>) -> Result<Self, NameError> {
+        Self::checked(&value.into())
+    }
+
+    pub(crate) fn checked(value: &str) -> Result<Self, NameError> {
+        check(
+            "condition name",
+            value,
+            Self::MAX_LEN,
+            |_, c| !c.is_whitespace() && !c.is_control(),
+            "condition names hold no spaces or control characters",
+        )?;
+        Ok(Self(Arc::from(value)))
+    }
+}
+
+impl From<LogicalId> for ConditionName {
+    /// Every logical id is a condition name.
+    fn from(id: LogicalId) -> ConditionName {
+        ConditionName(id.0)
+    }
+}
+
+name_type!(
     /// The name of an export: `[A-Za-z0-9:-]`, 1 to 255 characters, unique per account
     /// and Region.
     ///

@@ -26,8 +26,8 @@ use serde::de::{
 
 use crate::key::{key, key_owned, Key};
 use crate::{
-    locate_all, KeyPath, LogicalId, Map, Output, Parameter, Policy, Pseudo, RefTarget, Resource, Step,
-    Template, Value,
+    for_each, locate, locate_all, ConditionName, KeyPath, LogicalId, Map, Output, Parameter, Policy, Pseudo,
+    RefTarget, Resource, Step, Template, Value,
 };
 
 /// A template that could not be read.
@@ -66,6 +66,10 @@ pub enum NoteKind {
     DuplicateKey(String),
     /// A number JSON cannot hold (YAML's `.inf`, `-.inf`, `.nan`): kept as that text.
     NotFinite(String),
+    /// An `Fn::ForEach` loop (its key, `Fn::ForEach::Name`) whose items are known only
+    /// at deployment, or that is not of the loop's form: what it would create is left
+    /// out of the template.
+    NotExpanded(String),
 }
 
 /// Something the reader kept but could not understand, and where.
@@ -540,9 +544,10 @@ impl<'de> Visitor<'de> for KeySeed {
 }
 
 /// The template of a document, and the notes with their paths and lines.
-fn finish(text: &str, doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadError> {
+fn finish(text: &str, mut doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadError> {
+    let unexpanded = for_each::expand(&mut doc);
     let template = template(doc)?;
-    if raw.is_empty() {
+    if raw.is_empty() && unexpanded.is_empty() {
         return Ok(Parsed { template, notes: Vec::new() });
     }
     let paths: Vec<KeyPath> =
@@ -581,10 +586,24 @@ fn finish(text: &str, doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadError
                 NoteKind::NotFinite(text) => {
                     format!("`{text}` is not a number a template can hold; kept as the text `{text}`")
                 }
+                // Made with its note, above; never a raw note.
+                NoteKind::NotExpanded(key) => format!("`{key}` is not expanded"),
             };
             ReadNote { kind: n.kind, path, line, message }
         })
         .collect();
+    if !unexpanded.is_empty() {
+        let paths: Vec<KeyPath> = unexpanded.iter().map(|u| u.path.clone()).collect();
+        let lines = locate(text, &paths);
+        for (u, line) in unexpanded.into_iter().zip(lines) {
+            notes.push(ReadNote {
+                kind: NoteKind::NotExpanded(u.key),
+                path: u.path,
+                line,
+                message: u.message,
+            });
+        }
+    }
     notes.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.path.cmp(&b.path)));
     Ok(Parsed { template, notes })
 }
@@ -595,6 +614,13 @@ fn finish(text: &str, doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadError
 fn logical(v: &Value) -> Option<LogicalId> {
     match v {
         Value::String(s) => LogicalId::checked(s).ok(),
+        _ => None,
+    }
+}
+
+fn condition(v: &Value) -> Option<ConditionName> {
+    match v {
+        Value::String(s) => ConditionName::checked(s).ok(),
         _ => None,
     }
 }
@@ -696,9 +722,9 @@ fn function(name: &str, arg: Value) -> Result<Value, Value> {
             Value::Cidr(b(block), b(count), b(bits))
         }
         ("Fn::ImportValue", arg) => Value::ImportValue(b(arg)),
-        ("Fn::If", Value::List(items)) if items.len() == 3 && logical(&items[0]).is_some() => {
+        ("Fn::If", Value::List(items)) if items.len() == 3 && condition(&items[0]).is_some() => {
             let [c, then, otherwise] = three(items)?;
-            match logical(&c) {
+            match condition(&c) {
                 Some(id) => Value::If(id, b(then), b(otherwise)),
                 None => return Err(Value::List(vec![c, then, otherwise])),
             }
@@ -713,7 +739,7 @@ fn function(name: &str, arg: Value) -> Result<Value, Value> {
         },
         ("Fn::And", Value::List(items)) => Value::And(items),
         ("Fn::Or", Value::List(items)) => Value::Or(items),
-        ("Condition", arg) => match logical(&arg) {
+        ("Condition", arg) => match condition(&arg) {
             Some(id) => Value::Condition(id),
             None => return Err(arg),
         },
@@ -746,6 +772,10 @@ fn section(v: Option<Value>, name: &str) -> Result<Map, ReadError> {
 
 fn id(path: &str, key: &str) -> Result<LogicalId, ReadError> {
     LogicalId::checked(key).map_err(|e| shape(format!("{path}.{key}"), e.to_string()))
+}
+
+fn condition_name(path: &str, key: &str) -> Result<ConditionName, ReadError> {
+    ConditionName::checked(key).map_err(|e| shape(format!("{path}.{key}"), e.to_string()))
 }
 
 fn take_text(v: Option<Value>) -> Option<String> {
@@ -809,7 +839,7 @@ fn template(doc: Value) -> Result<Template, ReadError> {
         t.mappings.insert(id("Mappings", &k)?, v);
     }
     for (k, v) in section(conditions, "Conditions")? {
-        t.conditions.insert(id("Conditions", &k)?, v);
+        t.conditions.insert(condition_name("Conditions", &k)?, v);
     }
     let resources = section(resources, "Resources")?;
     t.resources.reserve(resources.len());
@@ -848,7 +878,7 @@ fn template(doc: Value) -> Result<Template, ReadError> {
             None => {}
         }
         match r.remove("Condition") {
-            Some(Value::String(c)) => res.condition = Some(id(&path(), &c)?),
+            Some(Value::String(c)) => res.condition = Some(condition_name(&path(), &c)?),
             Some(other) => {
                 r.insert("Condition", other);
             }
@@ -891,7 +921,7 @@ fn template(doc: Value) -> Result<Template, ReadError> {
             None => {}
         }
         match o.remove("Condition") {
-            Some(Value::String(c)) => out.condition = Some(id(&path(), &c)?),
+            Some(Value::String(c)) => out.condition = Some(condition_name(&path(), &c)?),
             Some(other) => {
                 o.insert("Condition", other);
             }

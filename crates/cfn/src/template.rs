@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::{ExportName, LogicalId, Map, Value};
+use crate::{ConditionName, ExportName, LogicalId, Map, Value};
 
 /// The only template format version CloudFormation knows.
 pub const FORMAT_VERSION: &str = "2010-09-09";
@@ -35,7 +35,7 @@ pub struct Template {
     /// `Mappings`, by name.
     pub mappings: IndexMap<LogicalId, Value>,
     /// `Conditions`, by name.
-    pub conditions: IndexMap<LogicalId, Value>,
+    pub conditions: IndexMap<ConditionName, Value>,
     /// `Resources`, by logical id.
     pub resources: IndexMap<LogicalId, Resource>,
     /// `Outputs`, by logical id.
@@ -56,7 +56,7 @@ pub struct Resource {
     /// `DependsOn`.
     pub depends_on: Vec<LogicalId>,
     /// `Condition`.
-    pub condition: Option<LogicalId>,
+    pub condition: Option<ConditionName>,
     /// `Metadata`.
     pub metadata: Map,
     /// `DeletionPolicy`.
@@ -177,7 +177,7 @@ pub struct Output {
     /// from disk, an expression such as `!Sub "${AWS::StackName}-VpcId"`.
     pub export: Option<Value>,
     /// `Condition`.
-    pub condition: Option<LogicalId>,
+    pub condition: Option<ConditionName>,
     /// Every other key, kept verbatim.
     pub other_keys: Map,
 }

@@ -9,7 +9,7 @@
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::{ExportName, LogicalId, Map};
+use crate::{ConditionName, ExportName, LogicalId, Map};
 
 /// A pseudo parameter that CloudFormation defines in every template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,7 +103,7 @@ pub enum Value {
     /// `Fn::ImportValue` of an export.
     ImportValue(Box<Value>),
     /// `Fn::If`: condition name, value when true, value when false.
-    If(LogicalId, Box<Value>, Box<Value>),
+    If(ConditionName, Box<Value>, Box<Value>),
     /// `Fn::Equals` (in conditions).
     Equals(Box<Value>, Box<Value>),
     /// `Fn::Not` (in conditions).
@@ -113,7 +113,7 @@ pub enum Value {
     /// `Fn::Or` (in conditions).
     Or(Vec<Value>),
     /// `Condition`: a reference to a named condition inside another condition.
-    Condition(LogicalId),
+    Condition(ConditionName),
     /// `Fn::FindInMap`: map, top-level key, second-level key.
     FindInMap(LogicalId, Box<Value>, Box<Value>),
     /// `Fn::Base64`
@@ -173,7 +173,7 @@ impl Value {
     }
 
     /// `{"Fn::If": [condition, then, else]}`.
-    pub fn if_(condition: &LogicalId, then: Value, otherwise: Value) -> Value {
+    pub fn if_(condition: &ConditionName, then: Value, otherwise: Value) -> Value {
         Value::If(condition.clone(), Box::new(then), Box::new(otherwise))
     }
 
@@ -372,14 +372,14 @@ mod tests {
             (Value::cidr("10.0.0.0/16".into(), 4, 8), json!({"Fn::Cidr": ["10.0.0.0/16", 4, 8]})),
             (Value::import(&ExportName::new("n:x").unwrap()), json!({"Fn::ImportValue": "n:x"})),
             (
-                Value::if_(&id("C"), "a".into(), Value::pseudo(Pseudo::NoValue)),
+                Value::if_(&id("C").into(), "a".into(), Value::pseudo(Pseudo::NoValue)),
                 json!({"Fn::If": ["C", "a", {"Ref": "AWS::NoValue"}]}),
             ),
             (
                 Value::Not(Box::new(Value::Equals(Box::new("a".into()), Box::new("b".into())))),
                 json!({"Fn::Not": [{"Fn::Equals": ["a", "b"]}]}),
             ),
-            (Value::Condition(id("C")), json!({"Condition": "C"})),
+            (Value::Condition(id("C").into()), json!({"Condition": "C"})),
             (Value::Split(",".into(), Box::new("a,b".into())), json!({"Fn::Split": [",", "a,b"]})),
             (Value::Base64(Box::new("x".into())), json!({"Fn::Base64": "x"})),
             (

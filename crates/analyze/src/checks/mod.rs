@@ -25,12 +25,20 @@ use crate::model::{Location, Model};
 
 /// Every check, by id.
 pub const CHECKS: &[Check] = &[
-    RF001, RF101, RF102, RF103, RF201, RF202, RF301, RF302, RF303, RF401, RF402, RF403, RF404, RF501, RF502,
-    RF503, RF601, RF602, RF603, RF900,
+    RF001, RF002, RF101, RF102, RF103, RF201, RF202, RF301, RF302, RF303, RF401, RF402, RF403, RF404, RF501,
+    RF502, RF503, RF601, RF602, RF603, RF900,
 ];
 
 /// `RF001` (unreadable-value): a value that cannot be read as written: a YAML tag CloudFormation does not know, a key given twice in one map (the last value is read), a port, ICMP type or code, rule number or protocol that is no number (the rule or entry is read as matching nothing, never as all traffic).
 pub const RF001: Check = Check { id: "RF001", name: "unreadable-value", severity: Severity::Error, summary: "a value that cannot be read as written: a YAML tag CloudFormation does not know, a key given twice in one map (the last value is read), a port, ICMP type or code, rule number or protocol that is no number (the rule or entry is read as matching nothing, never as all traffic)" };
+
+/// `RF002` (undecided-value): a value the analysis cannot know before deployment, on which a check depends: an `Fn::ForEach` loop over a parameter without a default (its resources are not read), a rule's peer from a parameter without a default or an import (the rule is checked for everything but its peer).
+pub const RF002: Check = Check {
+    id: "RF002",
+    name: "undecided-value",
+    severity: Severity::Warning,
+    summary: "a value the analysis cannot know before deployment, on which a check depends: an `Fn::ForEach` loop over a parameter without a default (its resources are not read), a rule's peer from a parameter without a default or an import (the rule is checked for everything but its peer)",
+};
 
 /// `RF101` (foreign-group-rule): a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on.
 pub const RF101: Check = Check { id: "RF101", name: "foreign-group-rule", severity: Severity::Error, summary: "a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on" };

@@ -1,7 +1,7 @@
 //! What fails deployments: rules per group, groups per workload, groups per Region,
 //! template limits — and values CloudFormation cannot read (RF001).
 
-use super::{RF001, RF401, RF402, RF403, RF404};
+use super::{RF001, RF002, RF401, RF402, RF403, RF404};
 use std::borrow::Cow;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -257,7 +257,14 @@ fn reader_note<'m>(r: &mut Reporter<'m>, stack: usize, note: &ReadNote) {
         NoteKind::DuplicateKey(_) => {
             "keep one declaration of the key: parsers disagree on which one counts, and YAML forbids the repetition"
         }
+        NoteKind::NotExpanded(_) => {
+            "give the parameter a Default list or write the collection as a list, so that what the loop creates is checked"
+        }
         _ => "write the value as a number or a quoted string",
+    };
+    let check = match note.kind {
+        NoteKind::NotExpanded(_) => &RF002,
+        _ => &RF001,
     };
     let t = &r.model.resolver.suite().templates()[stack];
     if let [Step::Key(section), Step::Key(id), ..] = note.path.steps() {
@@ -266,10 +273,10 @@ fn reader_note<'m>(r: &mut Reporter<'m>, stack: usize, note: &ReadNote) {
             .filter(|id| section == "Resources" && t.template.resources.contains_key(id))
         {
             let at = Location { stack, id, path: Cow::Owned(note.path.tail(2).to_string()) };
-            r.report(&RF001, at, note.message.clone(), hint);
+            r.report(check, at, note.message.clone(), hint);
             return;
         }
     }
     let at = At::TemplatePath(Box::new((stack, note.path.to_string())));
-    r.push(&RF001, Severity::Error, at, &note.message, hint, None);
+    r.push(check, check.severity, at, &note.message, hint, None);
 }
