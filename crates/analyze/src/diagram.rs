@@ -149,6 +149,13 @@ impl Builder<'_, '_> {
         self.add(place, Node { id: format!("pl_{}", obj_key(obj)), label, kind: Kind::PrefixList })
     }
 
+    /// A peer known only at deployment (a parameter without a value, an import): outside
+    /// every stack, named by what it is.
+    fn undecided(&mut self, obj: &Obj) -> String {
+        let label = format!("{} (known at deployment)", self.model.describe(obj));
+        self.add(Place::Outside, Node { id: format!("u_{}", obj_key(obj)), label, kind: Kind::Range })
+    }
+
     fn v4(&mut self, net: &Ipv4Net) -> String {
         let net = net.trunc();
         let [a, b, c, d] = net.addr().octets();
@@ -196,6 +203,7 @@ impl Graph {
                 RulePeer::V6(n) => b.v6(n),
                 RulePeer::Group(o) => b.group(o),
                 RulePeer::PrefixList(o) => b.prefix_list(o),
+                RulePeer::Undecided(o) => b.undecided(o),
                 RulePeer::None => continue,
             };
             let me = b.group(&rule.group);

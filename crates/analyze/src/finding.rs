@@ -233,6 +233,14 @@ impl<'m> Reporter<'m> {
                     && *last.says.message == *message
                     && *last.says.hint == *hint =>
             {
+                // The same finding again at the same place (a rule read under several
+                // undecided conditions, see `Rule::when`) is said once.
+                if last.at.stack() == at.stack()
+                    && last.at.logical_id() == at.logical_id()
+                    && last.at.path() == at.path()
+                {
+                    return;
+                }
                 Arc::clone(&last.says)
             }
             _ => Arc::new(Says { check: check.id, message: message.into(), hint: hint.into() }),

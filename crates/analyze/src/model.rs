@@ -18,7 +18,7 @@ use ringfence_cfn::ec2::{
     self, group_keys, rule_keys, Direction, NaclEntryFields, PortRange, Protocol, RuleFields, SubnetKind,
 };
 use ringfence_cfn::schema::{network_targets, NetworkObject};
-use ringfence_cfn::{LogicalId, Map, Value};
+use ringfence_cfn::{ConditionName, LogicalId, Map, Pseudo, RefTarget, Value};
 
 use crate::suite::{Obj, Resolver, Suite, SuiteTemplate};
 
@@ -44,7 +44,13 @@ pub enum RulePeer {
     Group(Obj),
     /// A managed prefix list.
     PrefixList(Obj),
-    /// Nothing (a standalone egress rule with no destination creates no rule).
+    /// A range, prefix list or group known only at deployment: a parameter without a
+    /// value, an import, an `Fn::If` the parameters do not decide (the object says which).
+    /// The rule is checked for all but where it admits (RF002 says so), and as "may be
+    /// open to the world" when its parameter accepts 0.0.0.0/0 or ::/0.
+    Undecided(Obj),
+    /// Nothing: the rule names no peer, or one CloudFormation rejects (RF001 says
+    /// which); such a rule admits no traffic.
     None,
 }
 
@@ -85,9 +91,40 @@ pub struct Rule {
     pub peer: RulePeer,
     /// Its description.
     pub description: Option<String>,
+    /// The conditions this reading of the rule assumes, when its properties choose with
+    /// an `Fn::If` the parameters do not decide: the rule is read once for each
+    /// combination (up to [`MAX_UNDECIDED`] conditions), all at the same place. Empty for
+    /// most rules.
+    pub when: Vec<(ConditionName, bool)>,
 }
 
+/// The most undecided conditions a rule is read under, every combination; a rule that
+/// chooses with more reads the `Fn::If`s beyond as values known only at deployment.
+pub const MAX_UNDECIDED: usize = 3;
+
 impl Rule {
+    /// Whether this reading belongs to the first combination of undecided conditions:
+    /// every condition of [`when`](Rule::when) false (true of every rule read once).
+    /// Counting rules, count these: one deployment's rules.
+    pub fn is_first_reading(&self) -> bool {
+        self.when.iter().all(|(_, holds)| !holds)
+    }
+
+    /// Whether two readings can never be deployed together: they assume opposite
+    /// values of one condition.
+    pub fn excludes(&self, other: &Rule) -> bool {
+        self.when.iter().any(|(c, holds)| other.when.iter().any(|(d, h)| c == d && holds != h))
+    }
+
+    /// ` (when IsProd is true and IsWindows is false)`, or nothing for a rule read once.
+    pub fn when_text(&self) -> String {
+        if self.when.is_empty() {
+            return String::new();
+        }
+        let parts: Vec<String> = self.when.iter().map(|(c, holds)| format!("{c} is {holds}")).collect();
+        format!(" (when {})", parts.join(" and "))
+    }
+
     /// Whether the rule admits `port` of its own protocol, for TCP and UDP rules and
     /// rules of every protocol; never for other protocols or unreadable ports.
     pub fn covers_port(&self, port: i32) -> bool {
@@ -125,7 +162,9 @@ impl Rule {
             RulePeer::V6(n) => PeerIdentity::V6(n.trunc()),
             RulePeer::Group(o) => PeerIdentity::Group(o),
             RulePeer::PrefixList(o) => PeerIdentity::PrefixList(o),
-            RulePeer::None => return None,
+            // Two rules whose peer is the same parameter or export are one rule in EC2.
+            RulePeer::Undecided(o @ (Obj::Parameter { .. } | Obj::External(_))) => PeerIdentity::Undecided(o),
+            RulePeer::Undecided(_) | RulePeer::None => return None,
         };
         let ports = self.ports?;
         // EC2's view of a rule: every protocol has no ports, and TCP or UDP -1 to -1 is
@@ -178,6 +217,7 @@ enum PeerIdentity<'r> {
     V6(Ipv6Net),
     Group(&'r Obj),
     PrefixList(&'r Obj),
+    Undecided(&'r Obj),
 }
 
 /// How ports CloudFormation rejects are written ([`ports_text`]).
@@ -737,8 +777,16 @@ impl Parts {
                         None => Obj::Unknown("no GroupId".into()),
                     };
                     let fields = RuleFields::read_map(direction, props);
-                    let rule = rule(r, stack, loc("Properties"), false, group, direction, &fields);
-                    self.rules.push(rule);
+                    self.rules.extend(rules(
+                        r,
+                        stack,
+                        loc("Properties"),
+                        false,
+                        group,
+                        direction,
+                        &fields,
+                        Vec::new(),
+                    ));
                 }
                 ec2::SUBNET => {
                     let kind = subnet_kind(r, stack, id, props);
@@ -839,7 +887,7 @@ impl Parts {
             at: Location { stack, id: id.clone(), path: Cow::Borrowed("Properties") },
             name: text(group_keys::NAME),
             tag_name,
-            description: text(group_keys::DESCRIPTION),
+            description: props_get(props, group_keys::DESCRIPTION).and_then(|v| written_text(r, stack, v)),
             vpc,
             // An egress list computed by an intrinsic (Fn::If, …) counts as present: the
             // model cannot tell, and assuming allow-all would be the worse mistake.
@@ -852,15 +900,152 @@ impl Parts {
         self.groups.push(group);
         let me = Obj::Local { stack, id: id.clone() };
         for direction in [Direction::Ingress, Direction::Egress] {
-            if let Some(Value::List(items)) = props_get(props, direction.inline_key()) {
-                for (i, item) in items.iter().enumerate() {
-                    let at = Location { stack, id: id.clone(), path: inline_path(direction, i) };
-                    let fields = RuleFields::read(direction, item);
-                    let rule = rule(r, stack, at, true, me.clone(), direction, &fields);
-                    self.rules.push(rule);
-                }
+            for rule in inline_rules(r, stack, direction, props_get(props, direction.inline_key())).0 {
+                let at = Location { stack, id: id.clone(), path: rule.path };
+                let fields = RuleFields::read(direction, rule.item);
+                self.rules.extend(rules(r, stack, at, true, me.clone(), direction, &fields, rule.when));
             }
         }
+    }
+}
+
+/// A rule of a group's inline list, as [`inline_rules`] finds it.
+pub(crate) struct InlineRule<'v> {
+    /// Its path (`Properties.SecurityGroupIngress[2]`, or through `Fn::If`s).
+    pub path: Cow<'static, str>,
+    /// The rule's map.
+    pub item: &'v Value,
+    /// The undecided conditions of the `Fn::If` branches it is in.
+    pub when: Vec<(ConditionName, bool)>,
+}
+
+/// The rules a group's inline list (`SecurityGroupIngress` or `…Egress`) holds: the
+/// items of a literal list; of the branch of an `Fn::If` the parameters decide, or of
+/// both branches when they do not (each rule then assumes its branch's condition); none
+/// for `AWS::NoValue`. An item may itself be an `Fn::If`. The second value is what
+/// could not be read as rules at all (a list computed another way), with its path:
+/// RF002 reports it.
+pub(crate) fn inline_rules<'v>(
+    r: &Resolver<'_>,
+    stack: usize,
+    direction: Direction,
+    list: Option<&'v Value>,
+) -> (Vec<InlineRule<'v>>, Vec<(String, &'v Value)>) {
+    let mut found = Found { rules: Vec::new(), unread: Vec::new() };
+    let Some(list) = list else { return (found.rules, found.unread) };
+    if let Value::List(items) = list {
+        // The common case: paths shared with every group.
+        for (i, item) in items.iter().enumerate() {
+            if matches!(item, Value::Map(_)) {
+                found.rules.push(InlineRule { path: inline_path(direction, i), item, when: Vec::new() });
+            } else {
+                let path = format!("Properties.{}[{i}]", direction.inline_key());
+                found.possible_items(r, stack, item, path, false, &mut Vec::new());
+            }
+        }
+    } else {
+        let path = format!("Properties.{}", direction.inline_key());
+        found.possible_items(r, stack, list, path, true, &mut Vec::new());
+    }
+    (found.rules, found.unread)
+}
+
+/// What [`inline_rules`] finds.
+struct Found<'v> {
+    rules: Vec<InlineRule<'v>>,
+    unread: Vec<(String, &'v Value)>,
+}
+
+impl<'v> Found<'v> {
+    /// The maps a value may stand for, through `Fn::If` (decided, or both branches
+    /// under `when`) and, where a list may stand, through lists.
+    fn possible_items(
+        &mut self,
+        r: &Resolver<'_>,
+        stack: usize,
+        v: &'v Value,
+        path: String,
+        list_allowed: bool,
+        when: &mut Vec<(ConditionName, bool)>,
+    ) {
+        match v {
+            Value::Map(_) => {
+                self.rules.push(InlineRule { path: Cow::Owned(path), item: v, when: when.clone() })
+            }
+            Value::List(items) if list_allowed => {
+                for (i, item) in items.iter().enumerate() {
+                    self.possible_items(r, stack, item, format!("{path}[{i}]"), false, when);
+                }
+            }
+            Value::If(c, then, otherwise) => {
+                let holds =
+                    r.condition(stack, c).or_else(|| when.iter().find(|(w, _)| w == c).map(|(_, b)| *b));
+                match holds {
+                    Some(true) => {
+                        self.possible_items(r, stack, then, format!("{path}.Fn::If[1]"), list_allowed, when)
+                    }
+                    Some(false) => self.possible_items(
+                        r,
+                        stack,
+                        otherwise,
+                        format!("{path}.Fn::If[2]"),
+                        list_allowed,
+                        when,
+                    ),
+                    None => {
+                        for (holds, branch, i) in [(true, then, 1), (false, otherwise, 2)] {
+                            when.push((c.clone(), holds));
+                            self.possible_items(
+                                r,
+                                stack,
+                                branch,
+                                format!("{path}.Fn::If[{i}]"),
+                                list_allowed,
+                                when,
+                            );
+                            when.pop();
+                        }
+                    }
+                }
+            }
+            Value::Ref(RefTarget::Pseudo(Pseudo::NoValue)) | Value::Null => {}
+            _ => self.unread.push((path, v)),
+        }
+    }
+}
+
+/// The text a description or name is written as: its value when known before
+/// deployment, else the text as written (`Fn::Sub`'s format, `Fn::Join`'s parts with
+/// `${Name}` for what is known only at deployment), so a description built with
+/// functions counts as written.
+pub(crate) fn written_text(r: &Resolver<'_>, stack: usize, v: &Value) -> Option<String> {
+    if let Some(text) = r.text(stack, v) {
+        return Some(text);
+    }
+    match v {
+        Value::Sub(format, _) => Some(format.clone()),
+        Value::Join(d, parts) => Some(
+            parts
+                .iter()
+                .map(|p| written_text(r, stack, p).unwrap_or_else(|| "${…}".into()))
+                .collect::<Vec<_>>()
+                .join(d),
+        ),
+        Value::Ref(RefTarget::Logical(id)) => Some(format!("${{{id}}}")),
+        Value::Ref(RefTarget::Pseudo(Pseudo::NoValue)) | Value::Null => None,
+        Value::Ref(RefTarget::Pseudo(p)) => Some(format!("${{{}}}", p.name())),
+        Value::If(_, then, otherwise) => match r.decide(stack, v) {
+            Some(branch) => written_text(r, stack, branch),
+            None => match (written_text(r, stack, then), written_text(r, stack, otherwise)) {
+                (Some(a), Some(b)) if a == b => Some(a),
+                (Some(a), Some(b)) => Some(format!("{a} | {b}")),
+                // One branch writes none: the other may be deployed, so the text is its.
+                (a, b) => a.or(b),
+            },
+        },
+        // Any other function (`Fn::FindInMap`, `Fn::ImportValue`, …) computes a text.
+        Value::Map(_) | Value::List(_) | Value::Bool(_) | Value::Number(_) | Value::String(_) => None,
+        _ => Some("${…}".into()),
     }
 }
 
@@ -898,20 +1083,112 @@ fn rule(
         Ok(PortRange::new(protocol, port(r, stack, fields.from_port)?, port(r, stack, fields.to_port)?))
     };
     let ports = read().ok();
-    let peer = match fields.peer {
-        ec2::RulePeer::Ipv4(v) => {
-            r.text_cow(stack, v).map(|c| c.parse().map_or(RulePeer::None, RulePeer::V4))
-        }
-        ec2::RulePeer::Ipv6(v) => {
-            r.text_cow(stack, v).map(|c| c.parse().map_or(RulePeer::None, RulePeer::V6))
-        }
-        ec2::RulePeer::Group(v) => Some(RulePeer::Group(r.resolve(stack, v))),
-        ec2::RulePeer::PrefixList(v) => Some(RulePeer::PrefixList(r.resolve(stack, v))),
-        ec2::RulePeer::None => None,
+    let peer = match &fields.peer {
+        ec2::RulePeer::Ipv4(v) => match r.text_cow(stack, v) {
+            Some(c) => c.parse().map_or(RulePeer::None, RulePeer::V4),
+            None => RulePeer::Undecided(r.resolve(stack, v)),
+        },
+        ec2::RulePeer::Ipv6(v) => match r.text_cow(stack, v) {
+            Some(c) => c.parse().map_or(RulePeer::None, RulePeer::V6),
+            None => RulePeer::Undecided(r.resolve(stack, v)),
+        },
+        ec2::RulePeer::Group(v) => RulePeer::Group(r.resolve(stack, v)),
+        ec2::RulePeer::PrefixList(v) => RulePeer::PrefixList(r.resolve(stack, v)),
+        ec2::RulePeer::None => RulePeer::None,
+    };
+    let description = fields.description.and_then(|v| written_text(r, stack, v));
+    Rule { at, inline, group, direction, ports, peer, description, when: Vec::new() }
+}
+
+/// The readings of a rule: one, or one per combination of the conditions its
+/// properties choose with and the parameters do not decide.
+fn rules<'v>(
+    r: &Resolver<'_>,
+    stack: usize,
+    at: Location,
+    inline: bool,
+    group: Obj,
+    direction: Direction,
+    fields: &RuleFields<'v>,
+    assumed: Vec<(ConditionName, bool)>,
+) -> Vec<Rule> {
+    let values = [fields.protocol, fields.from_port, fields.to_port, fields.peer.value(), fields.description];
+    let mut undecided = Vec::new();
+    for v in values.into_iter().flatten() {
+        undecided_conditions(r, stack, v, &assumed, &mut undecided);
     }
-    .unwrap_or(RulePeer::None);
-    let description = fields.description.and_then(|v| r.text(stack, v));
-    Rule { at, inline, group, direction, ports, peer, description }
+    if undecided.is_empty() || undecided.len() > MAX_UNDECIDED {
+        if assumed.is_empty() {
+            return vec![rule(r, stack, at, inline, group, direction, fields)];
+        }
+        let pick = |v: Option<&'v Value>| v.map(|v| branch(r, stack, v, &assumed));
+        let chosen = RuleFields {
+            protocol: pick(fields.protocol),
+            from_port: pick(fields.from_port),
+            to_port: pick(fields.to_port),
+            peer: fields.peer.clone().map(|v| branch(r, stack, v, &assumed)),
+            description: pick(fields.description),
+        };
+        let mut rule = rule(r, stack, at, inline, group, direction, &chosen);
+        rule.when = assumed;
+        return vec![rule];
+    }
+    (0..1u32 << undecided.len())
+        .map(|bits| {
+            let mut when = assumed.clone();
+            when.extend(undecided.iter().enumerate().map(|(i, c)| (c.clone(), bits & (1 << i) != 0)));
+            let pick = |v: Option<&'v Value>| v.map(|v| branch(r, stack, v, &when));
+            let chosen = RuleFields {
+                protocol: pick(fields.protocol),
+                from_port: pick(fields.from_port),
+                to_port: pick(fields.to_port),
+                peer: fields.peer.clone().map(|v| branch(r, stack, v, &when)),
+                description: pick(fields.description),
+            };
+            let mut rule = rule(r, stack, at.clone(), inline, group.clone(), direction, &chosen);
+            rule.when = when;
+            rule
+        })
+        .collect()
+}
+
+/// The conditions of the `Fn::If`s around a value that the parameters do not decide.
+fn undecided_conditions(
+    r: &Resolver<'_>,
+    stack: usize,
+    v: &Value,
+    assumed: &[(ConditionName, bool)],
+    out: &mut Vec<ConditionName>,
+) {
+    if let Value::If(c, then, otherwise) = v {
+        let holds = r.condition(stack, c).or_else(|| assumed.iter().find(|(a, _)| a == c).map(|(_, b)| *b));
+        match holds {
+            Some(true) => undecided_conditions(r, stack, then, assumed, out),
+            Some(false) => undecided_conditions(r, stack, otherwise, assumed, out),
+            None => {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+                undecided_conditions(r, stack, then, assumed, out);
+                undecided_conditions(r, stack, otherwise, assumed, out);
+            }
+        }
+    }
+}
+
+/// The value an `Fn::If` stands for when the undecided conditions are as `when` says.
+fn branch<'v>(r: &Resolver<'_>, stack: usize, v: &'v Value, when: &[(ConditionName, bool)]) -> &'v Value {
+    match v {
+        Value::If(c, then, otherwise) => {
+            let holds = r.condition(stack, c).or_else(|| when.iter().find(|(w, _)| w == c).map(|(_, b)| *b));
+            match holds {
+                Some(true) => branch(r, stack, then, when),
+                Some(false) => branch(r, stack, otherwise, when),
+                None => v,
+            }
+        }
+        _ => v,
+    }
 }
 
 /// A network ACL entry as its properties say. One with a number CloudFormation rejects

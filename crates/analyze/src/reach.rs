@@ -138,7 +138,8 @@ fn rule_admits(rule: &Rule, protocol: Protocol, port: i32, other: &Endpoint) -> 
         RulePeer::V4(n) => other.address.is_some_and(|a| IpNet::V4(*n).contains(&a)),
         RulePeer::V6(n) => other.address.is_some_and(|a| IpNet::V6(*n).contains(&a)),
         RulePeer::Group(g) => other.groups.contains(g),
-        RulePeer::PrefixList(_) | RulePeer::None => false,
+        // What a prefix list or a peer known only at deployment holds is not known here.
+        RulePeer::PrefixList(_) | RulePeer::Undecided(_) | RulePeer::None => false,
     }
 }
 
@@ -197,6 +198,7 @@ fn explain(m: &Model<'_>, rule: &Rule) -> String {
         RulePeer::V4(n) => n.to_string(),
         RulePeer::V6(n) => n.to_string(),
         RulePeer::Group(g) | RulePeer::PrefixList(g) => m.describe(g),
+        RulePeer::Undecided(o) => format!("{} (known at deployment)", m.describe(o)),
         RulePeer::None => "nothing".into(),
     };
     let how = if rule.direction == Direction::Ingress {

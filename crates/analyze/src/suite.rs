@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use ringfence_cfn::{LogicalId, Parsed, Pseudo, ReadError, ReadNote, RefTarget, Template, Value};
+use ringfence_cfn::{
+    ConditionName, LogicalId, Parsed, Pseudo, ReadError, ReadNote, RefTarget, Template, Value,
+};
 use rustc_hash::FxHashMap as HashMap;
 
 /// One template of a suite.
@@ -204,6 +206,73 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Whether condition `name` of template `stack` holds, when the parameters' given
+    /// values and defaults decide it (`Fn::Equals` of values known before deployment,
+    /// `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`); `None` when they do not (a parameter
+    /// without a value, a pseudo parameter such as `AWS::Region`, a missing condition).
+    ///
+    /// ```
+    /// use ringfence_analyze::{Resolver, Suite};
+    /// use ringfence_cfn::ConditionName;
+    /// let mut suite = Suite::new();
+    /// suite.read("web", "web.yaml", "Parameters:\n  Env: {Type: String, Default: dev}\n  Region: {Type: String}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n  InUs: !Equals [!Ref Region, us-east-1]\nResources: {}\n")?;
+    /// let r = Resolver::new(&suite);
+    /// assert_eq!(r.condition(0, &ConditionName::new("IsProd")?), Some(false));
+    /// assert_eq!(r.condition(0, &ConditionName::new("InUs")?), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn condition(&self, stack: usize, name: &ConditionName) -> Option<bool> {
+        self.condition_depth(stack, name, 0)
+    }
+
+    fn condition_depth(&self, stack: usize, name: &ConditionName, depth: usize) -> Option<bool> {
+        // A cycle of conditions (which CloudFormation refuses) is undecided.
+        if depth > 32 {
+            return None;
+        }
+        let v = self.suite.templates[stack].template.conditions.get(name.as_str())?;
+        self.holds(stack, v, depth + 1)
+    }
+
+    /// Whether a condition function holds, as [`condition`](Resolver::condition) decides.
+    fn holds(&self, stack: usize, v: &Value, depth: usize) -> Option<bool> {
+        match v {
+            Value::Equals(a, b) => Some(self.text_cow(stack, a)? == self.text_cow(stack, b)?),
+            Value::Not(c) => self.holds(stack, c, depth).map(|b| !b),
+            // Decided when one operand decides it, even if another is undecided.
+            Value::And(cs) => {
+                let all: Vec<Option<bool>> = cs.iter().map(|c| self.holds(stack, c, depth)).collect();
+                if all.contains(&Some(false)) {
+                    Some(false)
+                } else {
+                    all.iter().all(|b| *b == Some(true)).then_some(true)
+                }
+            }
+            Value::Or(cs) => {
+                let any: Vec<Option<bool>> = cs.iter().map(|c| self.holds(stack, c, depth)).collect();
+                if any.contains(&Some(true)) {
+                    Some(true)
+                } else {
+                    any.iter().all(|b| *b == Some(false)).then_some(false)
+                }
+            }
+            Value::Condition(name) => self.condition_depth(stack, name, depth),
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
+            _ => None,
+        }
+    }
+
+    /// The branch of an `Fn::If` the conditions decide, `None` when undecided.
+    pub fn decide<'v>(&self, stack: usize, v: &'v Value) -> Option<&'v Value> {
+        match v {
+            Value::If(c, then, otherwise) => {
+                Some(if self.condition(stack, c)? { then.as_ref() } else { otherwise.as_ref() })
+            }
+            _ => None,
+        }
+    }
+
     /// The text a value evaluates to in template `stack`, when it can be known before
     /// deployment (literals, `Ref` of parameters and `AWS::StackName`, `Fn::Sub` and
     /// `Fn::Join` of those).
@@ -253,6 +322,7 @@ impl<'a> Resolver<'a> {
                 out.push_str(rest);
                 Some(Cow::Owned(out))
             }
+            Value::If(..) => self.text_cow(stack, self.decide(stack, v)?),
             _ => None,
         }
     }
@@ -287,6 +357,10 @@ impl<'a> Resolver<'a> {
                 None => Obj::Unknown("import of a computed name".into()),
             },
             Value::String(s) => Obj::External(s.clone()),
+            Value::If(c, ..) => match self.decide(stack, v) {
+                Some(branch) => self.resolve_depth(stack, branch, depth + 1),
+                None => Obj::Unknown(format!("Fn::If on condition {c}, which the parameters do not decide")),
+            },
             other => Obj::Unknown(serde_json::to_string(&other.to_json()).unwrap_or_default()),
         }
     }

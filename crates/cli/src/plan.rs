@@ -398,6 +398,9 @@ impl<'m, 'a> Code<'m, 'a> {
                 };
                 format!("Peer::prefix_list({})?", literal(&id))
             }
+            RulePeer::Undecided(o) => {
+                todo(&format!("the rule's peer is {}, known only at deployment", self.m.describe(o)))
+            }
             RulePeer::None => todo("the rule names no peer"),
         }
     }

@@ -32,6 +32,7 @@ pub fn peer(m: &Model<'_>, peer: &RulePeer) -> String {
         RulePeer::V6(n) => n.to_string(),
         RulePeer::Group(g) => format!("group {}", group(m, g)),
         RulePeer::PrefixList(p) => format!("prefix list {}", m.describe(p)),
+        RulePeer::Undecided(o) => format!("{} (known at deployment)", m.describe(o)),
         RulePeer::None => "nothing".into(),
     }
 }

@@ -3,10 +3,11 @@
 
 use super::{RF201, RF202, RF301, RF302, RF303, RF603};
 use ringfence_cfn::ec2::{no_egress, Direction, Protocol};
+use ringfence_cfn::{Parameter, Value};
 use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
 use crate::finding::Reporter;
-use crate::model::{Model, RulePeer};
+use crate::model::{Model, Rule, RulePeer};
 use crate::suite::Obj;
 
 /// Ports that must never be open to the world, with what usually listens there.
@@ -39,6 +40,43 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     unused(m, r);
 }
 
+/// The words of a name, lower case: split at anything but letters and digits, between
+/// a lower-case letter and an upper-case one (`AllowHttps`), before the last capital of
+/// a run followed by lower case (`SGAllTraffic`: `sg`, `all`, `traffic`), and between
+/// letters and digits (`web8443`).
+fn words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        if let Some(&prev) = i.checked_sub(1).and_then(|p| chars.get(p)) {
+            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            let boundary = (prev.is_ascii_lowercase() && c.is_ascii_uppercase())
+                || (prev.is_ascii_uppercase() && c.is_ascii_uppercase() && next_lower)
+                || (prev.is_ascii_digit() != c.is_ascii_digit() && prev.is_ascii_alphanumeric());
+            if boundary && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+        }
+        word.push(c.to_ascii_lowercase());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// Names of things that start with a rule word (`OpenSearch`, `OpenVPN`): the rule word
+/// followed by one of these is no rule word.
+const PRODUCTS: &[(&str, &[&str])] =
+    &[("open", &["search", "vpn", "ldap", "shift", "telemetry", "stack", "zfs"])];
+
 /// Words that say what a group allows rather than what it encloses.
 const RULE_WORDS: &[&str] = &["allow", "allowed", "permit", "open", "all", "any", "anywhere", "world"];
 
@@ -55,11 +93,17 @@ fn names<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     for g in &m.groups {
         let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
         let used = ports.get(&me);
-        for name in [&g.name, &g.tag_name].into_iter().flatten() {
-            let lower = name.to_ascii_lowercase();
-            let tokens: Vec<&str> =
-                lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()).collect();
-            let word = tokens.iter().find(|t| RULE_WORDS.contains(t));
+        // A group without a GroupName or Name tag is known by its logical id.
+        let id = (g.name.is_none() && g.tag_name.is_none()).then(|| g.at.id.to_string());
+        for name in [&g.name, &g.tag_name, &id].into_iter().flatten() {
+            let words = words(name);
+            let tokens: Vec<&str> = words.iter().map(String::as_str).collect();
+            let word = tokens.iter().enumerate().find_map(|(i, t)| {
+                let product = PRODUCTS.iter().any(|(first, rest)| {
+                    t == first && tokens.get(i + 1).is_some_and(|next| rest.contains(next))
+                });
+                (RULE_WORDS.contains(t) && !product).then_some(t)
+            });
             let port = tokens.iter().find(|t| {
                 t.chars().all(|c| c.is_ascii_digit())
                     && !t.starts_with('0')
@@ -109,7 +153,22 @@ fn descriptions<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 }
 
 fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
-    for rule in m.rules.iter().filter(|r| r.direction == Direction::Ingress && r.peer_is_world()) {
+    for rule in m.rules.iter().filter(|r| r.direction == Direction::Ingress) {
+        // The whole Internet, or a parameter that may be it (said after the message).
+        let via = if rule.peer_is_world() {
+            String::new()
+        } else if let Some(param) = world_by_parameter(m, rule) {
+            format!(": its peer is {param}")
+        } else {
+            continue;
+        };
+        let via = format!("{via}{}", rule.when_text());
+        let may = if via.is_empty() { "" } else { "may " };
+        let constrain = if via.is_empty() {
+            ""
+        } else {
+            "; constrain the parameter (AllowedPattern, AllowedValues) to the ranges that need it"
+        };
         let Some(p) = rule.ports else { continue };
         let (from, to) = (p.from_port(), p.to_port());
         let every_port = p.protocol() == Protocol::All
@@ -118,8 +177,13 @@ fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             r.report(
                 &RF302,
                 &rule.at,
-                "admits all traffic from the whole Internet".into(),
-                "admit only the ports the service listens on, from the peers that need them",
+                format!(
+                    "{may}admit{} all traffic from the whole Internet{via}",
+                    if may.is_empty() { "s" } else { "" }
+                ),
+                &format!(
+                    "admit only the ports the service listens on, from the peers that need them{constrain}"
+                ),
             );
             continue;
         }
@@ -135,9 +199,48 @@ fn world_open<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             r.report(
                 &RF301,
                 &rule.at,
-                format!("opens {} to the whole Internet", open.join(", ")),
-                "admit administration only from a bastion's group or an administration range, and data ports only from the groups of their clients",
+                format!("{may}open{} {} to the whole Internet{via}", if may.is_empty() { "s" } else { "" }, open.join(", ")),
+                &format!("admit administration only from a bastion's group or an administration range, and data ports only from the groups of their clients{constrain}"),
             );
+        }
+    }
+}
+
+/// `parameter NAME of STACK, which accepts 0.0.0.0/0`: the parameter a rule's peer
+/// range comes from, when it has no value and its constraints accept the whole IPv4 or
+/// IPv6 Internet.
+fn world_by_parameter(m: &Model<'_>, rule: &Rule) -> Option<String> {
+    let RulePeer::Undecided(obj @ Obj::Parameter { stack, name }) = &rule.peer else { return None };
+    let p = m.resolver.suite().templates()[*stack].template.parameters.get(name)?;
+    let world = ["0.0.0.0/0", "::/0"].into_iter().find(|w| accepts(p, w))?;
+    Some(format!("{}, which accepts {world}", m.describe(obj)))
+}
+
+/// Whether a parameter's constraints accept `text`: its type, `AllowedValues`,
+/// `MinLength`/`MaxLength` and `AllowedPattern` (matched whole, as CloudFormation
+/// matches it; a pattern this engine cannot compile accepts).
+pub(crate) fn accepts(p: &Parameter, text: &str) -> bool {
+    if p.parameter_type != "String" {
+        return false;
+    }
+    if !p.allowed_values.is_empty()
+        && !p.allowed_values.iter().any(|v| matches!(v, Value::String(s) if s == text))
+    {
+        return false;
+    }
+    let len = text.chars().count() as u64;
+    let bound = |key: &str| match p.other_keys.get(key) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    if bound("MinLength").is_some_and(|n| len < n) || bound("MaxLength").is_some_and(|n| len > n) {
+        return false;
+    }
+    match &p.allowed_pattern {
+        None => true,
+        Some(pattern) => {
+            regex_lite::Regex::new(&format!("^(?:{pattern})$")).map_or(true, |re| re.is_match(text))
         }
     }
 }

@@ -17,6 +17,7 @@ mod nacl;
 mod quotas;
 mod ringfencing;
 mod subnets;
+mod undecided;
 
 use ringfence_cfn::suppress::{self, suppressions};
 
@@ -32,12 +33,12 @@ pub const CHECKS: &[Check] = &[
 /// `RF001` (unreadable-value): a value that cannot be read as written: a YAML tag CloudFormation does not know, a key given twice in one map (the last value is read), a port, ICMP type or code, rule number or protocol that is no number (the rule or entry is read as matching nothing, never as all traffic).
 pub const RF001: Check = Check { id: "RF001", name: "unreadable-value", severity: Severity::Error, summary: "a value that cannot be read as written: a YAML tag CloudFormation does not know, a key given twice in one map (the last value is read), a port, ICMP type or code, rule number or protocol that is no number (the rule or entry is read as matching nothing, never as all traffic)" };
 
-/// `RF002` (undecided-value): a value the analysis cannot know before deployment, on which a check depends: an `Fn::ForEach` loop over a parameter without a default (its resources are not read), a rule's peer from a parameter without a default or an import (the rule is checked for everything but its peer).
+/// `RF002` (undecided-value): a value the analysis cannot know before deployment, on which a check depends: an `Fn::ForEach` loop over a parameter without a default (its resources are not read), a group's rule list computed by a function other than `Fn::If` (its rules are not read), a rule's peer from a parameter without a default or an import (the rule is checked for everything but its peer).
 pub const RF002: Check = Check {
     id: "RF002",
     name: "undecided-value",
     severity: Severity::Warning,
-    summary: "a value the analysis cannot know before deployment, on which a check depends: an `Fn::ForEach` loop over a parameter without a default (its resources are not read), a rule's peer from a parameter without a default or an import (the rule is checked for everything but its peer)",
+    summary: "a value the analysis cannot know before deployment, on which a check depends: an `Fn::ForEach` loop over a parameter without a default (its resources are not read), a group's rule list computed by a function other than `Fn::If` (its rules are not read), a rule's peer from a parameter without a default or an import (the rule is checked for everything but its peer)",
 };
 
 /// `RF101` (foreign-group-rule): a rule on a security group the template does not create (via parameter, import or literal id): deploying, rolling back or deleting this stack changes traffic other stacks rely on.
@@ -166,8 +167,10 @@ pub const RF900: Check = Check {
 type CheckFn = for<'m> fn(&'m Model<'m>, &mut Reporter<'m>);
 
 /// Every check, in two halves of about equal cost for a large suite.
-const HALVES: [&[CheckFn]; 2] =
-    [&[ringfencing::run, quotas::run, unreasoned_suppressions], &[hygiene::run, nacl::run, subnets::run]];
+const HALVES: [&[CheckFn]; 2] = [
+    &[ringfencing::run, quotas::run, unreasoned_suppressions],
+    &[hygiene::run, nacl::run, subnets::run, undecided::run],
+];
 
 /// Runs every check; a large suite's checks run on two threads (the findings are sorted
 /// afterwards, so their order does not depend on it).

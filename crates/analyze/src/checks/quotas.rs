@@ -13,19 +13,20 @@ use ringfence_cfn::ec2::{self, entry_keys, rule_keys, Direction, NaclEntryFields
 use ringfence_cfn::{quota, LogicalId, NoteKind, ReadNote, Step, Value};
 
 use crate::finding::{At, Reporter, Severity};
-use crate::model::{inline_path, number, protocol_of_text, Location, Model, RulePeer};
+use crate::model::{inline_rules, number, protocol_of_text, Location, Model, RulePeer};
 use crate::suite::{Obj, Resolver};
 
 pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     unreadable(m, r);
     // Rules per group, direction and family; a group peer counts in both families.
     let mut counts: HashMap<(&Obj, Direction), (usize, usize)> = HashMap::default();
-    for rule in &m.rules {
+    for rule in m.rules.iter().filter(|rule| rule.is_first_reading()) {
         let c = counts.entry((&rule.group, rule.direction)).or_default();
         match rule.peer {
             RulePeer::V4(_) => c.0 += 1,
             RulePeer::V6(_) => c.1 += 1,
-            RulePeer::Group(_) | RulePeer::PrefixList(_) => {
+            // A peer known only at deployment counts in both, as a group does.
+            RulePeer::Group(_) | RulePeer::PrefixList(_) | RulePeer::Undecided(_) => {
                 c.0 += 1;
                 c.1 += 1;
             }
@@ -193,11 +194,11 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             match res.resource_type.as_str() {
                 ec2::SECURITY_GROUP => {
                     for direction in [Direction::Ingress, Direction::Egress] {
-                        if let Some(Value::List(items)) = props.get(direction.inline_key()) {
-                            for (i, item) in items.iter().enumerate() {
-                                let numbers = RuleFields::read(direction, item).numbers();
-                                check(&|| inline_path(direction, i), &numbers, "rule");
-                            }
+                        let (rules, _) =
+                            inline_rules(resolver, stack, direction, props.get(direction.inline_key()));
+                        for rule in rules {
+                            let numbers = RuleFields::read(direction, rule.item).numbers();
+                            check(&|| rule.path.clone(), &numbers, "rule");
                         }
                     }
                 }

@@ -30,7 +30,7 @@ fn whose(m: &Model<'_>, obj: &Obj) -> String {
 }
 
 fn foreign_rules<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
-    for rule in m.rules.iter().filter(|rule| !rule.inline) {
+    for rule in m.rules.iter().filter(|rule| !rule.inline && rule.is_first_reading()) {
         if rule.group.created_by(rule.at.stack) {
             continue;
         }
@@ -105,7 +105,10 @@ fn duplicates<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         firsts.clear();
         for &(_, i) in run {
             let Some(key) = m.rules[i].identity() else { continue };
-            match firsts.iter().find(|(_, k)| *k == key) {
+            // Rules never deployed together (`Rule::excludes`: two readings of one rule,
+            // or rules of the two branches of an Fn::If) are no duplicates.
+            let rule = &m.rules[i];
+            match firsts.iter().find(|(f, k)| *k == key && !m.rules[*f].excludes(rule)) {
                 Some(&(first, _)) => repeats.push((i, first)),
                 None => firsts.push((i, key)),
             }

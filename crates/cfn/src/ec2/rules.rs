@@ -143,6 +143,36 @@ pub enum RulePeer<V> {
     None,
 }
 
+impl<V> RulePeer<V> {
+    /// The peer's value, `None` for [`RulePeer::None`].
+    pub fn value(&self) -> Option<V>
+    where
+        V: Copy,
+    {
+        match *self {
+            RulePeer::Ipv4(v) | RulePeer::Ipv6(v) | RulePeer::Group(v) | RulePeer::PrefixList(v) => Some(v),
+            RulePeer::None => None,
+        }
+    }
+
+    /// The same kind of peer with its value mapped.
+    ///
+    /// ```
+    /// use ringfence_cfn::ec2::RulePeer;
+    /// assert_eq!(RulePeer::Ipv4("10.0.0.0/8").map(str::len), RulePeer::Ipv4(10));
+    /// assert_eq!(RulePeer::<&str>::None.map(str::len), RulePeer::None);
+    /// ```
+    pub fn map<W>(self, f: impl FnOnce(V) -> W) -> RulePeer<W> {
+        match self {
+            RulePeer::Ipv4(v) => RulePeer::Ipv4(f(v)),
+            RulePeer::Ipv6(v) => RulePeer::Ipv6(f(v)),
+            RulePeer::Group(v) => RulePeer::Group(f(v)),
+            RulePeer::PrefixList(v) => RulePeer::PrefixList(f(v)),
+            RulePeer::None => RulePeer::None,
+        }
+    }
+}
+
 /// The properties of a rule, as written: each `None` when absent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleFields<'v> {
