@@ -49,6 +49,7 @@
 pub mod checks;
 pub mod diagram;
 mod finding;
+mod members;
 mod model;
 pub mod reach;
 mod report;

@@ -17,9 +17,10 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use ringfence_cfn::ec2::{
     self, group_keys, rule_keys, Direction, NaclEntryFields, PortRange, Protocol, RuleFields, SubnetKind,
 };
-use ringfence_cfn::schema::{network_targets, NetworkObject};
+use ringfence_cfn::schema::{group_members, network_targets, NetworkObject};
 use ringfence_cfn::{ConditionName, LogicalId, Map, Pseudo, RefTarget, Value};
 
+use crate::members;
 use crate::suite::{Obj, Resolver, Suite, SuiteTemplate};
 
 /// Where something is declared: a template, a resource, a property path.
@@ -382,77 +383,6 @@ pub struct Model<'a> {
     group_index: HashMap<(usize, LogicalId), usize>,
 }
 
-/// Where each common workload type keeps its group and subnet lists.
-const WORKLOADS: &[(&str, &[&str], &[&str])] = &[
-    (
-        "AWS::ECS::Service",
-        &["NetworkConfiguration.AwsvpcConfiguration.SecurityGroups"],
-        &["NetworkConfiguration.AwsvpcConfiguration.Subnets"],
-    ),
-    (
-        "AWS::EC2::Instance",
-        &["SecurityGroupIds", "SecurityGroups", "NetworkInterfaces[].GroupSet"],
-        &["SubnetId", "NetworkInterfaces[].SubnetId"],
-    ),
-    (
-        "AWS::EC2::LaunchTemplate",
-        &["LaunchTemplateData.SecurityGroupIds", "LaunchTemplateData.NetworkInterfaces[].Groups"],
-        &["LaunchTemplateData.NetworkInterfaces[].SubnetId"],
-    ),
-    ("AWS::EC2::NetworkInterface", &["GroupSet"], &["SubnetId"]),
-    ("AWS::Lambda::Function", &["VpcConfig.SecurityGroupIds"], &["VpcConfig.SubnetIds"]),
-    (
-        "AWS::ElasticLoadBalancingV2::LoadBalancer",
-        &["SecurityGroups"],
-        &["Subnets", "SubnetMappings[].SubnetId"],
-    ),
-    ("AWS::RDS::DBInstance", &["VPCSecurityGroups"], &[]),
-    ("AWS::RDS::DBCluster", &["VpcSecurityGroupIds"], &[]),
-    ("AWS::ElastiCache::ReplicationGroup", &["SecurityGroupIds"], &[]),
-    ("AWS::ElastiCache::CacheCluster", &["VpcSecurityGroupIds"], &[]),
-    ("AWS::EC2::VPCEndpoint", &["SecurityGroupIds"], &["SubnetIds"]),
-    ("AWS::EFS::MountTarget", &["SecurityGroups"], &["SubnetId"]),
-    ("AWS::AutoScaling::AutoScalingGroup", &[], &["VPCZoneIdentifier"]),
-    ("AWS::OpenSearchService::Domain", &["VPCOptions.SecurityGroupIds"], &["VPCOptions.SubnetIds"]),
-    ("AWS::MSK::Cluster", &["BrokerNodeGroupInfo.SecurityGroups"], &["BrokerNodeGroupInfo.ClientSubnets"]),
-    ("AWS::Batch::ComputeEnvironment", &["ComputeResources.SecurityGroupIds"], &["ComputeResources.Subnets"]),
-    ("AWS::CodeBuild::Project", &["VpcConfig.SecurityGroupIds"], &["VpcConfig.Subnets"]),
-];
-
-/// The values at a dotted path; `[]` descends into every item of a list.
-fn at_path<'v>(root: &'v Map, path: &str) -> Vec<&'v Value> {
-    let (first, rest) = path.split_once('.').map_or((path, None), |(a, b)| (a, Some(b)));
-    let (key, each) = match first.strip_suffix("[]") {
-        Some(k) => (k, true),
-        None => (first, false),
-    };
-    let mut current: Vec<&Value> = match (root.get(key), each) {
-        (Some(Value::List(items)), true) => items.iter().collect(),
-        (Some(_), true) | (None, _) => Vec::new(),
-        (Some(v), false) => vec![v],
-    };
-    for part in rest.into_iter().flat_map(|r| r.split('.')) {
-        let (key, each) = match part.strip_suffix("[]") {
-            Some(k) => (k, true),
-            None => (part, false),
-        };
-        let mut next = Vec::new();
-        for c in current {
-            if let Value::Map(m) = c {
-                if let Some(child) = m.get(key) {
-                    match (each, child) {
-                        (true, Value::List(items)) => next.extend(items.iter()),
-                        (true, _) => {}
-                        (false, c) => next.push(c),
-                    }
-                }
-            }
-        }
-        current = next;
-    }
-    current
-}
-
 /// A number or protocol written as something CloudFormation rejects (`FromPort: "abc"`,
 /// `[80]`, `IpProtocol: tcpp`): never read as "all" (-1), which would widen the rule. A
 /// rule or NACL entry holding one matches no traffic, and check RF001 reports it.
@@ -514,14 +444,12 @@ impl<'a> Model<'a> {
     /// the model is the same whatever the number of cores).
     pub fn build(suite: &'a Suite) -> Model<'a> {
         let resolver = Resolver::new(suite);
-        let workloads: HashMap<&str, (&[&str], &[&str])> =
-            WORKLOADS.iter().map(|&(t, g, s)| (t, (g, s))).collect();
         let templates = suite.templates();
         let parts = ringfence_cfn::parallel::chunks(templates.len(), |range| {
             let mut parts = Parts::default();
-            parts.reserve(&workloads, &templates[range.clone()]);
+            parts.reserve(&templates[range.clone()]);
             for stack in range {
-                parts.add_template(&resolver, &workloads, stack, &templates[stack]);
+                parts.add_template(&resolver, stack, &templates[stack]);
             }
             parts
         });
@@ -659,13 +587,11 @@ struct Parts {
     network_changes: Vec<NetworkChange>,
 }
 
-type WorkloadPaths<'w> = HashMap<&'w str, (&'w [&'w str], &'w [&'w str])>;
-
 impl Parts {
     /// Makes room for what `templates` add, counted first: a vector that grows by
     /// doubling holds up to twice its items and is copied at each step (a template of
     /// 285,000 inline rules would leave room for 524,288).
-    fn reserve(&mut self, workloads: &WorkloadPaths<'_>, templates: &[SuiteTemplate]) {
+    fn reserve(&mut self, templates: &[SuiteTemplate]) {
         let mut n = Parts::default().lens();
         for res in templates.iter().flat_map(|t| t.template.resources.values()) {
             let props = &res.properties;
@@ -689,7 +615,7 @@ impl Parts {
                 }
                 _ => {}
             }
-            if workloads.contains_key(res.resource_type.as_str()) {
+            if group_members(&res.resource_type).is_some() {
                 n[2] += 1;
             }
             for target in network_targets(&res.resource_type) {
@@ -756,13 +682,7 @@ impl Parts {
         self.network_changes.extend(other.network_changes);
     }
 
-    fn add_template(
-        &mut self,
-        r: &Resolver<'_>,
-        workloads: &WorkloadPaths<'_>,
-        stack: usize,
-        t: &SuiteTemplate,
-    ) {
+    fn add_template(&mut self, r: &Resolver<'_>, stack: usize, t: &SuiteTemplate) {
         for (id, res) in &t.template.resources {
             let props = &res.properties;
             let loc = |path: &'static str| Location { stack, id: id.clone(), path: Cow::Borrowed(path) };
@@ -853,26 +773,12 @@ impl Parts {
                     });
                 }
             }
-            if let Some(&(groups, subnets)) = workloads.get(res.resource_type.as_str()) {
-                let collect = |paths: &[&str]| -> Vec<Obj> {
-                    let mut out = Vec::new();
-                    for p in paths {
-                        for v in at_path(props, p) {
-                            match v {
-                                Value::List(items) => out.extend(items.iter().map(|i| r.resolve(stack, i))),
-                                other => out.push(r.resolve(stack, other)),
-                            }
-                        }
-                    }
-                    out
-                };
-                let workload = Workload {
-                    at: loc("Properties"),
-                    resource_type: res.resource_type.clone(),
-                    groups: collect(groups),
-                    subnets: collect(subnets),
-                };
-                self.workloads.push(workload);
+            // Every resource whose interfaces may join groups, by the schemas' table
+            // (members.rs reads the values), whatever it writes there.
+            if let Some(paths) = group_members(&res.resource_type) {
+                let at = loc("Properties");
+                let w = members::workload(r, stack, &t.template, at, &res.resource_type, props, paths);
+                self.workloads.push(w);
             }
         }
     }

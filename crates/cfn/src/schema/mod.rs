@@ -1,5 +1,6 @@
 //! Facts AWS publishes about resource types, generated from CloudFormation's resource
-//! schemas by `scripts/gen_network_targets.py` (never typed by hand).
+//! schemas by `scripts/gen_network_targets.py` and `scripts/gen_group_members.py` (never
+//! typed by hand).
 //!
 //! [`network_targets`] answers the ring-fence question for any resource type: which of
 //! its properties name a network object as the thing the resource *changes or attaches
@@ -19,7 +20,23 @@
 //! assert!(network_targets("AWS::EC2::Instance").is_empty());
 //! assert!(network_targets("AWS::Lambda::Function").is_empty());
 //! ```
+//!
+//! [`group_members`] answers the membership question: where a resource type's properties
+//! name the security groups its network interfaces join (and the subnets they are in),
+//! for every type that has such a property, SAM's `AWS::Serverless::*` included.
+//!
+//! ```
+//! use ringfence_cfn::schema::group_members;
+//! let dms = group_members("AWS::DMS::ReplicationInstance").unwrap();
+//! assert_eq!(dms.groups, ["VpcSecurityGroupIds"]);
+//! let function = group_members("AWS::Serverless::Function").unwrap();
+//! assert_eq!((function.groups, function.subnets), (&["VpcConfig.SecurityGroupIds"][..], &["VpcConfig.SubnetIds"][..]));
+//! // A group's own properties and its rules' peers are no membership.
+//! assert!(group_members("AWS::EC2::SecurityGroup").is_none());
+//! assert!(group_members("AWS::EC2::SecurityGroupIngress").is_none());
+//! ```
 
+mod group_members;
 mod network_targets;
 
 /// A kind of network object that a resource can change or attach to.
@@ -84,8 +101,57 @@ pub fn all_network_targets() -> impl Iterator<Item = (&'static str, &'static [Ta
     network_targets::TABLE.iter().copied()
 }
 
-/// The version of cfn-lint whose bundled schemas the table was generated from.
+/// The version of cfn-lint whose bundled schemas the tables were generated from.
 pub const SCHEMA_SOURCE: &str = network_targets::SOURCE;
+
+// Both tables come from one release of cfn-lint: regenerate them together.
+const _: () = assert!(
+    same_text(network_targets::SOURCE, group_members::SOURCE),
+    "network_targets.rs and group_members.rs come from different cfn-lint releases: run both scripts"
+);
+
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Where a resource type's properties name the security groups its network interfaces
+/// join, and the subnets they are in ([`group_members`]).
+///
+/// A path is written `A.B[].C`: the property `C` of every item of the list `B` of the
+/// object `A`. The property at its end holds one id or a list of ids (group *names*
+/// where EC2 takes them, as an instance's `SecurityGroups`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupMembers {
+    /// The paths that take security groups, shallowest first.
+    pub groups: &'static [&'static str],
+    /// The paths that take subnets, shallowest first.
+    pub subnets: &'static [&'static str],
+}
+
+/// Where `resource_type`'s network interfaces join security groups; `None` for a type
+/// with no such property (or that the schemas do not know).
+pub fn group_members(resource_type: &str) -> Option<&'static GroupMembers> {
+    group_members::TABLE
+        .binary_search_by(|(t, _)| (*t).cmp(resource_type))
+        .ok()
+        .map(|i| &group_members::TABLE[i].1)
+}
+
+/// Every resource type whose interfaces join security groups, sorted by type.
+pub fn all_group_members() -> impl Iterator<Item = (&'static str, &'static GroupMembers)> {
+    group_members::TABLE.iter().map(|(t, m)| (*t, m))
+}
 
 #[cfg(test)]
 mod tests {
@@ -98,6 +164,85 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(types, sorted);
+    }
+
+    #[test]
+    fn group_members_are_sorted_for_binary_search() {
+        let types: Vec<&str> = group_members::TABLE.iter().map(|(t, _)| *t).collect();
+        let mut sorted = types.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(types, sorted);
+        assert!(!same_text("cfn-lint 1.58.0", "cfn-lint 1.58.1"));
+    }
+
+    /// The escapes issue 13 found (RF603 false 10 times of 11), and the hand list's
+    /// types, each in the generated table.
+    #[test]
+    fn the_issue_13_members_are_in_the_table() {
+        let expect = [
+            ("AWS::AutoScaling::LaunchConfiguration", "SecurityGroups"),
+            ("AWS::DMS::ReplicationInstance", "VpcSecurityGroupIds"),
+            ("AWS::Neptune::DBCluster", "VpcSecurityGroupIds"),
+            ("AWS::Serverless::Function", "VpcConfig.SecurityGroupIds"),
+            ("AWS::EC2::Instance", "SecurityGroupIds"),
+            ("AWS::EC2::Instance", "SecurityGroups"),
+            ("AWS::EC2::Instance", "NetworkInterfaces[].GroupSet"),
+            ("AWS::EC2::LaunchTemplate", "LaunchTemplateData.SecurityGroupIds"),
+            ("AWS::EC2::LaunchTemplate", "LaunchTemplateData.NetworkInterfaces[].Groups"),
+            ("AWS::EC2::NetworkInterface", "GroupSet"),
+            ("AWS::ECS::Service", "NetworkConfiguration.AwsvpcConfiguration.SecurityGroups"),
+            ("AWS::Lambda::Function", "VpcConfig.SecurityGroupIds"),
+            ("AWS::ElasticLoadBalancingV2::LoadBalancer", "SecurityGroups"),
+            ("AWS::RDS::DBInstance", "VPCSecurityGroups"),
+            ("AWS::RDS::DBCluster", "VpcSecurityGroupIds"),
+            ("AWS::ElastiCache::ReplicationGroup", "SecurityGroupIds"),
+            ("AWS::ElastiCache::CacheCluster", "VpcSecurityGroupIds"),
+            ("AWS::EC2::VPCEndpoint", "SecurityGroupIds"),
+            ("AWS::EFS::MountTarget", "SecurityGroups"),
+            ("AWS::OpenSearchService::Domain", "VPCOptions.SecurityGroupIds"),
+            ("AWS::MSK::Cluster", "BrokerNodeGroupInfo.SecurityGroups"),
+            ("AWS::Batch::ComputeEnvironment", "ComputeResources.SecurityGroupIds"),
+            ("AWS::CodeBuild::Project", "VpcConfig.SecurityGroupIds"),
+        ];
+        for (t, p) in expect {
+            let m = group_members(t).unwrap_or_else(|| panic!("{t} is not in the table"));
+            assert!(m.groups.contains(&p), "{t}.{p} should take groups: {:?}", m.groups);
+        }
+        let subnets = [
+            ("AWS::ECS::Service", "NetworkConfiguration.AwsvpcConfiguration.Subnets"),
+            ("AWS::EC2::Instance", "SubnetId"),
+            ("AWS::Lambda::Function", "VpcConfig.SubnetIds"),
+            ("AWS::Serverless::Function", "VpcConfig.SubnetIds"),
+            ("AWS::ElasticLoadBalancingV2::LoadBalancer", "Subnets"),
+        ];
+        for (t, p) in subnets {
+            assert!(group_members(t).is_some_and(|m| m.subnets.contains(&p)), "{t}.{p} should take subnets");
+        }
+    }
+
+    #[test]
+    fn groups_rules_peers_and_outputs_are_not_members() {
+        for t in [
+            "AWS::EC2::SecurityGroup",
+            "AWS::EC2::SecurityGroupIngress",
+            "AWS::EC2::SecurityGroupEgress",
+            "AWS::RDS::DBSecurityGroupIngress",
+            "AWS::EC2::VPC",
+            "AWS::AutoScaling::AutoScalingGroup",
+        ] {
+            assert_eq!(group_members(t), None, "{t}");
+        }
+        let nodes = group_members("AWS::EKS::Nodegroup");
+        assert!(nodes.is_none_or(|m| m.groups.iter().all(|p| !p.contains("SourceSecurityGroups"))));
+        let eks = group_members("AWS::EKS::Cluster").map(|m| m.groups);
+        assert_eq!(
+            eks,
+            Some(&["ResourcesVpcConfig.SecurityGroupIds"][..]),
+            "ClusterSecurityGroupId is read-only"
+        );
+        let medialive = group_members("AWS::MediaLive::Input").map(|m| m.groups);
+        assert_eq!(medialive, Some(&["Vpc.SecurityGroupIds"][..]), "input security groups are MediaLive's");
     }
 
     /// The escapes issue 11 found, each decided by the generated table.
