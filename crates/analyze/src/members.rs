@@ -53,7 +53,7 @@ pub(crate) fn workload(
         let mut out = Vec::new();
         for path in paths {
             for root in std::iter::once(props).chain(globals) {
-                for v in at_path(root, path) {
+                for v in at_path(root, path, &|v| r.decide(stack, v)) {
                     members(r, stack, v, &mut out);
                 }
             }
@@ -82,17 +82,22 @@ fn sam_globals<'t>(template: &'t Template, resource_type: &str) -> Option<&'t Ma
 }
 
 /// The values at a path `A.B[].C`: `[]` descends into every item of a list. An `Fn::If`
-/// on the way is both its branches; `AWS::NoValue` is nothing.
-fn at_path<'v>(root: &'v Map, path: &str) -> Vec<&'v Value> {
+/// on the way is the branch `decide` picks, or both its branches when it picks none;
+/// `AWS::NoValue` is nothing.
+fn at_path<'v, D: Fn(&'v Value) -> Option<&'v Value>>(
+    root: &'v Map,
+    path: &str,
+    decide: &D,
+) -> Vec<&'v Value> {
     let mut parts = path.split('.');
     let Some(first) = parts.next() else { return Vec::new() };
     let (key, each) = step(first);
     let mut current = Vec::new();
     if let Some(v) = root.get(key) {
-        branches(v, &mut current);
+        branches(v, &mut current, decide);
     }
     if each {
-        current = items(current);
+        current = items(current, decide);
     }
     for part in parts {
         let (key, each) = step(part);
@@ -100,11 +105,11 @@ fn at_path<'v>(root: &'v Map, path: &str) -> Vec<&'v Value> {
         for c in current {
             if let Value::Map(m) = c {
                 if let Some(child) = m.get(key) {
-                    branches(child, &mut next);
+                    branches(child, &mut next, decide);
                 }
             }
         }
-        current = if each { items(next) } else { next };
+        current = if each { items(next, decide) } else { next };
     }
     current
 }
@@ -118,26 +123,29 @@ fn step(part: &str) -> (&str, bool) {
 }
 
 /// The items of every list among `values` (each item's `Fn::If` branches).
-fn items(values: Vec<&Value>) -> Vec<&Value> {
+fn items<'v, D: Fn(&'v Value) -> Option<&'v Value>>(values: Vec<&'v Value>, decide: &D) -> Vec<&'v Value> {
     let mut out = Vec::new();
     for v in values {
         if let Value::List(list) = v {
             for item in list {
-                branches(item, &mut out);
+                branches(item, &mut out, decide);
             }
         }
     }
     out
 }
 
-/// The values `v` may take: both branches of an `Fn::If` (nested ones too); nothing
-/// for `AWS::NoValue` or `null`.
-fn branches<'v>(v: &'v Value, out: &mut Vec<&'v Value>) {
+/// The values `v` may take: the branch of an `Fn::If` `decide` picks, or both (nested
+/// ones too); nothing for `AWS::NoValue` or `null`.
+fn branches<'v, D: Fn(&'v Value) -> Option<&'v Value>>(v: &'v Value, out: &mut Vec<&'v Value>, decide: &D) {
     match v {
-        Value::If(_, a, b) => {
-            branches(a, out);
-            branches(b, out);
-        }
+        Value::If(_, a, b) => match decide(v) {
+            Some(branch) => branches(branch, out, decide),
+            None => {
+                branches(a, out, decide);
+                branches(b, out, decide);
+            }
+        },
         Value::Null | Value::Ref(RefTarget::Pseudo(Pseudo::NoValue)) => {}
         other => out.push(other),
     }
@@ -362,10 +370,11 @@ mod tests {
         let m = map(
             "A:\n  Fn::If:\n  - C\n  - B: [{X: 1}, {X: 2}]\n  - B: !Ref AWS::NoValue\nD: !Ref AWS::NoValue",
         );
-        let found: Vec<String> = at_path(&m, "A.B[].X").iter().map(|v| v.to_json().to_string()).collect();
+        let found: Vec<String> =
+            at_path(&m, "A.B[].X", &|_| None).iter().map(|v| v.to_json().to_string()).collect();
         assert_eq!(found, ["1", "2"]);
-        assert!(at_path(&m, "D").is_empty());
-        assert!(at_path(&m, "Z.B").is_empty());
+        assert!(at_path(&m, "D", &|_| None).is_empty());
+        assert!(at_path(&m, "Z.B", &|_| None).is_empty());
     }
 
     #[test]

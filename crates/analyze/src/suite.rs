@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use ringfence_cfn::{
-    ConditionName, LogicalId, Parsed, Pseudo, ReadError, ReadNote, RefTarget, Template, Value,
+    ConditionName, LogicalId, Map, Parsed, Pseudo, ReadError, ReadNote, RefTarget, Template, Value,
 };
 use rustc_hash::FxHashMap as HashMap;
 
@@ -155,6 +155,36 @@ impl Suite {
     /// Mutable access, e.g. to give parameter values.
     pub fn templates_mut(&mut self) -> &mut [SuiteTemplate] {
         &mut self.templates
+    }
+}
+
+/// An `Fn::GetStackOutput` of a template ([`Resolver::weak_references`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeakReference {
+    /// The stack it names, when known before deployment.
+    pub stack_name: Option<String>,
+    /// The output it reads, when known.
+    pub output: Option<String>,
+    /// The template of the suite that produces it, when the stack is in the suite.
+    pub producer: Option<usize>,
+}
+
+/// The arguments of `{"Fn::GetStackOutput": {...}}`.
+fn weak_reference(m: &Map) -> Option<&Map> {
+    match m.get("Fn::GetStackOutput") {
+        Some(Value::Map(args)) if m.len() == 1 => Some(args),
+        _ => None,
+    }
+}
+
+/// Calls `f` on `v` and every value inside it (maps' values, lists' items, functions'
+/// arguments).
+fn walk_all(v: &Value, f: &mut impl FnMut(&Value)) {
+    f(v);
+    match v {
+        Value::Map(m) => m.values().for_each(|c| walk_all(c, f)),
+        Value::List(items) => items.iter().for_each(|c| walk_all(c, f)),
+        _ => {}
     }
 }
 
@@ -323,8 +353,76 @@ impl<'a> Resolver<'a> {
                 Some(Cow::Owned(out))
             }
             Value::If(..) => self.text_cow(stack, self.decide(stack, v)?),
+            Value::Map(m) => match weak_reference(m).map(|args| self.stack_output(stack, args)) {
+                Some(Ok((owner, value))) => self.text_cow(owner, value),
+                _ => None,
+            },
             _ => None,
         }
+    }
+
+    /// The template and output value an `Fn::GetStackOutput` (its arguments) reads, when
+    /// the stack it names is in the suite, in the same Region and account; otherwise why
+    /// not.
+    ///
+    /// ```
+    /// use ringfence_analyze::{Obj, Resolver, Suite};
+    /// let mut suite = Suite::new();
+    /// suite.read("network", "network.yaml", "Resources:\n  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}\nOutputs:\n  VpcId: {Value: !Ref Vpc}\n")?;
+    /// suite.read("app", "app.yaml", "Resources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: app\n      VpcId: !GetStackOutput {StackName: network, OutputName: VpcId}\n")?;
+    /// let r = Resolver::new(&suite);
+    /// let vpc = &suite.templates()[1].template.resources[0].properties["VpcId"];
+    /// assert!(matches!(r.resolve(1, vpc), Obj::Local { stack: 0, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stack_output(&self, stack: usize, args: &Map) -> Result<(usize, &'a Value), String> {
+        let text = |key: &str| args.get(key).and_then(|v| self.text_cow(stack, v));
+        let (Some(name), Some(output)) = (text("StackName"), text("OutputName")) else {
+            return Err("output of a stack named by a value known only at deployment".into());
+        };
+        let same_region = match args.get("Region") {
+            None | Some(Value::Ref(RefTarget::Pseudo(Pseudo::Region))) => true,
+            Some(_) => false,
+        };
+        if !same_region || args.get("RoleArn").is_some() {
+            return Err(format!("output {output} of stack {name} in another Region or account"));
+        }
+        let Some(owner) = self.suite.templates.iter().position(|t| t.stack == *name) else {
+            return Err(format!("output {output} of stack {name}, which is not in the suite"));
+        };
+        match self.suite.templates[owner].template.outputs.get(output.as_ref()) {
+            Some(o) => Ok((owner, &o.value)),
+            None => Err(format!("output {output} of stack {name}, which declares no such output")),
+        }
+    }
+
+    /// Every `Fn::GetStackOutput` of template `stack` (a weak reference: CloudFormation
+    /// lets the producer be deleted or changed under it), with the stack and output it
+    /// names, as written.
+    pub fn weak_references(&self, stack: usize) -> Vec<WeakReference> {
+        let mut out = Vec::new();
+        let t = &self.suite.templates[stack].template;
+        let mut visit = |v: &Value| {
+            if let Value::Map(m) = v {
+                if let Some(args) = weak_reference(m) {
+                    let text = |key: &str| args.get(key).and_then(|v| self.text(stack, v));
+                    out.push(WeakReference {
+                        stack_name: text("StackName"),
+                        output: text("OutputName"),
+                        producer: self.stack_output(stack, args).ok().map(|(owner, _)| owner),
+                    });
+                }
+            }
+        };
+        for res in t.resources.values() {
+            for v in res.properties.values() {
+                walk_all(v, &mut visit);
+            }
+        }
+        for o in t.outputs.values() {
+            walk_all(&o.value, &mut visit);
+        }
+        out
     }
 
     /// What a reference in template `stack` names.
@@ -357,6 +455,13 @@ impl<'a> Resolver<'a> {
                 None => Obj::Unknown("import of a computed name".into()),
             },
             Value::String(s) => Obj::External(s.clone()),
+            Value::Map(m) if weak_reference(m).is_some() => {
+                match weak_reference(m).map(|args| self.stack_output(stack, args)) {
+                    Some(Ok((owner, value))) => self.resolve_depth(owner, value, depth + 1),
+                    Some(Err(why)) => Obj::Unknown(why),
+                    None => Obj::Unknown("Fn::GetStackOutput".into()),
+                }
+            }
             Value::If(c, ..) => match self.decide(stack, v) {
                 Some(branch) => self.resolve_depth(stack, branch, depth + 1),
                 None => Obj::Unknown(format!("Fn::If on condition {c}, which the parameters do not decide")),

@@ -183,8 +183,10 @@ Resources:
 #[test]
 fn each_group_of_either_branch_of_an_if_is_a_member() {
     let yaml = format!(
-        "Conditions:
-  Prod: !Equals [!Ref AWS::StackName, prod]
+        "Parameters:
+  Env: {{Type: String}}
+Conditions:
+  Prod: !Equals [!Ref Env, prod]
 {}  Server:
     Type: AWS::EC2::Instance
     Properties:
@@ -210,6 +212,16 @@ fn each_group_of_either_branch_of_an_if_is_a_member() {
         (vec!["app/Common".into(), "app/Lambda".into()], vec!["subnet-1".into()])
     );
     assert_eq!(unused(&s), ["app/Leftover"]);
+
+    // Decided by a parameter's value, each Fn::If is its branch only.
+    let mut s = suite(&[("app", &yaml)]);
+    s.templates_mut()[0].parameters.insert("Env".into(), "prod".into());
+    assert_eq!(groups(&s, "app", "Server"), ["app/ProdOnly"]);
+    assert_eq!(groups(&s, "app", "Fn"), ["app/Common", "app/Lambda"]);
+    s.templates_mut()[0].parameters.insert("Env".into(), "dev".into());
+    assert_eq!(groups(&s, "app", "Server"), ["app/DevOnly", "app/Common"]);
+    assert_eq!(joins(&s, "app", "Fn"), (vec![], vec![]));
+    assert_eq!(unused(&s), ["app/Lambda", "app/Leftover", "app/ProdOnly"]);
 }
 
 #[test]

@@ -248,6 +248,7 @@ const SHORT_FORMS: &[&str] = &[
     "FindInMap",
     "GetAtt",
     "GetAZs",
+    "GetStackOutput",
     "If",
     "ImportValue",
     "Join",

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use ringfence_cfn::ec2::{self, Direction, RuleFields};
+use ringfence_cfn::ec2::{self, rule_keys, Direction, RuleFields};
 use ringfence_cfn::Value;
 
 use super::{hygiene, RF001, RF002};
@@ -112,8 +112,8 @@ fn peers<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             let mut check = |path: Cow<'static, str>, fields: &RuleFields<'_>, direction: Direction| {
                 let at = || Location { stack, id: id.clone(), path: path.clone() };
                 let (key, v) = match fields.peer {
-                    ec2::RulePeer::Ipv4(v) => ("CidrIp", v),
-                    ec2::RulePeer::Ipv6(v) => ("CidrIpv6", v),
+                    ec2::RulePeer::Ipv4(v) => (rule_keys::CIDR_IPV4, v),
+                    ec2::RulePeer::Ipv6(v) => (rule_keys::CIDR_IPV6, v),
                     ec2::RulePeer::Group(_) | ec2::RulePeer::PrefixList(_) => return,
                     ec2::RulePeer::None => {
                         r.report(
