@@ -46,7 +46,7 @@ use crate::text::{self, ident, literal};
 /// The plan of one RF101 finding.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// The template's file path.
+    /// The template's file, as the output shows it.
     pub template: String,
     /// The stack.
     pub stack: String,
@@ -674,7 +674,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         let _ = writeln!(snippet, "{line}");
     }
     Some(Plan {
-        template: file.map_or_else(|| stack.clone(), |f| f.path.clone()),
+        template: file.map_or_else(|| stack.clone(), |f| f.shown.clone()),
         stack: stack.clone(),
         resource: rule.at.id.to_string(),
         line: file.and_then(|f| f.resource_line(&loaded.suite, rule.at.id.as_str())),
