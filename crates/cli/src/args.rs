@@ -96,15 +96,17 @@ pub enum Command {
 pub struct Inputs {
     /// Template files, or folders searched recursively for .json, .yaml, .yml and
     /// .template files (manifest.json of a cloud assembly and files that are not
-    /// templates are skipped; X.template.yaml is skipped beside X.template.json).
+    /// templates are skipped; X.template.yaml is skipped beside X.template.json). When
+    /// every PATH is a folder, files are shown relative to the folder that holds them.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// A parameter value for one deployment: STACK.NAME=VALUE, or *.NAME=VALUE for every
     /// template that declares NAME. Repeatable.
     #[arg(long = "param", value_name = "STACK.NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<Param>,
-    /// The stack name of a file (default: the file stem, NAME for NAME.template.json).
-    /// Repeatable.
+    /// The stack name of a file (default: the file stem, NAME for NAME.template.json;
+    /// for files that share a stem, their paths in the audited folder:
+    /// ecs/cluster.yaml is ecs-cluster). Repeatable.
     #[arg(long = "stack-name", value_name = "FILE=NAME", value_parser = parse_stack_name)]
     pub stack_names: Vec<StackName>,
 }

@@ -98,6 +98,7 @@ fn json(rows: Rows<'_>, summary: &Summary, out: &mut dyn Write) -> io::Result<()
             "check": r.check,
             "severity": r.severity.to_string(),
             "template": r.template,
+            "stack": r.stack,
             "resource": r.resource,
             "path": r.path,
             "message": r.message,

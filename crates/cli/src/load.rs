@@ -6,9 +6,13 @@
 //! - A folder is searched recursively, in name order, skipping hidden entries, for files
 //!   ending in `.json`, `.yaml`, `.yml` or `.template` that look like templates (they
 //!   declare `Resources` or `AWSTemplateFormatVersion`); `manifest.json` is skipped.
+//! - `X.template.yaml` is skipped when `X.template.json` is read too (ringfence writes
+//!   both with `--yaml`).
 //! - The stack name is the file stem (`NAME` for `NAME.template.json`), unless
-//!   `--stack-name FILE=NAME` says otherwise; `X.template.yaml` is skipped when
-//!   `X.template.json` is read too (ringfence writes both with `--yaml`).
+//!   `--stack-name FILE=NAME` says otherwise; files that share a stem are named after
+//!   their paths relative to the audited folder (`ecs/cluster.yaml` → `ecs-cluster`),
+//!   and the output shows each file relative to that folder when every input is a
+//!   folder: [`crate::stack_names`] decides both.
 //! - A file that cannot be parsed is kept as unreadable, with the parser's line and
 //!   column; a path that cannot be read at all is a usage error.
 //! - A file that is read keeps its size (what CloudFormation's size quotas count) and
@@ -18,7 +22,6 @@
 //!   finding that needs the line of a value inside a resource reads the file again
 //!   (if it is unchanged; otherwise the resource's line stands).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use std::time::SystemTime;
@@ -28,6 +31,7 @@ use ringfence_cfn::{locate_steps, ReadError, StepRef, Template};
 
 use crate::args::Inputs;
 use crate::output::Usage;
+use crate::stack_names::{self, absolute, audited_folder, relative};
 
 /// Why a template file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +49,12 @@ pub struct Unreadable {
 /// One template file.
 #[derive(Debug, Clone)]
 pub struct TemplateFile {
-    /// The path as given (folder as given, joined with the path found under it).
+    /// The path it is read at: as given (folder as given, joined with the path found
+    /// under it).
     pub path: String,
+    /// The path the output shows: relative to the audited folder when every input is a
+    /// folder, else [`path`](TemplateFile::path).
+    pub shown: String,
     /// Its stack name.
     pub stack: String,
     /// The line that declares each resource of its template, in the template's order
@@ -107,9 +115,10 @@ impl Loaded {
         self.files.iter().find(|f| f.index == Some(index))
     }
 
-    /// The file path of the template deployed as `stack` (the stack name if unknown).
+    /// The file of the template deployed as `stack`, as the output shows it (the stack
+    /// name if unknown).
     pub fn path_of(&self, stack: &str) -> String {
-        self.files.iter().find(|f| f.stack == stack).map_or_else(|| stack.to_owned(), |f| f.path.clone())
+        self.files.iter().find(|f| f.stack == stack).map_or_else(|| stack.to_owned(), |f| f.shown.clone())
     }
 
     /// The files that could not be read.
@@ -121,7 +130,7 @@ impl Loaded {
     /// other than `audit`, which reports them as findings).
     pub fn warn_unreadable(&self) {
         for (f, u) in self.unreadable() {
-            eprintln!("warning: {} left out: {}", f.path, describe(u));
+            eprintln!("warning: {} left out: {}", f.shown, describe(u));
         }
     }
 
@@ -131,7 +140,7 @@ impl Loaded {
         let by_path = || self.files.iter().find(|f| same_file(Path::new(&f.path), Path::new(name)));
         match by_name.or_else(by_path) {
             Some(TemplateFile { index: Some(i), .. }) => Ok(*i),
-            Some(f) => Err(Usage(format!("template {} ({}) could not be read", f.stack, f.path))),
+            Some(f) => Err(Usage(format!("template {} ({}) could not be read", f.stack, f.shown))),
             None => Err(Usage(format!(
                 "no stack `{name}` among the templates; stacks: {}",
                 self.files.iter().map(|f| f.stack.as_str()).collect::<Vec<_>>().join(", ")
@@ -155,16 +164,38 @@ const MANIFEST: &str = "manifest.json";
 
 /// A file to read, before reading.
 struct Candidate {
+    /// As given (the folder as given joined with the path under it).
     path: PathBuf,
+    /// As the output shows it.
+    shown: String,
+    /// Relative to the audited folder (as given, when not under it).
+    relative: PathBuf,
     stack: String,
 }
 
 /// Reads the inputs as one suite. Usage errors: a path that does not exist or cannot be
-/// read, no template at all, two files with the same stack name, a `--stack-name` or
-/// `--param` that names nothing.
+/// read, no template at all, two files with the same stack name even once named after
+/// their paths, a `--stack-name` or `--param` that names nothing.
 pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
-    let mut candidates = discover(&inputs.paths)?;
-    name_stacks(&mut candidates, inputs)?;
+    let Discovered { files: found, given } = discover(&inputs.paths)?;
+    let folder = audited_folder(&given);
+    // Relative to the audited folder when every input is a folder (and the folder is
+    // not the file system's root, which would only hide the first `/`).
+    let show_relative =
+        given.iter().all(|(_, dir)| *dir) && folder.as_ref().is_some_and(|f| f.parent().is_some());
+    let mut candidates: Vec<Candidate> = found
+        .into_iter()
+        .map(|path| {
+            let rel = folder.as_deref().and_then(|f| relative(&absolute(&path)?, f));
+            let shown = match &rel {
+                Some(r) if show_relative => r.display().to_string(),
+                _ => path.display().to_string(),
+            };
+            let relative = rel.unwrap_or_else(|| path.clone());
+            Candidate { path, shown, relative, stack: String::new() }
+        })
+        .collect();
+    name_stacks(&mut candidates, inputs, folder.as_deref().unwrap_or(Path::new("")))?;
     let mut suite = Suite::new();
     let mut files = Vec::new();
     for c in candidates {
@@ -176,6 +207,7 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
         let len = bytes.len();
         let mut file = TemplateFile {
             path,
+            shown: c.shown,
             stack: c.stack,
             resource_lines: Vec::new(),
             read_as,
@@ -204,7 +236,7 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
                 // The text is no longer needed: free it before the model is built.
                 drop(text);
                 file.index = Some(suite.templates().len());
-                suite.add_parsed(&file.stack, &file.path, parsed, len);
+                suite.add_parsed(&file.stack, &file.shown, parsed, len);
             }
             Err(e) => file.unreadable = Some(unreadable(e)),
         }
@@ -230,11 +262,21 @@ fn unreadable(e: ReadError) -> Unreadable {
     }
 }
 
-/// Every file to read, in order, with its default stack name.
-fn discover(paths: &[PathBuf]) -> Result<Vec<Candidate>, Usage> {
+/// What the paths given hold.
+struct Discovered {
+    /// Every file to read, in order.
+    files: Vec<PathBuf>,
+    /// Each path given, with whether it is a folder.
+    given: Vec<(PathBuf, bool)>,
+}
+
+/// Every file to read, in order, and what each path given is.
+fn discover(paths: &[PathBuf]) -> Result<Discovered, Usage> {
     let mut found = Vec::new();
+    let mut given = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?;
+        given.push((p.clone(), meta.is_dir()));
         if meta.is_dir() {
             walk(p, &mut found)?;
         } else if p.file_name().and_then(|n| n.to_str()) != Some(MANIFEST) {
@@ -274,7 +316,7 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<Candidate>, Usage> {
         let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Usage(format!("no template found in {}", given.join(", "))));
     }
-    Ok(found.into_iter().map(|path| Candidate { stack: default_stack(&path), path }).collect())
+    Ok(Discovered { files: found, given })
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Usage> {
@@ -325,16 +367,6 @@ fn looks_like_template(text: &str) -> bool {
     })
 }
 
-fn default_stack(path: &Path) -> String {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    for suffix in [".template.json", ".template.yaml", ".template.yml"] {
-        if let Some(stem) = name.strip_suffix(suffix) {
-            return stem.to_owned();
-        }
-    }
-    path.file_stem().and_then(|s| s.to_str()).map_or_else(|| path.display().to_string(), str::to_owned)
-}
-
 /// Whether `given` names `path`: the same path, or its last components.
 fn same_file(path: &Path, given: &Path) -> bool {
     let clean = |p: &Path| -> PathBuf { p.components().filter(|c| c.as_os_str() != ".").collect() };
@@ -342,12 +374,15 @@ fn same_file(path: &Path, given: &Path) -> bool {
     path == given || (given.components().count() > 0 && path.ends_with(&given))
 }
 
-fn name_stacks(candidates: &mut [Candidate], inputs: &Inputs) -> Result<(), Usage> {
+/// The stack name of every candidate: `--stack-name`, else as [`stack_names`] says.
+fn name_stacks(candidates: &mut [Candidate], inputs: &Inputs, folder: &Path) -> Result<(), Usage> {
+    let mut files: Vec<stack_names::File> =
+        candidates.iter().map(|c| stack_names::File { relative: c.relative.clone(), given: None }).collect();
     for s in &inputs.stack_names {
         let matching: Vec<usize> =
             (0..candidates.len()).filter(|&i| same_file(&candidates[i].path, &s.file)).collect();
         match matching.as_slice() {
-            [i] => candidates[*i].stack = s.name.clone(),
+            [i] => files[*i].given = Some(s.name.clone()),
             [] => {
                 return Err(Usage(format!(
                     "--stack-name {}={}: no template file {} among the inputs",
@@ -368,16 +403,17 @@ fn name_stacks(candidates: &mut [Candidate], inputs: &Inputs) -> Result<(), Usag
             }
         }
     }
-    let mut by_stack: HashMap<&str, &Path> = HashMap::new();
-    for c in candidates.iter() {
-        if let Some(other) = by_stack.insert(&c.stack, &c.path) {
-            return Err(Usage(format!(
-                "{} and {} are both stack `{}`; name one with --stack-name FILE=NAME",
-                other.display(),
-                c.path.display(),
-                c.stack
-            )));
-        }
+    let names = stack_names::names(&files, folder).map_err(|clash| {
+        Usage(format!(
+            "{} and {} are both stack `{}`{}; name one with --stack-name FILE=NAME",
+            candidates[clash.first].path.display(),
+            candidates[clash.second].path.display(),
+            clash.name,
+            if clash.derived { ", even named after their whole paths" } else { "" }
+        ))
+    })?;
+    for (c, name) in candidates.iter_mut().zip(names) {
+        c.stack = name;
     }
     Ok(())
 }
@@ -422,17 +458,6 @@ fn apply_params(suite: &mut Suite, files: &[TemplateFile], inputs: &Inputs) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stack_names_come_from_file_names() {
-        assert_eq!(
-            default_stack(Path::new("out/chat-network-production.template.json")),
-            "chat-network-production"
-        );
-        assert_eq!(default_stack(Path::new("out/web.template.yml")), "web");
-        assert_eq!(default_stack(Path::new("legacy/bot-dice.yaml")), "bot-dice");
-        assert_eq!(default_stack(Path::new("old/vpc.template")), "vpc");
-    }
 
     #[test]
     fn templates_are_told_from_other_documents() {

@@ -11,9 +11,10 @@
 //! The modules form a graph without circles (`tests/modules.rs` checks it): the
 //! commands (`audit`, `reach_cmd`, `impact`, `graph`) import no other command and
 //! nothing of this root; `audit` writes through `plan` and `sarif`; what several of
-//! them share lives in modules that import no command: `args`, `load`, `output` (usage
-//! errors, outcomes, JSON layout), `rows` (the audit's findings as reported) and `text`
-//! (words for the model's objects).
+//! them share lives in modules that import no command: `args`, `load`, `stack_names`
+//! (the audited folder, the paths shown and the stack name of each file), `output`
+//! (usage errors, outcomes, JSON layout), `rows` (the audit's findings as reported) and
+//! `text` (words for the model's objects).
 #![forbid(unsafe_code)]
 
 mod args;
@@ -26,6 +27,7 @@ mod plan;
 mod reach_cmd;
 mod rows;
 mod sarif;
+mod stack_names;
 mod text;
 
 use std::io::Write;

@@ -1,15 +1,34 @@
 //! `ringfence audit --plan`: for every RF101 finding (a rule on a group the template does
 //! not create), the ring-fenced layout that replaces it, in words and as ringfence code.
 //!
-//! Three shapes, decided by who the rule is for:
+//! Four shapes, decided by whose groups the rule is between and who the rule is for:
 //!
-//! - **client**: an ingress rule on the foreign group whose peer is a group the template
-//!   creates. The template lets its own group out to the foreign group; the group's owner
-//!   admits a role group it creates and shares, which the template's workloads join.
-//! - **member**: the template's workloads join the foreign group. The template puts the
-//!   rule on a group it creates (the one its workloads already join beside the foreign
-//!   group, or a new one named after the stack), and the workloads join both.
-//! - **owner**: neither. The rule concerns the foreign group only: its owner declares it.
+//! - **client** and **server**: the rule is between groups of two owners (the foreign
+//!   group and a group the template creates, most often; or the foreign group and a
+//!   group of a third stack). It is split between the two so that neither reverses
+//!   their dependency: the *lower* owner (the stack the other imports from, or the
+//!   owner outside the suite; see [`Across`]) never names the higher's groups. The
+//!   higher puts its half on a group it creates, and its workloads join a role group
+//!   that the lower creates, shares and puts its half on.
+//!   - *client*: the higher's group reaches the lower's (an ingress rule on the foreign
+//!     group from the template's own group). The higher lets its group out to the
+//!     lower's; the lower admits the role, `<group>-clients`.
+//!   - *server*: the lower's group reaches the higher's (an egress rule on the foreign
+//!     group to the template's own group). The higher admits the lower's group on its
+//!     own; the lower lets its group out to the role, `<group>-targets`.
+//!
+//!   A template whose rule is between two groups it does not create drops it.
+//! - **member**: the template's workloads join the foreign group (and the peer is not a
+//!   group of its own). The template puts the rule on a group it creates (the one its
+//!   workloads already join beside the foreign group, or a new one named after the
+//!   stack), and the workloads join both.
+//! - **owner**: neither. The rule concerns the foreign group only (its peer is an
+//!   address range, a prefix list, a group of the same owner or a group outside the
+//!   suite): its owner declares it.
+//!
+//! A role group is named after the group's role ([`text::role`]): its `GroupName`,
+//! `Name` tag, logical id or parameter name in kebab case, without what says only that
+//! it is a group (`DatabaseSecurityGroup` → `database-clients`).
 //!
 //! ## The code
 //!
@@ -25,11 +44,11 @@
 //! The builder adds rules only to a `SecurityGroup` a stack creates; a group from outside
 //! the app (`ExternalGroup`) can be a peer or a member of a group set, never the target
 //! of a rule. So where the snippet has the owner of a group outside the suite declare a
-//! rule (shapes client and owner), that group is, in the owner's program, a group it
-//! creates: the snippet names that program's stack `owner` and assumes the group created
-//! there. What the suite does not say (the id of a VPC given as a parameter, a group
-//! behind an import no template exports, a rule's unreadable ports) is a `todo!` that
-//! says what to fill in, never a guess.
+//! rule (shapes client, server and owner), that group is, in the owner's program, a
+//! group it creates: the snippet names that program's stack `owner` and assumes the
+//! group created there. What the suite does not say (the id of a VPC given as a
+//! parameter, a group behind an import no template exports, a rule's unreadable ports)
+//! is a `todo!` that says what to fill in, never a guess.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -46,7 +65,7 @@ use crate::text::{self, ident, literal};
 /// The plan of one RF101 finding.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// The template's file path.
+    /// The template's file, as the output shows it.
     pub template: String,
     /// The stack.
     pub stack: String,
@@ -72,8 +91,12 @@ pub struct Plan {
 /// Who the rule is for, which decides the layout (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// `client`: the template's own group reaches the foreign group.
+    /// `client`: a group of one owner reaches a group of another that it imports (the
+    /// template's own group reaching the foreign group, most often).
     Client,
+    /// `server`: a group of one owner is reached by a group of another that it imports
+    /// (the foreign group reaching the template's own group, most often).
+    Server,
     /// `member`: the template's workloads join the foreign group.
     Member,
     /// `owner`: the rule concerns the foreign group only.
@@ -85,6 +108,7 @@ impl Shape {
     pub fn as_str(self) -> &'static str {
         match self {
             Shape::Client => "client",
+            Shape::Server => "server",
             Shape::Member => "member",
             Shape::Owner => "owner",
         }
@@ -116,7 +140,8 @@ struct Named {
     /// when the group is outside the suite (`ExternalGroup::from_id`,
     /// `group_parameter`) or cannot be resolved.
     external: Option<String>,
-    /// The role name its owner would create it under.
+    /// Its role, as a group name ([`text::role`]): what its owner would create it as,
+    /// and what role groups derived from it are named after (`database-clients`).
     role: String,
 }
 
@@ -145,13 +170,13 @@ fn named(m: &Model<'_>, rule: &Rule, obj: &Obj, stack_var: &str) -> Named {
             words: format!("{id} (parameter {p})"),
             var: ident(&p),
             external: Some(format!("ExternalGroup::from_id({})?", literal(id))),
-            role: p,
+            role: text::role(&p),
         },
         (Obj::External(id), None) => Named {
             words: id.clone(),
             var: ident(id),
             external: Some(format!("ExternalGroup::from_id({})?", literal(id))),
-            role: ident(id),
+            role: text::role(id),
         },
         (Obj::Parameter { name, .. }, _) => Named {
             words: format!("the group passed as parameter {name}"),
@@ -160,13 +185,13 @@ fn named(m: &Model<'_>, rule: &Rule, obj: &Obj, stack_var: &str) -> Named {
                 "{stack_var}.group_parameter({}, \"The shared group\")?",
                 literal(name.as_str())
             )),
-            role: name.to_string(),
+            role: text::role(name.as_str()),
         },
         (Obj::Local { stack, .. }, _) => Named {
             words: format!("{label} (created by {})", m.stack_name(*stack)),
             var: ident(&label),
             external: None,
-            role: short(m, obj),
+            role: text::role(&short(m, obj)),
         },
         (Obj::Unknown(what), _) => Named {
             words: label.clone(),
@@ -252,12 +277,132 @@ fn own_group(
 }
 
 /// A variable name that no other variable of the snippet has.
-fn distinct(var: String, taken: &[&str]) -> String {
-    if taken.contains(&var.as_str()) {
+fn distinct(var: String, taken: &[impl AsRef<str>]) -> String {
+    if taken.iter().any(|t| t.as_ref() == var) {
         format!("{var}_group")
     } else {
         var
     }
+}
+
+/// Which stacks each stack imports from (`Fn::ImportValue` of another stack's export):
+/// the direction every cross-stack reference of a plan keeps.
+pub struct Imports {
+    /// The stacks each stack imports from, directly.
+    from: Vec<Vec<usize>>,
+}
+
+impl Imports {
+    /// The imports of the suite's templates, in their resources and outputs.
+    pub fn of(m: &Model<'_>) -> Imports {
+        let suite = m.resolver.suite();
+        let from = suite
+            .templates()
+            .iter()
+            .enumerate()
+            .map(|(t, st)| {
+                let mut from: Vec<usize> = Vec::new();
+                let mut visit = |v: &Value| {
+                    v.walk(&mut |v| {
+                        if let Value::ImportValue(name) = v {
+                            let exporter = m.resolver.text(t, name).and_then(|e| m.resolver.exporter(&e));
+                            if let Some(s) = exporter.filter(|s| *s != t && !from.contains(s)) {
+                                from.push(s);
+                            }
+                        }
+                    })
+                };
+                for res in st.template.resources.values() {
+                    res.properties.values().for_each(&mut visit);
+                }
+                for o in st.template.outputs.values() {
+                    visit(&o.value);
+                }
+                from
+            })
+            .collect();
+        Imports { from }
+    }
+
+    /// Whether stack `a` imports from stack `b`, directly or through other stacks.
+    pub fn reaches(&self, a: usize, b: usize) -> bool {
+        let mut seen = vec![false; self.from.len()];
+        let mut next = vec![a];
+        while let Some(s) = next.pop() {
+            for &d in self.from.get(s).into_iter().flatten() {
+                if d == b {
+                    return true;
+                }
+                if !std::mem::replace(&mut seen[d], true) {
+                    next.push(d);
+                }
+            }
+        }
+        false
+    }
+}
+
+/// The stack that creates a group: `None` for a group outside the suite.
+fn owner_of(obj: &Obj) -> Option<usize> {
+    match obj {
+        Obj::Local { stack, .. } => Some(*stack),
+        _ => None,
+    }
+}
+
+/// A rule between groups of two owners, as the ring-fenced layout splits it:
+///
+/// ```text
+///   higher owner                         lower owner
+///   (imports from the lower)             (outside the suite, or imported from)
+///   ┌──────────────────────┐  exports    ┌──────────────────────────────┐
+///   │ its group, its rule ─┼──────────▶  │ its group, its rule on it,   │
+///   │ workloads join role ─┼──────────▶  │ a role group it shares       │
+///   └──────────────────────┘             └──────────────────────────────┘
+/// ```
+///
+/// The higher owner's template names the lower's group and role group (imports them);
+/// the lower's names nothing of the higher's, so no rule reverses the stacks'
+/// dependency. Of two stacks of the suite, the lower is the one the other imports from
+/// (when only one way), else the owner of the rule's group, the group a template treated
+/// as shared; a group outside the suite is always the lower: its owner cannot name a
+/// group of the suite. A peer outside the suite, or two groups of one owner, split
+/// nothing: the group's owner names the peer.
+struct Across<'r> {
+    /// The lower owner, `None` outside the suite.
+    lower: Option<usize>,
+    /// Its group.
+    lower_group: &'r Obj,
+    /// The higher owner.
+    higher: usize,
+    /// Its group.
+    higher_group: &'r Obj,
+    /// Whether the traffic goes from the higher group to the lower (the higher is a
+    /// client: shape client) or the other way (the higher serves: shape server).
+    higher_calls: bool,
+}
+
+/// How `rule` splits between two owners, when its peer is a group of another owner.
+fn across<'r>(rule: &'r Rule, imports: &Imports) -> Option<Across<'r>> {
+    let RulePeer::Group(peer) = &rule.peer else { return None };
+    let group_is_lower = match (owner_of(&rule.group), owner_of(peer)) {
+        (Some(a), Some(b)) if a == b => return None,
+        (_, None) => return None,
+        (None, Some(_)) => true,
+        // The peer's owner is the lower only when the group's owner imports from it and
+        // not the other way.
+        (Some(a), Some(b)) => !imports.reaches(a, b) || imports.reaches(b, a),
+    };
+    let (lower_group, higher_group) = if group_is_lower { (&rule.group, peer) } else { (peer, &rule.group) };
+    let ingress = rule.direction == Direction::Ingress;
+    Some(Across {
+        lower: owner_of(lower_group),
+        lower_group,
+        higher: owner_of(higher_group)?,
+        higher_group,
+        // Ingress: the peer calls the group; egress: the group calls the peer.
+        higher_calls: group_is_lower == ingress,
+    })
 }
 
 /// The names of one plan's code and what it assumes declared: the stacks it names, the
@@ -471,8 +616,154 @@ impl<'m, 'a> Code<'m, 'a> {
     }
 }
 
+/// The layout and code of a rule split between two owners (shapes client and server),
+/// as [`Across`] decides: the plan's `layout` and `code`, its shape and the declaration
+/// of `vpc`. `t` is the template that declares the rule; `port`, `port_code` and `desc`
+/// the rule's ports in words and in code, and its description as a literal.
+#[allow(clippy::too_many_arguments)]
+fn split_layout(
+    m: &Model<'_>,
+    findings: &[Finding],
+    rule: &Rule,
+    t: usize,
+    a: &Across<'_>,
+    (port, port_code, desc): (&str, &str, &str),
+    c: &mut Code<'_, '_>,
+    layout: &mut Vec<String>,
+    code: &mut Vec<String>,
+) -> (Shape, Vec<String>) {
+    let stack = m.stack_name(t);
+    let h = a.higher;
+    let hv = c.stack(h);
+    let h_name = m.stack_name(h);
+    let mut gl = named(m, rule, a.lower_group, &hv);
+    let mut taken: Vec<String> = c.taken().into_iter().map(str::to_owned).collect();
+    taken.push("own".into());
+    gl.var = distinct(gl.var, &taken);
+    let (lv, lower_words) = match a.lower {
+        Some(l) => (c.stack(l), format!("template {}", m.stack_name(l))),
+        None => (c.outside_var(), format!("the template that creates {}", gl.words)),
+    };
+    match a.lower {
+        Some(_) => c.assume_group(a.lower_group, &gl.var, &hv),
+        None => c.assume_outside(&gl, &hv),
+    }
+    // How the lower group is called in a role's name and description.
+    let label = match a.lower_group {
+        Obj::Local { .. } => short(m, a.lower_group),
+        _ => gl.role.clone(),
+    };
+    let gh = short(m, a.higher_group);
+    // The lower group in the layout's words: by its name in the suite.
+    let lower_short = match a.lower_group {
+        Obj::Local { .. } => label.clone(),
+        _ => "that group".to_owned(),
+    };
+    // The rule the higher template puts on its own group, when it declares it already.
+    let wanted = if a.higher_calls { Direction::Egress } else { Direction::Ingress };
+    let declared = m.rules.iter().find(|r| {
+        r.at.stack == h
+            && r.group == *a.higher_group
+            && r.direction == wanted
+            && r.ports == rule.ports
+            && matches!(&r.peer, RulePeer::Group(p) if p == a.lower_group)
+    });
+    let on_own = match declared {
+        Some(r) => format!("(a rule on a group it creates, which it declares already: {})", r.at.id),
+        None => "(a rule on a group it creates)".to_owned(),
+    };
+    // A group of the lower owner that the higher's workloads already join serves as
+    // the role; else the lower owner creates one, named after the group's role.
+    let role = m.workloads.iter().filter(|w| w.at.stack == h).flat_map(|w| w.groups.iter()).find(|o| {
+        *o != a.lower_group
+            && a.lower.is_some()
+            && matches!(o, Obj::Local { stack, .. } if Some(*stack) == a.lower)
+    });
+    let (role_name, new_role) = match role {
+        Some(r) => (text::group(m, r), false),
+        None => (format!("{}-{}", gl.role, if a.higher_calls { "clients" } else { "targets" }), true),
+    };
+    taken.push(gl.var.clone());
+    let rv = distinct(ident(&role_name), &taken);
+    let creates = if new_role { ", a group it creates and shares" } else { "" };
+    if a.higher_calls {
+        layout.push(format!(
+            "template {h_name} is a client of {}: its group {gh} reaches it on {port}",
+            gl.words
+        ));
+        layout.push(format!(
+            "template {h_name}: egress {port} from its own group {gh} to {} {on_own}",
+            gl.words
+        ));
+        layout.push(format!(
+            "{lower_words}: admits the role group `{role_name}` on {port} (ingress on its own group){creates}"
+        ));
+    } else {
+        layout.push(format!("template {h_name} serves {}, which reaches its group {gh} on {port}", gl.words));
+        layout.push(format!(
+            "template {h_name}: ingress {port} from {} on its own group {gh} {on_own}",
+            gl.words
+        ));
+        layout.push(format!(
+            "{lower_words}: lets {lower_short} out to the role group `{role_name}` on {port} (egress on its own group){creates}"
+        ));
+    }
+    layout.push(format!("template {h_name}: its workloads join `{role_name}` beside {gh}"));
+    if h != t && a.lower != Some(t) {
+        layout.push(format!(
+            "template {stack}: drops {}, a rule between groups it does not create",
+            rule.at.id
+        ));
+    }
+    if let Some(r) = role.filter(|_| !new_role) {
+        c.assume_group(r, &rv, &hv);
+    }
+    let (owner_does, call, admits, own_call) = if a.higher_calls {
+        (
+            "admits a role, never one client",
+            "allow_ingress",
+            "its own group, egress only where it goes".to_owned(),
+            "allow_egress",
+        )
+    } else {
+        (
+            "lets its group out to a role, never to one server",
+            "allow_egress",
+            format!("its own group admits {label}"),
+            "allow_ingress",
+        )
+    };
+    code.push(format!("// {lower_words}: the owner {owner_does}"));
+    if new_role {
+        let description = if a.higher_calls {
+            format!("Every workload that uses {label}")
+        } else {
+            format!("Every workload that {label} reaches")
+        };
+        code.push(format!(
+            "let {rv} = {lv}.security_group(&vpc, {}, {})?;",
+            literal(&role_name),
+            literal(&description)
+        ));
+        code.push(format!("{lv}.share(&{rv})?;"));
+    }
+    code.push(format!("{lv}.{call}(&{}, Peer::group(&{rv}), {port_code}, {desc})?;", gl.var));
+    code.push(format!("// template {h_name}: {admits}"));
+    code.push(own_group(m, findings, h, &hv, Some(a.higher_group)).1);
+    code.push(format!("{hv}.{own_call}(&own, Peer::group(&{}), {port_code}, {desc})?;", gl.var));
+    code.push(format!("let tasks = {hv}.group_set(\"tasks\", [&own, &{rv}])?;"));
+    let vpc = c.vpc(&[a.higher_group, a.lower_group]);
+    (if a.higher_calls { Shape::Client } else { Shape::Server }, vpc)
+}
+
 /// The plan of one RF101 finding, when its rule is in the model.
-pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -> Option<Plan> {
+pub fn plan(
+    loaded: &Loaded,
+    m: &Model<'_>,
+    imports: &Imports,
+    findings: &[Finding],
+    f: &Finding,
+) -> Option<Plan> {
     let rule = m
         .rules
         .iter()
@@ -508,10 +799,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
     let members: Vec<_> = workloads.iter().filter(|w| w.groups.contains(&rule.group)).collect();
     // The group of its own that the template's workloads join beside the foreign one.
     let own_joined = members.iter().flat_map(|w| w.groups.iter()).find(|o| o.created_by(t)).cloned();
-    let own_peer = match &rule.peer {
-        RulePeer::Group(p) if p.created_by(t) => Some(p.clone()),
-        _ => None,
-    };
+    let own_peer = matches!(&rule.peer, RulePeer::Group(p) if p.created_by(t));
     let peer_group = match &rule.peer {
         RulePeer::Group(p) => Some(p),
         _ => None,
@@ -534,62 +822,12 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         (None, _) => c.assume_group(&rule.group, &g.var, user),
     };
 
-    let shape = if let (true, Some(own)) = (ingress, &own_peer) {
-        // Client: the template's own group reaches the foreign group.
-        let own_name = short(m, own);
-        // A role group of the same owner that the workloads already join, if any.
-        let role = workloads.iter().flat_map(|w| w.groups.iter()).find(|o| {
-            **o != rule.group
-                && matches!((o, &rule.group), (Obj::Local { stack: a, .. }, Obj::Local { stack: b, .. }) if a == b)
-        });
-        let (role_name, new_role) = match role {
-            Some(r) => (text::group(m, r), false),
-            None => (format!("{}-clients", short(m, &rule.group)), true),
-        };
-        let mut taken = c.taken();
-        taken.extend([owner_var.as_str(), "own", g.var.as_str()]);
-        let rv = distinct(ident(&role_name), &taken);
-        layout.push(format!(
-            "template {stack} is a client of {}: its group {own_name} reaches it on {port}",
-            g.words
-        ));
-        layout.push(format!(
-            "template {stack}: egress {port} from its own group {own_name} to {} (a rule on a group it creates)",
-            g.words
-        ));
-        layout.push(format!(
-            "{owner}: admits the role group `{role_name}` on {port} (ingress on its own group){}",
-            if new_role { ", a group it creates and shares" } else { "" }
-        ));
-        layout.push(format!("template {stack}: its workloads join `{role_name}` beside {own_name}"));
-        // The owner puts the rule on its group: in its program, a group it creates.
-        c.stack(t);
-        place_group(&mut c, &mut decls, &sv, true);
-        if let Some(o) = foreign_owner {
-            c.stack(o);
-        }
-        if let Some(r) = role.filter(|_| !new_role) {
-            c.assume_group(r, &rv, &sv);
-        }
-        code.push(format!("// {owner}: the owner admits a role, never one client"));
-        if new_role {
-            code.push(format!(
-                "let {rv} = {owner_var}.security_group(&vpc, {}, {})?;",
-                literal(&role_name),
-                literal(&format!("Every workload that uses {}", short(m, &rule.group)))
-            ));
-            code.push(format!("{owner_var}.share(&{rv})?;"));
-        }
-        code.push(format!(
-            "{owner_var}.allow_ingress(&{}, Peer::group(&{rv}), {port_code}, {desc})?;",
-            g.var
-        ));
-        code.push(format!("// template {stack}: its own group, egress only where it goes"));
-        code.push(own_group(m, findings, t, &sv, Some(own)).1);
-        code.push(format!("{sv}.allow_egress(&own, Peer::group(&{}), {port_code}, {desc})?;", g.var));
-        code.push(format!("let tasks = {sv}.group_set(\"tasks\", [&own, &{rv}])?;"));
-        let vpc = c.vpc(&[own, &rule.group]);
-        (Shape::Client, vpc)
+    // A rule between groups of two owners, its own group's included, is split between
+    // them (client or server); a rule the template's workloads are members of moves to a
+    // group of its own (member); any other rule moves to the group's owner (owner).
+    let split = across(rule, imports).filter(|_| own_peer || members.is_empty());
+    let shape = if let Some(a) = split {
+        split_layout(m, findings, rule, t, &a, (&port, &port_code, &desc), &mut c, &mut layout, &mut code)
     } else if !members.is_empty() {
         // Member: the rule belongs on a group of the template's own.
         let (role, own_line) = own_group(m, findings, t, &sv, own_joined.as_ref());
@@ -641,8 +879,10 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         (Shape::Member, vpc)
     } else {
         // Owner: only the group's owner changes it.
+        // A peer group here is the owner's too, or outside the suite: the owner names it.
+        let which = if peer_group.is_some() { "those groups" } else { "that group" };
         layout.push(format!(
-            "no workload of template {stack} joins {} or is the rule's peer: the rule concerns that group only",
+            "no workload of template {stack} joins {} or is the rule's peer: the rule concerns {which} only",
             g.words
         ));
         layout.push(format!("{owner}: declares {dir} {port} {prep} {peer_words} on its own group"));
@@ -677,7 +917,7 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
         let _ = writeln!(snippet, "{line}");
     }
     Some(Plan {
-        template: file.map_or_else(|| stack.clone(), |f| f.path.clone()),
+        template: file.map_or_else(|| stack.clone(), |f| f.shown.clone()),
         stack: stack.clone(),
         resource: rule.at.id.to_string(),
         line: file.and_then(|f| f.resource_line(&loaded.suite, rule.at.id.as_str())),
@@ -695,8 +935,12 @@ pub fn plan(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], f: &Finding) -
 
 /// The plans of every RF101 finding, as text or JSON.
 pub fn render(loaded: &Loaded, m: &Model<'_>, findings: &[Finding], as_json: bool) -> String {
-    let plans: Vec<Plan> =
-        findings.iter().filter(|f| f.check == "RF101").filter_map(|f| plan(loaded, m, findings, f)).collect();
+    let imports = Imports::of(m);
+    let plans: Vec<Plan> = findings
+        .iter()
+        .filter(|f| f.check == "RF101")
+        .filter_map(|f| plan(loaded, m, &imports, findings, f))
+        .collect();
     if as_json {
         let rows: Vec<serde_json::Value> = plans
             .iter()
@@ -765,8 +1009,10 @@ mod tests {
 
     #[test]
     fn shapes_print_as_before() {
-        let names: Vec<String> =
-            [Shape::Client, Shape::Member, Shape::Owner].iter().map(Shape::to_string).collect();
-        assert_eq!(names, ["client", "member", "owner"]);
+        let names: Vec<String> = [Shape::Client, Shape::Server, Shape::Member, Shape::Owner]
+            .iter()
+            .map(Shape::to_string)
+            .collect();
+        assert_eq!(names, ["client", "server", "member", "owner"]);
     }
 }

@@ -46,8 +46,12 @@ pub struct Row<'a> {
     pub check: &'a str,
     /// Severity.
     pub severity: Severity,
-    /// The file path as given.
+    /// The file, as the output shows it (relative to the audited folder when every
+    /// input is a folder).
     pub template: &'a str,
+    /// The file's path as given (the folder as given joined with the path under it),
+    /// which SARIF locates the file by.
+    pub file: &'a str,
     /// The stack name.
     pub stack: &'a str,
     /// The resource's logical id (empty for the whole template).
@@ -197,7 +201,8 @@ impl<'a> Rows<'a> {
                 f(Row {
                     check: UNREADABLE,
                     severity: Severity::Error,
-                    template: &file.path,
+                    template: &file.shown,
+                    file: &file.path,
                     stack: &file.stack,
                     resource: "",
                     path: Cow::Owned(path),
@@ -215,7 +220,8 @@ impl<'a> Rows<'a> {
                 f(Row {
                     check: finding.check,
                     severity: finding.severity,
-                    template: &file.path,
+                    template: &file.shown,
+                    file: &file.path,
                     stack: finding.template,
                     resource: finding.logical_id,
                     path: Cow::Borrowed(finding.path),

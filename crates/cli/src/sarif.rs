@@ -4,12 +4,14 @@
 //! their reason.
 
 use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
 
 use ringfence_analyze::{Severity, CHECKS};
 use serde_json::{json, Value};
 
 use crate::output::{write_nested, PrettyArray};
 use crate::rows::{Row, Rows, UNREADABLE, UNREADABLE_NAME, UNREADABLE_SUMMARY};
+use crate::stack_names::absolute;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -48,30 +50,89 @@ fn rule(id: &str, name: &str, summary: &str, severity: Severity) -> Value {
     })
 }
 
-/// A relative path as a URI reference (`/` separators, reserved characters escaped); an
-/// absolute one as a `file://` URI.
-pub fn uri(path: &str) -> String {
-    let path = path.replace('\\', "/");
+/// The URI base id of every relative `uri`: the working directory ringfence ran in,
+/// which `run.originalUriBaseIds` gives as a `file://` URI.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// A path segment as it stands in a URI: unreserved characters as they are, every other
+/// byte percent-encoded (a space is `%20`, `#` is `%23`).
+fn encode(segment: &str) -> String {
     let mut out = String::new();
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
     }
-    if path.starts_with('/') {
-        format!("file://{out}")
-    } else if path.as_bytes().get(1) == Some(&b':') {
-        // A Windows drive letter: file:///C:/…
-        format!("file:///{}", out.replacen("%3A", ":", 1))
-    } else {
-        out
+    out
+}
+
+/// The segments of a path's folders and name (its normal components), encoded.
+fn segments(path: &Path) -> Vec<String> {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(encode(&s.to_string_lossy())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `file://` URI of an absolute path: `file:///work/my%20templates/a.json`
+/// (on Windows `file:///C:/t/a.json`).
+pub fn file_uri(path: &Path) -> String {
+    let drive = path.components().find_map(|c| match c {
+        Component::Prefix(p) => Some(format!("/{}", p.as_os_str().to_string_lossy())),
+        _ => None,
+    });
+    format!("file://{}/{}", drive.unwrap_or_default(), segments(path).join("/"))
+}
+
+/// Where a file is, as SARIF says it: for a file under the working directory `cwd`, its
+/// path relative to it, a URI reference with `uriBaseId` [`SRCROOT`]
+/// (`infra/ecs/cluster.yaml`); for any other file (or when the working directory is
+/// unknown), its `file://` URI.
+///
+/// GitHub code scanning reads a relative `uri` as a path from the repository's root and
+/// does not read `uriBaseId` or `originalUriBaseIds`, so the `uri` is relative to the
+/// directory ringfence ran in (the repository's root, in CI), not to the audited folder
+/// that the text output's paths are relative to: an alert then lands on the file it is
+/// about whichever folder was audited. Other consumers resolve it through
+/// `originalUriBaseIds`, as SARIF 2.1.0 (§3.4.4, §3.14.14) has them do.
+pub fn artifact_location(path: &str, cwd: Option<&Path>) -> Value {
+    let given = Path::new(path);
+    let abs = absolute(given);
+    let under = |cwd: &Path| -> Option<PathBuf> {
+        if let Some(rel) = abs.as_deref().and_then(|a| a.strip_prefix(cwd).ok()) {
+            return Some(rel.to_path_buf());
+        }
+        // A link on the way (a temporary folder behind one, say): compare real paths.
+        let real = std::fs::canonicalize(given).ok()?;
+        real.strip_prefix(std::fs::canonicalize(cwd).ok()?).ok().map(Path::to_path_buf)
+    };
+    match (cwd.and_then(under), &abs) {
+        (Some(rel), _) => json!({ "uri": segments(&rel).join("/"), "uriBaseId": SRCROOT }),
+        (None, Some(abs)) => json!({ "uri": file_uri(abs) }),
+        (None, None) => json!({ "uri": segments(given).join("/") }),
     }
 }
 
-fn result(r: &Row<'_>) -> Value {
-    let mut physical = json!({ "artifactLocation": { "uri": uri(r.template) } });
+/// `run.originalUriBaseIds`: [`SRCROOT`] is the working directory.
+fn base_ids(cwd: &Path) -> Value {
+    let mut uri = file_uri(cwd);
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    json!({
+        SRCROOT: {
+            "uri": uri,
+            "description": { "text": "The working directory ringfence ran in (the repository's root, when run there)." },
+        }
+    })
+}
+
+fn result(r: &Row<'_>, cwd: Option<&Path>) -> Value {
+    let mut physical = json!({ "artifactLocation": artifact_location(r.file, cwd) });
     if let Some(line) = r.line {
         let mut region = json!({ "startLine": line });
         if let Some(column) = r.column {
@@ -122,9 +183,14 @@ pub fn write(rows: Rows<'_>, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer(&mut *out, SCHEMA)?;
     out.write_all(b",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")?;
     write_nested(out, &tool, 3, &mut Vec::new())?;
+    let cwd = std::env::current_dir().ok().and_then(|c| absolute(&c));
+    if let Some(cwd) = &cwd {
+        out.write_all(b",\n      \"originalUriBaseIds\": ")?;
+        write_nested(out, &base_ids(cwd), 3, &mut Vec::new())?;
+    }
     out.write_all(b",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": ")?;
     let mut results = PrettyArray::open(out, 3)?;
-    rows.try_for_each(|r| results.item(&result(&r)))?;
+    rows.try_for_each(|r| results.item(&result(&r, cwd.as_deref())))?;
     results.close()?;
     out.write_all(b"\n    }\n  ]\n}\n")
 }
@@ -134,10 +200,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_become_uri_references() {
-        assert_eq!(uri("legacy/chat-platform/bot-dice.yaml"), "legacy/chat-platform/bot-dice.yaml");
-        assert_eq!(uri("/work/my templates/a.json"), "file:///work/my%20templates/a.json");
-        assert_eq!(uri("C:\\t\\a.json"), "file:///C:/t/a.json");
-        assert_eq!(uri("a#b.yaml"), "a%23b.yaml");
+    fn files_under_the_working_directory_are_relative_to_it() {
+        let cwd = Path::new("/work/repo");
+        let at = |path: &str| artifact_location(path, Some(cwd));
+        let relative = |uri: &str| json!({ "uri": uri, "uriBaseId": SRCROOT });
+        assert_eq!(at("/work/repo/infra/ecs/cluster.yaml"), relative("infra/ecs/cluster.yaml"));
+        assert_eq!(at("/work/repo/./my templates/a#b.yaml"), relative("my%20templates/a%23b.yaml"));
+        assert_eq!(at("/work/other/a.json"), json!({ "uri": "file:///work/other/a.json" }));
+        assert_eq!(at("/work/my templates/a.json"), json!({ "uri": "file:///work/my%20templates/a.json" }));
+        assert_eq!(
+            artifact_location("/work/a.json", None),
+            json!({ "uri": "file:///work/a.json" }),
+            "no working directory: absolute"
+        );
+        assert_eq!(file_uri(Path::new("/")), "file:///");
+        assert_eq!(base_ids(cwd)[SRCROOT]["uri"], "file:///work/repo/");
+        // A relative path is relative to the real working directory.
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(artifact_location("./a/../b.yaml", Some(&here)), relative("b.yaml"));
+        let parent = here.parent().unwrap().join("x.yaml");
+        assert_eq!(artifact_location("../x.yaml", Some(&here)), json!({ "uri": file_uri(&parent) }));
     }
 }

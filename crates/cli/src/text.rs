@@ -79,6 +79,34 @@ pub fn ident(name: &str) -> String {
     }
 }
 
+/// The role of a group known as `name` (its `GroupName`, `Name` tag, logical id or
+/// parameter name), as a group name: the words of the name in kebab case, without what
+/// says only that it is a group (`SecurityGroup`, `SG`, `Group`, `Id`) or a CDK hash:
+/// `DatabaseSecurityGroup` → `database`, `ChatDbSecurityGroup7FF5D55A` → `chat-db`,
+/// `orders-db` → `orders-db`. A group known only by its id is `group-` and the id's
+/// digits (AWS refuses group names that start with `sg-`).
+pub fn role(name: &str) -> String {
+    if let Some(id) = name.strip_prefix("sg-") {
+        let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+        return format!("group-{}", id.to_ascii_lowercase());
+    }
+    // A CDK hash: 8 upper-case hexadecimal digits at the end of a longer logical id.
+    let hash = name.len() > 8
+        && name.is_char_boundary(name.len() - 8)
+        && name[name.len() - 8..].bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+        && name[name.len() - 8..].bytes().any(|b| b.is_ascii_digit());
+    let name = if hash { &name[..name.len() - 8] } else { name };
+    let snake = ident(name);
+    let mut words: Vec<&str> = snake.split('_').collect();
+    while words.len() > 1 && matches!(words.last(), Some(&("sg" | "group" | "groups" | "id" | "ids"))) {
+        words.pop();
+        if words.len() > 1 && words.last() == Some(&"security") {
+            words.pop();
+        }
+    }
+    words.join("-")
+}
+
 /// A Rust string literal.
 pub fn literal(s: &str) -> String {
     format!("{s:?}")
@@ -113,5 +141,20 @@ mod tests {
         assert_eq!(ident("sg-0b7a"), "sg_0b7a");
         assert_eq!(ident("8443"), "g_8443");
         assert_eq!(ident("--"), "group");
+    }
+
+    #[test]
+    fn roles_are_the_words_of_a_name_that_say_more_than_group() {
+        assert_eq!(role("DatabaseSecurityGroup"), "database");
+        assert_eq!(role("SharedBotsSG"), "shared-bots");
+        assert_eq!(role("DbSG"), "db");
+        assert_eq!(role("ChatDbSecurityGroup7FF5D55A"), "chat-db");
+        assert_eq!(role("WebGroupId"), "web");
+        assert_eq!(role("orders-db"), "orders-db");
+        assert_eq!(role("Orders DB"), "orders-db");
+        assert_eq!(role("allow-https-8443"), "allow-https-8443");
+        assert_eq!(role("SecurityGroup"), "security");
+        assert_eq!(role("SG"), "sg");
+        assert_eq!(role("sg-0b7a1c2d3e4f50617"), "group-0b7a1c2d3e4f50617");
     }
 }

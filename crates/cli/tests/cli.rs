@@ -30,7 +30,16 @@ impl Run {
 }
 
 fn ringfence<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_ringfence")).args(args).output().expect("the binary runs");
+    ringfence_in(Path::new("."), args)
+}
+
+/// The binary run in folder `dir`.
+fn ringfence_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_ringfence"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs");
     Run {
         code: out.status.code().expect("an exit code"),
         stdout: String::from_utf8(out.stdout).expect("UTF-8 output"),
@@ -102,7 +111,8 @@ fn legacy_text_groups_findings_by_template_and_ends_with_the_summary() {
         "bot-weather.yaml",
         "chat-history-db.json",
     ] {
-        let header = format!("{}/{file} (stack {})", legacy(), file.split('.').next().unwrap());
+        // The one folder audited: paths relative to it.
+        let header = format!("{file} (stack {})", file.split('.').next().unwrap());
         assert_eq!(out.lines().filter(|l| *l == header).count(), 1, "one header for {file}:\n{out}");
     }
     assert!(!out.contains("README"), "{out}");
@@ -153,6 +163,7 @@ fn legacy_json_lists_every_finding_with_the_documented_keys() {
         "check",
         "severity",
         "template",
+        "stack",
         "resource",
         "path",
         "message",
@@ -164,7 +175,8 @@ fn legacy_json_lists_every_finding_with_the_documented_keys() {
         let keys: BTreeSet<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys, want, "{f}");
         let template = f["template"].as_str().unwrap();
-        assert!(template.starts_with(&legacy()), "the file path as given: {template}");
+        assert_eq!(template, file_name(template), "relative to the audited folder");
+        assert_eq!(f["stack"].as_str(), template.split('.').next(), "the stem");
         assert!(!f["message"].as_str().unwrap().is_empty() && !f["hint"].as_str().unwrap().is_empty());
         actual.push((
             f["check"].as_str().unwrap().to_owned(),
@@ -204,7 +216,10 @@ fn files_named_one_by_one_read_as_their_folder() {
     args.extend(files);
     let run = ringfence(&args);
     assert!(run.stderr.contains("README.md: not a CloudFormation template"), "{}", run.stderr);
-    assert_eq!(run.stdout, on_legacy("audit", &["--format", "json"]).stdout);
+    // The same report; files given by name are shown as given.
+    let folder = on_legacy("audit", &["--format", "json"]).stdout;
+    let as_given = folder.replace("\"template\": \"", &format!("\"template\": \"{}/", legacy()));
+    assert_eq!(run.stdout, as_given);
 }
 
 #[test]
@@ -226,7 +241,9 @@ fn fail_on_decides_the_exit_code() {
 
 #[test]
 fn legacy_sarif_has_the_required_structure() {
-    let run = on_legacy("audit", &["--format", "sarif"]);
+    // As CI runs it: in the repository's root, on a folder in it.
+    let run =
+        ringfence_in(&repo(), &["audit", "legacy/chat-platform", "--param", SHARED, "--format", "sarif"]);
     assert_eq!(run.code, 1);
     let doc = run.json();
     assert_eq!(doc["version"], "2.1.0");
@@ -256,6 +273,8 @@ fn legacy_sarif_has_the_required_structure() {
         assert_eq!(level, ["note", "warning", "error"][c.severity as usize]);
     }
     assert!(ids.contains(&"RF000"), "unreadable templates have a rule too");
+    let root = &runs[0]["originalUriBaseIds"]["%SRCROOT%"]["uri"];
+    assert_eq!(root.as_str().unwrap(), format!("file://{}/", repo().display()), "the working directory");
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len(), "rule ids are unique");
 
     let results = runs[0]["results"].as_array().unwrap();
@@ -265,8 +284,10 @@ fn legacy_sarif_has_the_required_structure() {
         assert!(["none", "note", "warning", "error"].contains(&r["level"].as_str().unwrap()), "{r}");
         assert!(!r["message"]["text"].as_str().unwrap().is_empty());
         let physical = &r["locations"][0]["physicalLocation"];
+        // Relative to the working directory, where GitHub code scanning looks.
         let uri = physical["artifactLocation"]["uri"].as_str().unwrap();
-        assert!(uri.starts_with("file:///") && uri.contains("legacy/chat-platform/"), "{uri}");
+        assert!(uri.starts_with("legacy/chat-platform/") && uri.matches('/').count() == 2, "{uri}");
+        assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         // The line declares the resource.
         let line = physical["region"]["startLine"].as_u64().unwrap();
         let resource = r["locations"][0]["logicalLocations"][0]["name"].as_str().unwrap();
@@ -311,8 +332,8 @@ fn an_unreadable_file_is_reported_with_line_and_column_and_the_rest_is_audited()
     let folder = dir.path().display().to_string();
     let run = ringfence(&["audit", &folder, "--param", SHARED]);
     assert_eq!(run.code, 1);
-    let json_file = format!("{folder}/broken.json (stack broken)");
-    assert!(run.stdout.contains(&json_file), "{}", run.stdout);
+    let json_file = "\nbroken.json (stack broken)\n";
+    assert!(run.stdout.contains(json_file), "{}", run.stdout);
     assert!(run.stdout.contains("error   RF000 line 3, column 23"), "{}", run.stdout);
     assert!(
         run.stdout.contains("13 errors, 7 warnings, 4 notes, 1 suppressed in 8 templates"),

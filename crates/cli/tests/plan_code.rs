@@ -1,5 +1,6 @@
 //! The code `ringfence audit --plan` prints compiles against the builder: every snippet
-//! of the repository's suites, after the declarations its plan says it assumes, becomes
+//! of the repository's suites (`tests/suites/directions` has a rule on a foreign group
+//! for each direction and peer), after the declarations its plan says it assumes, becomes
 //! one function of a small crate that depends on `crates/ringfence`, and one
 //! `cargo build` compiles them all.
 //!
@@ -161,6 +162,7 @@ fn every_snippet() -> Vec<Snippet> {
     all.extend(plans("legacy_shared", &["legacy/chat-platform", "--param", SHARED]));
     all.extend(plans("orders", &["crates/cli/tests/suites/orders"]));
     all.extend(plans("owners", &["crates/cli/tests/suites/owners"]));
+    all.extend(plans("directions", &["crates/cli/tests/suites/directions"]));
     all
 }
 
@@ -168,9 +170,16 @@ fn every_snippet() -> Vec<Snippet> {
 fn every_plan_snippet_compiles() {
     let snippets = every_snippet();
     // The suites have every shape.
-    for (case, shape) in
-        [("legacy_", "member"), ("orders", "client"), ("owners", "owner"), ("owners", "client")]
-    {
+    for (case, shape) in [
+        ("legacy_", "member"),
+        ("orders", "client"),
+        ("owners", "owner"),
+        ("owners", "client"),
+        ("owners", "server"),
+        ("directions", "client"),
+        ("directions", "server"),
+        ("directions", "owner"),
+    ] {
         assert!(
             snippets.iter().any(|s| s.name.starts_with(case) && s.shape == shape),
             "no {shape} plan from {case}"
