@@ -396,6 +396,15 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The stack of the suite and the output an `Fn::GetStackOutput` reads, when `v` is
+    /// one that names a stack of the suite.
+    pub fn reads_stack_output(&self, stack: usize, v: &Value) -> Option<(usize, String)> {
+        let Value::Map(m) = v else { return None };
+        let args = weak_reference(m)?;
+        let (owner, _) = self.stack_output(stack, args).ok()?;
+        Some((owner, args.get("OutputName").and_then(|o| self.text(stack, o))?))
+    }
+
     /// Every `Fn::GetStackOutput` of template `stack` (a weak reference: CloudFormation
     /// lets the producer be deleted or changed under it), with the stack and output it
     /// names, as written.

@@ -21,7 +21,10 @@
 //!   rolling back STACK undoes that change;
 //! - `change-on-removed-object`: a resource of this stack that changes or attaches to a
 //!   network object STACK creates: it goes with the object, or blocks its deletion;
-//! - `import`: a resource that imports one of STACK's exports (when not listed already).
+//! - `import`: a resource that imports one of STACK's exports (when not listed already);
+//! - `weak-reference`: a resource that reads one of STACK's outputs with
+//!   `Fn::GetStackOutput` (when not listed already): CloudFormation deletes STACK without
+//!   a word, and the value the resource read is stale.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -55,12 +58,14 @@ pub enum Kind {
     ChangeOnRemovedObject,
     /// `import`: a resource that imports one of STACK's exports.
     Import,
+    /// `weak-reference`: a resource that reads one of STACK's outputs with `Fn::GetStackOutput`.
+    WeakReference,
 }
 
 impl Kind {
     /// Every kind, in the order of the module documentation and the README's table.
     #[cfg(test)]
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::IdenticalRule,
         Kind::RuleOnRemovedGroup,
         Kind::RuleNamingRemovedGroup,
@@ -69,6 +74,7 @@ impl Kind {
         Kind::NetworkChangeRemoved,
         Kind::ChangeOnRemovedObject,
         Kind::Import,
+        Kind::WeakReference,
     ];
 
     /// The kind's text, as the output prints it.
@@ -82,6 +88,7 @@ impl Kind {
             Kind::NetworkChangeRemoved => "network-change-removed",
             Kind::ChangeOnRemovedObject => "change-on-removed-object",
             Kind::Import => "import",
+            Kind::WeakReference => "weak-reference",
         }
     }
 }
@@ -244,6 +251,7 @@ pub fn impact(m: &Model<'_>, s: usize) -> Vec<Affected> {
 
     network_changes(m, s, &mut out);
     imports(m, s, &mut out);
+    weak_references(m, s, &mut out);
     out.sort_by_key(|a| a.stack);
     out
 }
@@ -283,6 +291,55 @@ fn network_changes(m: &Model<'_>, s: usize, out: &mut Vec<Affected>) {
                     c.at.id,
                     m.describe(&c.target),
                     c.property
+                ),
+            });
+        }
+    }
+}
+
+/// Resources of other stacks that read STACK's outputs with `Fn::GetStackOutput`, when
+/// not listed already: nothing stops STACK's deletion, which breaks them silently.
+fn weak_references(m: &Model<'_>, s: usize, out: &mut Vec<Affected>) {
+    let removed = m.stack_name(s).to_owned();
+    let suite = m.resolver.suite();
+    for (t, st) in suite.templates().iter().enumerate().filter(|(t, _)| *t != s) {
+        let mut found: Vec<(String, Vec<String>)> = Vec::new();
+        let mut visit = |owner: String, v: &Value| {
+            v.walk(&mut |v| {
+                let Some((producer, output)) = m.resolver.reads_stack_output(t, v) else { return };
+                if producer != s {
+                    return;
+                }
+                match found.iter_mut().find(|(r, _)| *r == owner) {
+                    Some((_, outputs)) if !outputs.contains(&output) => outputs.push(output),
+                    Some(_) => {}
+                    None => found.push((owner.clone(), vec![output])),
+                }
+            })
+        };
+        for (id, res) in &st.template.resources {
+            for v in res.properties.values() {
+                visit(id.to_string(), v);
+            }
+        }
+        for (id, o) in &st.template.outputs {
+            visit(id.to_string(), &o.value);
+        }
+        for (resource, outputs) in found {
+            if out.iter().any(|a| a.stack == t && a.resource == resource) {
+                continue;
+            }
+            let names: Vec<String> = outputs.iter().map(|o| format!("`{o}`")).collect();
+            out.push(Affected {
+                stack: t,
+                resource,
+                group: None,
+                rule: None,
+                kind: Kind::WeakReference,
+                message: format!(
+                    "reads output {} of {removed} with Fn::GetStackOutput, a weak reference: CloudFormation deletes {removed} without a word, {} keeps the value it read, and its next update cannot read it again",
+                    names.join(", "),
+                    m.stack_name(t)
                 ),
             });
         }
