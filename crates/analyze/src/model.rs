@@ -683,7 +683,7 @@ impl Parts {
     }
 
     fn add_template(&mut self, r: &Resolver<'_>, stack: usize, t: &SuiteTemplate) {
-        for (id, res) in &t.template.resources {
+        for (id, res) in t.template.resources.iter().filter(|(_, res)| r.creates(stack, res)) {
             let props = &res.properties;
             let loc = |path: &'static str| Location { stack, id: id.clone(), path: Cow::Borrowed(path) };
             match res.resource_type.as_str() {

@@ -293,6 +293,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Whether template `stack` creates `resource`: unless its `Condition` is decided
+    /// false (by the parameters' given values or defaults), a resource is created.
+    pub fn creates(&self, stack: usize, resource: &ringfence_cfn::Resource) -> bool {
+        resource.condition.as_ref().is_none_or(|c| self.condition(stack, c) != Some(false))
+    }
+
     /// The branch of an `Fn::If` the conditions decide, `None` when undecided.
     pub fn decide<'v>(&self, stack: usize, v: &'v Value) -> Option<&'v Value> {
         match v {

@@ -29,11 +29,12 @@ const LOOP: &str = "Fn::ForEach::";
 /// The transform that gives templates `Fn::ForEach`.
 pub(crate) const LANGUAGE_EXTENSIONS: &str = "AWS::LanguageExtensions";
 
-/// A loop the reader could not expand, where it was, and why.
+/// What the reader leaves unread (a loop it could not expand, computed properties),
+/// where it was, and why.
 #[derive(Debug)]
 pub(crate) struct Unexpanded {
-    /// The loop's name (`Fn::ForEach::Queues`).
-    pub key: String,
+    /// What it is: the loop's note, or the resource's.
+    pub kind: crate::NoteKind,
     /// The loop's path from the document's root.
     pub path: KeyPath,
     /// What was left out, and why.
@@ -130,8 +131,13 @@ fn expand_loop(
     notes: &mut Vec<Unexpanded>,
 ) -> Vec<(String, Value)> {
     let at = path.clone().key(key);
-    let mut note =
-        |message: String| notes.push(Unexpanded { key: key.to_owned(), path: at.clone(), message });
+    let mut note = |message: String| {
+        notes.push(Unexpanded {
+            kind: crate::NoteKind::NotExpanded(key.to_owned()),
+            path: at.clone(),
+            message,
+        })
+    };
     let Value::List(parts) = v else {
         note(format!(
             "`{key}` is not a list [identifier, collection, fragment]; what it would create is not read"

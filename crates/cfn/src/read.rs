@@ -70,6 +70,9 @@ pub enum NoteKind {
     /// at deployment, or that is not of the loop's form: what it would create is left
     /// out of the template.
     NotExpanded(String),
+    /// A resource (its logical id) whose `Properties` is a function such as `Fn::If`:
+    /// kept verbatim, not read.
+    ComputedProperties(String),
 }
 
 /// Something the reader kept but could not understand, and where.
@@ -544,9 +547,42 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
+/// Whether a value is a function CloudFormation computes (an `Fn::If`, or a function the
+/// reader does not model), as opposed to a literal of the wrong shape.
+fn is_computed(v: &Value) -> bool {
+    match v {
+        Value::Map(m) => m.len() == 1 && m.keys().all(|k| k.starts_with("Fn::")),
+        Value::If(..) | Value::FindInMap(..) | Value::Select(..) | Value::ImportValue(_) => true,
+        _ => false,
+    }
+}
+
+/// Resources whose `Properties` is a function (`Fn::If` choosing between a map and
+/// `AWS::NoValue`): the template reads, the properties are kept but not read, and a
+/// note says so.
+fn computed_properties(doc: &Value) -> Vec<for_each::Unexpanded> {
+    let Value::Map(doc) = doc else { return Vec::new() };
+    let Some(Value::Map(resources)) = doc.get("Resources") else { return Vec::new() };
+    resources
+        .iter()
+        .filter_map(|(id, r)| match r {
+            Value::Map(r) => r.get("Properties").filter(|p| is_computed(p)).map(|_| id),
+            _ => None,
+        })
+        .map(|id| for_each::Unexpanded {
+            kind: NoteKind::ComputedProperties(id.to_owned()),
+            path: KeyPath::new().key("Resources").key(id).key("Properties"),
+            message: format!(
+                "the properties of {id} are a function (such as Fn::If), known only at deployment: they are kept but not read"
+            ),
+        })
+        .collect()
+}
+
 /// The template of a document, and the notes with their paths and lines.
 fn finish(text: &str, mut doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadError> {
-    let unexpanded = for_each::expand(&mut doc);
+    let mut unexpanded = for_each::expand(&mut doc);
+    unexpanded.extend(computed_properties(&doc));
     let template = template(doc)?;
     if raw.is_empty() && unexpanded.is_empty() {
         return Ok(Parsed { template, notes: Vec::new() });
@@ -589,6 +625,7 @@ fn finish(text: &str, mut doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadE
                 }
                 // Made with its note, above; never a raw note.
                 NoteKind::NotExpanded(key) => format!("`{key}` is not expanded"),
+                NoteKind::ComputedProperties(id) => format!("the properties of {id} are not read"),
             };
             ReadNote { kind: n.kind, path, line, message }
         })
@@ -597,12 +634,7 @@ fn finish(text: &str, mut doc: Value, raw: Vec<RawNote>) -> Result<Parsed, ReadE
         let paths: Vec<KeyPath> = unexpanded.iter().map(|u| u.path.clone()).collect();
         let lines = locate(text, &paths);
         for (u, line) in unexpanded.into_iter().zip(lines) {
-            notes.push(ReadNote {
-                kind: NoteKind::NotExpanded(u.key),
-                path: u.path,
-                line,
-                message: u.message,
-            });
+            notes.push(ReadNote { kind: u.kind, path: u.path, line, message: u.message });
         }
     }
     notes.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.path.cmp(&b.path)));
@@ -854,6 +886,11 @@ fn template(doc: Value) -> Result<Template, ReadError> {
         match r.remove("Properties") {
             None | Some(Value::Null) => {}
             Some(Value::Map(props)) => res.properties = props,
+            // A function (`Fn::If` choosing the properties): kept verbatim with the other
+            // attributes, and noted ([`computed_properties`]).
+            Some(f) if is_computed(&f) => {
+                r.insert("Properties", f);
+            }
             Some(_) => return Err(shape(format!("{}.Properties", path()), "must be a map")),
         }
         // What is not of the modelled form stays in `other_attributes`, verbatim.

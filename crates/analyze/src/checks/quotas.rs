@@ -153,7 +153,7 @@ fn unreadable<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         for note in &t.notes {
             reader_note(r, stack, note);
         }
-        for (id, res) in &t.template.resources {
+        for (id, res) in t.template.resources.iter().filter(|(_, res)| resolver.creates(stack, res)) {
             let props = &res.properties;
             // The path of the rule or entry, made only when a value of it is reported;
             // the numeric properties with their keys (`PortRange.From` for an entry's).
@@ -258,13 +258,16 @@ fn reader_note<'m>(r: &mut Reporter<'m>, stack: usize, note: &ReadNote) {
         NoteKind::DuplicateKey(_) => {
             "keep one declaration of the key: parsers disagree on which one counts, and YAML forbids the repetition"
         }
+        NoteKind::ComputedProperties(_) => {
+            "write Properties as a map, with Fn::If around the properties that depend on a condition, so that they are checked"
+        }
         NoteKind::NotExpanded(_) => {
             "give the parameter a Default list or write the collection as a list, so that what the loop creates is checked"
         }
         _ => "write the value as a number or a quoted string",
     };
     let check = match note.kind {
-        NoteKind::NotExpanded(_) => &RF002,
+        NoteKind::NotExpanded(_) | NoteKind::ComputedProperties(_) => &RF002,
         _ => &RF001,
     };
     let t = &r.model.resolver.suite().templates()[stack];

@@ -24,8 +24,11 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 fn computed_rule_lists<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     let resolver = &m.resolver;
     for (stack, t) in resolver.suite().templates().iter().enumerate() {
-        for (id, res) in
-            t.template.resources.iter().filter(|(_, res)| res.resource_type == ec2::SECURITY_GROUP)
+        for (id, res) in t
+            .template
+            .resources
+            .iter()
+            .filter(|(_, res)| res.resource_type == ec2::SECURITY_GROUP && resolver.creates(stack, res))
         {
             for direction in [Direction::Ingress, Direction::Egress] {
                 let (_, unread) =
@@ -108,7 +111,7 @@ fn undecided_peers<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 fn peers<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     let resolver = &m.resolver;
     for (stack, t) in resolver.suite().templates().iter().enumerate() {
-        for (id, res) in &t.template.resources {
+        for (id, res) in t.template.resources.iter().filter(|(_, res)| resolver.creates(stack, res)) {
             let mut check = |path: Cow<'static, str>, fields: &RuleFields<'_>, direction: Direction| {
                 let at = || Location { stack, id: id.clone(), path: path.clone() };
                 let (key, v) = match fields.peer {
