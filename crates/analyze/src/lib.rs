@@ -64,6 +64,6 @@ pub use model::{
 // The EC2 vocabulary the model is read through, shared with the builder
 // (`ringfence_cfn::ec2`).
 pub use ringfence_cfn::ec2::{Direction, PortRange, Protocol, SubnetKind};
-pub use suite::{Obj, Resolver, Suite, SuiteTemplate, WeakReference};
+pub use suite::{Obj, Resolver, Suite, SuiteTemplate, WeakReference, NESTED_STACK};
 
 pub use report::{analyze, analyze_model, FindingRef, Findings, Report};

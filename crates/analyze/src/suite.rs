@@ -58,7 +58,15 @@ impl SuiteTemplate {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Suite {
     templates: Vec<SuiteTemplate>,
+    /// Nested stacks: each child template's parent and the parent's
+    /// `AWS::CloudFormation::Stack` resource ([`Suite::nest`]).
+    parents: HashMap<usize, (usize, LogicalId)>,
+    /// The same links from the parent's side.
+    children: HashMap<(usize, LogicalId), usize>,
 }
+
+/// The type of a nested stack's resource.
+pub const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
 
 /// What a reference names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -147,6 +155,64 @@ impl Suite {
         t
     }
 
+    /// Records that template `child` is deployed as the nested stack `resource` of
+    /// template `parent` (an `AWS::CloudFormation::Stack` whose `TemplateURL` is the
+    /// child's file): the child's parameters take the values the parent passes in the
+    /// resource's `Parameters`, and the parent's `!GetAtt resource.Outputs.X` is the
+    /// child's output `X`. Refused (with why) when `resource` is no nested stack of
+    /// `parent`, the child is nested already, or the link would make a cycle.
+    ///
+    /// ```
+    /// use ringfence_analyze::{analyze, Suite};
+    /// use ringfence_cfn::LogicalId;
+    /// let mut suite = Suite::new();
+    /// suite.read("app", "app.yaml", "Resources:\n  Db: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: db.yaml}}\n  FromApp:\n    Type: AWS::EC2::SecurityGroupIngress\n    Properties: {GroupId: !GetAtt Db.Outputs.GroupId, IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 10.0.0.0/8, Description: app}\n")?;
+    /// suite.read("db", "db.yaml", "Resources:\n  G: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: database}}\nOutputs:\n  GroupId: {Value: !Ref G}\n")?;
+    /// suite.nest(0, LogicalId::new("Db")?, 1)?;
+    /// // The rule is on a group the nested stack creates, not the parent: RF101.
+    /// assert_eq!(analyze(&suite).of("RF101").len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn nest(&mut self, parent: usize, resource: LogicalId, child: usize) -> Result<(), String> {
+        let nested = self.templates.get(parent).and_then(|t| t.template.resources.get(&resource));
+        if !nested.is_some_and(|r| r.resource_type == NESTED_STACK) {
+            return Err(format!("{resource} is no {NESTED_STACK} of template {parent}"));
+        }
+        if child >= self.templates.len() {
+            return Err(format!("no template {child}"));
+        }
+        if let Some((p, r)) = self.parents.get(&child) {
+            return Err(format!(
+                "{} is nested already, as {r} of {}",
+                self.templates[child].stack, self.templates[*p].stack
+            ));
+        }
+        // A cycle: the parent is the child, or nested (at any depth) under it.
+        let mut up = Some(parent);
+        while let Some(t) = up {
+            if t == child {
+                return Err(format!(
+                    "nesting {} under {} makes a cycle",
+                    self.templates[child].stack, self.templates[parent].stack
+                ));
+            }
+            up = self.parents.get(&t).map(|(p, _)| *p);
+        }
+        self.parents.insert(child, (parent, resource.clone()));
+        self.children.insert((parent, resource), child);
+        Ok(())
+    }
+
+    /// The parent template and nested-stack resource of template `child`, if it is nested.
+    pub fn parent(&self, child: usize) -> Option<(usize, &LogicalId)> {
+        self.parents.get(&child).map(|(p, r)| (*p, r))
+    }
+
+    /// The template deployed as nested stack `resource` of template `parent`, if linked.
+    pub fn child(&self, parent: usize, resource: &LogicalId) -> Option<usize> {
+        self.children.get(&(parent, resource.clone())).copied()
+    }
+
     /// The templates, in the order added.
     pub fn templates(&self) -> &[SuiteTemplate] {
         &self.templates
@@ -225,6 +291,10 @@ impl<'a> Resolver<'a> {
             return Some(v.clone());
         }
         let p = t.template.parameters.get(name)?;
+        // A nested stack's parameter takes the value its parent passes.
+        if let Some(v) = self.passed_value(stack, name) {
+            return self.text(self.suite.parents[&stack].0, v);
+        }
         // SSM-typed parameters hold a parameter *name* as default, not the value.
         if p.parameter_type.starts_with("AWS::SSM::Parameter::Value") {
             return None;
@@ -232,6 +302,16 @@ impl<'a> Resolver<'a> {
         match &p.default {
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The value the parent of nested template `stack` passes for its parameter `name`.
+    fn passed_value(&self, stack: usize, name: &LogicalId) -> Option<&'a Value> {
+        let (parent, resource) = self.suite.parents.get(&stack)?;
+        let res = self.suite.templates[*parent].template.resources.get(resource)?;
+        match res.properties.get("Parameters")? {
+            Value::Map(m) => m.get(name.as_str()),
             _ => None,
         }
     }
@@ -359,6 +439,11 @@ impl<'a> Resolver<'a> {
                 Some(Cow::Owned(out))
             }
             Value::If(..) => self.text_cow(stack, self.decide(stack, v)?),
+            Value::GetAtt(id, attr) if attr.starts_with("Outputs.") => {
+                let child = self.suite.child(stack, id)?;
+                let output = self.suite.templates[child].template.outputs.get(&attr["Outputs.".len()..])?;
+                self.text_cow(child, &output.value)
+            }
             Value::Map(m) => match weak_reference(m).map(|args| self.stack_output(stack, args)) {
                 Some(Ok((owner, value))) => self.text_cow(owner, value),
                 _ => None,
@@ -451,6 +536,37 @@ impl<'a> Resolver<'a> {
         }
         let t = &self.suite.templates[stack].template;
         match v {
+            // An output of a nested stack: the child's, when linked; else of a stack
+            // this template does not create.
+            Value::GetAtt(id, attr)
+                if attr.starts_with("Outputs.")
+                    && t.resources.get(id).is_some_and(|r| r.resource_type == NESTED_STACK) =>
+            {
+                let output = &attr["Outputs.".len()..];
+                match self
+                    .suite
+                    .child(stack, id)
+                    .map(|c| (c, self.suite.templates[c].template.outputs.get(output)))
+                {
+                    Some((child, Some(o))) => self.resolve_depth(child, &o.value, depth + 1),
+                    Some((child, None)) => Obj::Unknown(format!(
+                        "output {output} of nested stack {id}, which {} does not declare",
+                        self.suite.templates[child].stack
+                    )),
+                    None => Obj::Unknown(format!("output {output} of nested stack {id}")),
+                }
+            }
+            Value::Ref(RefTarget::Logical(id))
+                if t.parameters.contains_key(id)
+                    && !self.suite.templates[stack].parameters.contains_key(id.as_str())
+                    && self.passed_value(stack, id).is_some() =>
+            {
+                let parent = self.suite.parents[&stack].0;
+                match self.passed_value(stack, id) {
+                    Some(v) => self.resolve_depth(parent, v, depth + 1),
+                    None => Obj::Parameter { stack, name: id.clone() },
+                }
+            }
             Value::Ref(RefTarget::Logical(id)) | Value::GetAtt(id, _) if t.resources.contains_key(id) => {
                 Obj::Local { stack, id: id.clone() }
             }

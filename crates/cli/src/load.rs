@@ -243,6 +243,7 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
         files.push(file);
     }
     apply_params(&mut suite, &files, inputs)?;
+    crate::nesting::link(&mut suite, &files);
     Ok(Loaded { suite, files })
 }
 

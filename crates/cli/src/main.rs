@@ -22,6 +22,7 @@ mod audit;
 mod graph;
 mod impact;
 mod load;
+mod nesting;
 mod output;
 mod plan;
 mod reach_cmd;

@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
 use crate::finding::Reporter;
 use crate::model::{Model, Rule, RulePeer};
-use crate::suite::Obj;
+use crate::suite::{Obj, NESTED_STACK};
 
 /// Ports that must never be open to the world, with what usually listens there.
 pub const SENSITIVE_PORTS: &[(i32, &str)] = &[
@@ -280,12 +280,24 @@ fn unused<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     }
     for g in &m.groups {
         let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
-        let exported = m.resolver.suite().templates()[g.at.stack]
-            .template
+        let template = &m.resolver.suite().templates()[g.at.stack].template;
+        let exported = template
             .outputs
             .values()
             .any(|o| o.export.is_some() && o.value.references().iter().any(|id| **id == g.at.id));
-        if !used.contains(&me) && !exported {
+        // Passed to a nested stack: its template uses it (read through the link when the
+        // child is in the suite; assumed when it is not).
+        let suite = m.resolver.suite();
+        let passed = template
+            .resources
+            .iter()
+            .filter(|(id, r)| r.resource_type == NESTED_STACK && suite.child(g.at.stack, id).is_none())
+            .any(|(_, r)| {
+                r.properties
+                    .get("Parameters")
+                    .is_some_and(|p| p.references().iter().any(|id| **id == g.at.id))
+            });
+        if !used.contains(&me) && !exported && !passed {
             r.report(
                 &RF603,
                 &g.at,
