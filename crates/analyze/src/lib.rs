@@ -59,7 +59,7 @@ pub use checks::CHECKS;
 pub use finding::{check, Check, Finding, Severity};
 pub use model::{
     ports_text, Association, AssociationKind, Group, Location, Model, NaclEntry, NetworkChange, Route,
-    RouteTarget, Rule, RuleIdentity, RulePeer, Subnet, Workload, UNREADABLE_PORTS,
+    RouteTarget, Rule, RuleIdentity, RulePeer, Subnet, Workload, MAX_UNDECIDED, UNREADABLE_PORTS,
 };
 // The EC2 vocabulary the model is read through, shared with the builder
 // (`ringfence_cfn::ec2`).

@@ -697,16 +697,8 @@ impl Parts {
                         None => Obj::Unknown("no GroupId".into()),
                     };
                     let fields = RuleFields::read_map(direction, props);
-                    self.rules.extend(rules(
-                        r,
-                        stack,
-                        loc("Properties"),
-                        false,
-                        group,
-                        direction,
-                        &fields,
-                        Vec::new(),
-                    ));
+                    let site = Site { at: loc("Properties"), inline: false, group, direction };
+                    self.rules.extend(rules(r, stack, site, &fields, Vec::new()));
                 }
                 ec2::SUBNET => {
                     let kind = subnet_kind(r, stack, id, props);
@@ -809,7 +801,8 @@ impl Parts {
             for rule in inline_rules(r, stack, direction, props_get(props, direction.inline_key())).0 {
                 let at = Location { stack, id: id.clone(), path: rule.path };
                 let fields = RuleFields::read(direction, rule.item);
-                self.rules.extend(rules(r, stack, at, true, me.clone(), direction, &fields, rule.when));
+                let site = Site { at, inline: true, group: me.clone(), direction };
+                self.rules.extend(rules(r, stack, site, &fields, rule.when));
             }
         }
     }
@@ -974,16 +967,17 @@ pub(crate) fn inline_path(direction: Direction, i: usize) -> Cow<'static, str> {
     }
 }
 
-/// A rule as its properties say.
-fn rule(
-    r: &Resolver<'_>,
-    stack: usize,
+/// Where a rule is declared and what it is a rule of.
+struct Site {
     at: Location,
     inline: bool,
     group: Obj,
     direction: Direction,
-    fields: &RuleFields<'_>,
-) -> Rule {
+}
+
+/// A rule as its properties say.
+fn rule(r: &Resolver<'_>, stack: usize, site: Site, fields: &RuleFields<'_>) -> Rule {
+    let Site { at, inline, group, direction } = site;
     let read = || -> Result<PortRange, Unreadable> {
         let protocol = protocol(r, stack, fields.protocol)?;
         Ok(PortRange::new(protocol, port(r, stack, fields.from_port)?, port(r, stack, fields.to_port)?))
@@ -1011,10 +1005,7 @@ fn rule(
 fn rules<'v>(
     r: &Resolver<'_>,
     stack: usize,
-    at: Location,
-    inline: bool,
-    group: Obj,
-    direction: Direction,
+    site: Site,
     fields: &RuleFields<'v>,
     assumed: Vec<(ConditionName, bool)>,
 ) -> Vec<Rule> {
@@ -1025,7 +1016,7 @@ fn rules<'v>(
     }
     if undecided.is_empty() || undecided.len() > MAX_UNDECIDED {
         if assumed.is_empty() {
-            return vec![rule(r, stack, at, inline, group, direction, fields)];
+            return vec![rule(r, stack, site, fields)];
         }
         let pick = |v: Option<&'v Value>| v.map(|v| branch(r, stack, v, &assumed));
         let chosen = RuleFields {
@@ -1035,7 +1026,7 @@ fn rules<'v>(
             peer: fields.peer.clone().map(|v| branch(r, stack, v, &assumed)),
             description: pick(fields.description),
         };
-        let mut rule = rule(r, stack, at, inline, group, direction, &chosen);
+        let mut rule = rule(r, stack, site, &chosen);
         rule.when = assumed;
         return vec![rule];
     }
@@ -1051,7 +1042,8 @@ fn rules<'v>(
                 peer: fields.peer.clone().map(|v| branch(r, stack, v, &when)),
                 description: pick(fields.description),
             };
-            let mut rule = rule(r, stack, at.clone(), inline, group.clone(), direction, &chosen);
+            let site = Site { at: site.at.clone(), group: site.group.clone(), ..site };
+            let mut rule = rule(r, stack, site, &chosen);
             rule.when = when;
             rule
         })

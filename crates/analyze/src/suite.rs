@@ -175,7 +175,7 @@ impl Suite {
     /// ```
     pub fn nest(&mut self, parent: usize, resource: LogicalId, child: usize) -> Result<(), String> {
         let nested = self.templates.get(parent).and_then(|t| t.template.resources.get(&resource));
-        if !nested.is_some_and(|r| r.resource_type == NESTED_STACK) {
+        if nested.is_none_or(|r| r.resource_type != NESTED_STACK) {
             return Err(format!("{resource} is no {NESTED_STACK} of template {parent}"));
         }
         if child >= self.templates.len() {

@@ -105,7 +105,7 @@ fn find(url: &str, parent: &[String], inputs: &[Option<(usize, Vec<String>)>]) -
     };
     let mut best: Vec<(usize, usize)> =
         inputs.iter().flatten().map(|(i, p)| (matching(p), *i)).filter(|(n, _)| *n > 0).collect();
-    best.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    best.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
     match best.as_slice() {
         [(n, i), (m, _), ..] if n > m => Some(*i),
         [(_, i)] => Some(*i),
