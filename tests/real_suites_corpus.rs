@@ -18,8 +18,9 @@
 //!
 //! Each repository folder (`corpus/<owner>__<name>`) is also audited as one suite, as
 //! `ringfence audit corpus/<owner>__<name>` would ([`Req::FolderPanic`]: nothing panics).
-//! Where the CLI would refuse the folder (two files with the same stack name, a usage
-//! error), the collision is printed and the suite is audited with stacks named by path.
+//! Where two files share a stem, the suite is audited with stacks named by path, as the
+//! command names them (crates/cli/tests/corpus_folders.rs runs the command itself on
+//! every folder).
 //!
 //! What fails today is listed in [`KNOWN_GAPS`], each with the class of its cause; the
 //! test fails on a failure not listed, and on a listed gap that no longer fails (remove
@@ -157,7 +158,8 @@ fn run_one(path: &Path) -> Outcome {
 }
 
 /// Audits a repository folder's templates as one suite, the way `ringfence audit
-/// <folder>` reads them: the stack collisions the CLI refuses, or a panic message.
+/// <folder>` reads them: the stems several files share (named by path), or a panic
+/// message.
 fn audit_folder(
     folder: &str,
     paths: &[&str],
@@ -300,7 +302,7 @@ fn the_analyzer_reads_and_counts_every_public_template_as_cfn_lint_does() {
             match collisions.as_slice() {
                 [] => String::new(),
                 [first, ..] => format!(
-                    "\n      `ringfence audit` refuses it: {} stack names given to several files (audited here with stacks named by path), e.g. {first}",
+                    "\n      {} stems shared by several files (stacks named by path, as `ringfence audit` names them), e.g. {first}",
                     collisions.len()
                 ),
             }

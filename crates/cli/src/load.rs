@@ -243,7 +243,9 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Usage> {
         files.push(file);
     }
     apply_params(&mut suite, &files, inputs)?;
-    crate::nesting::link(&mut suite, &files);
+    let paths: Vec<(usize, &Path)> =
+        files.iter().filter_map(|f| Some((f.index?, Path::new(f.path.as_str())))).collect();
+    crate::nesting::link(&mut suite, &paths);
     Ok(Loaded { suite, files })
 }
 

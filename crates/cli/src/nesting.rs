@@ -19,19 +19,13 @@ use std::path::{Component, Path};
 use ringfence_analyze::{Resolver, Suite, NESTED_STACK};
 use ringfence_cfn::Value;
 
-use crate::load::TemplateFile;
 use crate::stack_names::absolute;
 
-/// Links every nested stack whose template is among `files`.
-pub fn link(suite: &mut Suite, files: &[TemplateFile]) {
-    let paths: Vec<Option<(usize, Vec<String>)>> = files
-        .iter()
-        .map(|f| {
-            let index = f.index?;
-            let abs = absolute(Path::new(&f.path))?;
-            Some((index, components(&abs)))
-        })
-        .collect();
+/// Links every nested stack whose template is among `files` (each template's index in
+/// the suite and its file's path).
+pub fn link(suite: &mut Suite, files: &[(usize, &Path)]) {
+    let paths: Vec<Option<(usize, Vec<String>)>> =
+        files.iter().map(|(index, path)| Some((*index, components(&absolute(path)?)))).collect();
     let mut links = Vec::new();
     {
         let resolver = Resolver::new(suite);
@@ -43,7 +37,7 @@ pub fn link(suite: &mut Suite, files: &[TemplateFile]) {
                 else {
                     continue;
                 };
-                if let Some(child) = find(&url, parent_path, &paths) {
+                if let Some(child) = find(&url.0, url.1, parent_path, &paths) {
                     links.push((*parent, id.clone(), child));
                 }
             }
@@ -55,20 +49,22 @@ pub fn link(suite: &mut Suite, files: &[TemplateFile]) {
     }
 }
 
-/// The URL's text: its value when known, else an `Fn::Sub` format's text after its last
-/// `${…}` (the part of the path that names the file).
-fn url_text(r: &Resolver<'_>, stack: usize, v: &Value) -> Option<String> {
+/// The URL's text, and whether it is only its end: its value when known, else an
+/// `Fn::Sub` format's text after its last `${…}`, or an `Fn::Join`'s last part (the part
+/// of the path that names the file, after a prefix known only at deployment).
+fn url_text(r: &Resolver<'_>, stack: usize, v: &Value) -> Option<(String, bool)> {
     if let Some(text) = r.text(stack, v) {
-        return Some(text);
+        return Some((text, false));
     }
-    match v {
+    let tail = match v {
         Value::Sub(format, _) => format.rsplit_once('}').map(|(_, tail)| tail.to_owned()),
         Value::Join(_, parts) => match parts.last()? {
             Value::String(s) => Some(s.clone()),
             _ => None,
         },
         _ => None,
-    }
+    };
+    tail.filter(|t| !t.is_empty()).map(|t| (t, true))
 }
 
 /// The normal components of a path, as text.
@@ -81,9 +77,14 @@ fn components(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The template a URL names among the inputs.
-fn find(url: &str, parent: &[String], inputs: &[Option<(usize, Vec<String>)>]) -> Option<usize> {
-    let remote = url.contains("://") || url.starts_with("s3:");
+/// The template a URL (or the end of one, `partial`) names among the inputs.
+fn find(
+    url: &str,
+    partial: bool,
+    parent: &[String],
+    inputs: &[Option<(usize, Vec<String>)>],
+) -> Option<usize> {
+    let remote = partial || url.contains("://") || url.starts_with("s3:");
     if !remote {
         // A path from the parent's folder.
         let mut path: Vec<String> = parent[..parent.len().saturating_sub(1)].to_vec();
@@ -129,14 +130,26 @@ mod tests {
         p.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
 
+    fn find_url(url: &str, parent: &[String], inputs: &[Option<(usize, Vec<String>)>]) -> Option<usize> {
+        find(url, false, parent, inputs)
+    }
+
+    #[test]
+    fn the_end_of_a_url_matches_like_a_remote_one() {
+        let files = inputs(&["/r/templates/nat.json", "/r/other/main.yaml"]);
+        let parent = parts("/r/other/main.yaml");
+        assert_eq!(find("templates/nat.json", true, &parent, &files), Some(0));
+        assert_eq!(find("templates/nat.json", false, &parent, &files), None);
+    }
+
     #[test]
     fn relative_urls_are_paths_from_the_parents_folder() {
         let files = inputs(&["/r/app/main.yaml", "/r/app/db.yaml", "/r/app/nested/cache.yaml", "/r/db.yaml"]);
         let parent = parts("/r/app/main.yaml");
-        assert_eq!(find("db.yaml", &parent, &files), Some(1));
-        assert_eq!(find("./nested/cache.yaml", &parent, &files), Some(2));
-        assert_eq!(find("../db.yaml", &parent, &files), Some(3));
-        assert_eq!(find("missing.yaml", &parent, &files), None);
+        assert_eq!(find_url("db.yaml", &parent, &files), Some(1));
+        assert_eq!(find_url("./nested/cache.yaml", &parent, &files), Some(2));
+        assert_eq!(find_url("../db.yaml", &parent, &files), Some(3));
+        assert_eq!(find_url("missing.yaml", &parent, &files), None);
     }
 
     #[test]
@@ -150,12 +163,12 @@ mod tests {
         ]);
         let parent = parts("/r/templates/main.yaml");
         assert_eq!(
-            find("https://bucket.s3.amazonaws.com/prefix/templates/vpc.yaml", &parent, &files),
+            find_url("https://bucket.s3.amazonaws.com/prefix/templates/vpc.yaml", &parent, &files),
             Some(0)
         );
-        assert_eq!(find("https://bucket.s3.amazonaws.com/db.yaml", &parent, &files), Some(2));
+        assert_eq!(find_url("https://bucket.s3.amazonaws.com/db.yaml", &parent, &files), Some(2));
         // Two equally good matches, or none: outside the suite.
-        assert_eq!(find("https://bucket.s3.amazonaws.com/c/x.yaml", &parent, &files), None);
-        assert_eq!(find("s3://bucket/none.yaml", &parent, &files), None);
+        assert_eq!(find_url("https://bucket.s3.amazonaws.com/c/x.yaml", &parent, &files), None);
+        assert_eq!(find_url("s3://bucket/none.yaml", &parent, &files), None);
     }
 }

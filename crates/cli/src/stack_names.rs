@@ -33,8 +33,10 @@
 //!   would not start with a letter, and a longer name keeps its last 128 characters.
 //! - A derived name that is still another file's name takes the audited folder's own
 //!   folders too, innermost first (`infra/ecs/cluster.yaml` → `infra-ecs-cluster`),
-//!   one at a time, until it is unique. Names that are still the same once the whole
-//!   path is used (`x/a.yaml` and `x/a.yml`; a stem that is another file's
+//!   one at a time, until it is unique; files of one folder and one stem (`x/a.json`
+//!   beside `x/a.yaml`, as sample libraries keep them) take their extensions first
+//!   (`x-a-json`, `x-a-yaml`). Names that are still the same once the whole path is
+//!   used (`a b/c.yaml` and `a_b/c.yaml`; a stem that is another file's
 //!   `--stack-name`) are a usage error that asks for `--stack-name`.
 //!
 //! The rule depends only on the paths, never on the order of the inputs or on what the
@@ -186,7 +188,12 @@ pub fn names(files: &[File], folder: &Path) -> Result<Vec<String>, Clash> {
         .zip(&stems)
         .map(|(f, s)| (f.given.is_none() && count[s.as_str()] > 1).then_some(0))
         .collect();
-    let name = |i: usize, level: Option<usize>| -> String {
+    // Whether a derived name ends with the file's extension: files of one folder and one
+    // stem (`a.json` beside `a.yaml`) differ by nothing else.
+    let mut with_extension = vec![false; files.len()];
+    let extension =
+        |i: usize| files[i].relative.extension().and_then(|e| e.to_str()).unwrap_or_default().to_owned();
+    let name = |i: usize, level: Option<usize>, with_extension: bool| -> String {
         match (&files[i].given, level) {
             (Some(given), _) => given.clone(),
             (None, None) => stems[i].clone(),
@@ -195,12 +202,16 @@ pub fn names(files: &[File], folder: &Path) -> Result<Vec<String>, Clash> {
                 let inner = files[i].relative.parent().map(folder_names).unwrap_or_default();
                 parts.extend(inner.iter().map(String::as_str));
                 parts.push(&stems[i]);
+                let ext = if with_extension { extension(i) } else { String::new() };
+                parts.push(&ext);
                 sanitize(parts)
             }
         }
     };
+    let same_place =
+        |i: usize, j: usize| files[i].relative.parent() == files[j].relative.parent() && stems[i] == stems[j];
     loop {
-        let names: Vec<String> = (0..files.len()).map(|i| name(i, levels[i])).collect();
+        let names: Vec<String> = (0..files.len()).map(|i| name(i, levels[i], with_extension[i])).collect();
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, n) in names.iter().enumerate() {
             by_name.entry(n.as_str()).or_default().push(i);
@@ -213,6 +224,19 @@ pub fn names(files: &[File], folder: &Path) -> Result<Vec<String>, Clash> {
         let mut longer = false;
         for same in clashes {
             let mut grown = false;
+            // Files of one folder and one stem take their extensions first: more of the
+            // path would not tell them apart.
+            for &i in same {
+                let twin = same.iter().any(|&j| j != i && same_place(i, j));
+                if twin && levels[i].is_some() && !with_extension[i] {
+                    with_extension[i] = true;
+                    grown = true;
+                }
+            }
+            if grown {
+                longer = true;
+                continue;
+            }
             for &i in same {
                 if let Some(level) = levels[i].filter(|&l| l < outer.len()) {
                     levels[i] = Some(level + 1);
@@ -308,9 +332,16 @@ mod tests {
     }
 
     #[test]
+    fn files_of_one_folder_and_stem_take_their_extensions() {
+        // A sample library keeps each template as JSON and as YAML, side by side.
+        assert_eq!(
+            named("/repo", &["x/a.json", "x/a.yaml", "x/a.yml", "y/a.yaml", "b.json"]).unwrap(),
+            ["x-a-json", "x-a-yaml", "x-a-yml", "y-a", "b"]
+        );
+    }
+
+    #[test]
     fn paths_that_are_one_name_are_a_clash() {
-        let clash = named("/repo", &["x/a.yaml", "x/a.yml"]).unwrap_err();
-        assert_eq!(clash, Clash { first: 0, second: 1, name: "repo-x-a".into(), derived: true });
         let clash = named("/repo", &["a b/c.yaml", "a_b/c.yaml"]).unwrap_err();
         assert_eq!((clash.first, clash.second, clash.name.as_str()), (0, 1, "repo-a-b-c"));
     }

@@ -186,10 +186,22 @@ fn a_derived_name_that_is_taken_takes_the_folders_name_too() {
 }
 
 #[test]
+fn files_of_one_folder_and_one_stem_are_named_with_their_extensions() {
+    // Sample libraries keep a template as JSON and as YAML side by side.
+    let (_dir, root) = repository();
+    write(&root.join("infra/x/a.json"), GROUP);
+    write(&root.join("infra/x/a.yaml"), GROUP);
+    let run = ringfence(&root, &["audit", "infra"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let named: Vec<&str> = run.headers().into_iter().filter(|h| h.starts_with("x/")).collect();
+    assert_eq!(named, ["x/a.json (stack x-a-json)", "x/a.yaml (stack x-a-yaml)"]);
+}
+
+#[test]
 fn files_that_stay_one_name_along_their_whole_paths_are_a_usage_error() {
     let (_dir, root) = repository();
-    write(&root.join("infra/x/a.yaml"), GROUP);
-    write(&root.join("infra/x/a.yml"), GROUP);
+    write(&root.join("infra/a b/c.yaml"), GROUP);
+    write(&root.join("infra/a_b/c.yaml"), GROUP);
     let run = ringfence(&root, &["audit", "infra"]);
     assert_eq!(run.code, 2);
     // The name takes every folder up to the root: only then is it a clash.
@@ -203,15 +215,15 @@ fn files_that_stay_one_name_along_their_whole_paths_are_a_usage_error() {
     assert_eq!(
         run.stderr,
         format!(
-            "error: infra/x/a.yaml and infra/x/a.yml are both stack `{}-infra-x-a`, even named after their whole paths; name one with --stack-name FILE=NAME\n",
+            "error: infra/a b/c.yaml and infra/a_b/c.yaml are both stack `{}-infra-a-b-c`, even named after their whole paths; name one with --stack-name FILE=NAME\n",
             whole.join("-")
         )
     );
     // Naming one of them is enough: the other's stem is its own again.
-    let run = ringfence(&root, &["audit", "infra", "--stack-name", "x/a.yml=legacy-a"]);
+    let run = ringfence(&root, &["audit", "infra", "--stack-name", "a_b/c.yaml=legacy-c"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let named: Vec<&str> = run.headers().into_iter().filter(|h| h.starts_with("x/")).collect();
-    assert_eq!(named, ["x/a.yaml (stack a)", "x/a.yml (stack legacy-a)"]);
+    let named: Vec<&str> = run.headers().into_iter().filter(|h| h.starts_with("a")).collect();
+    assert_eq!(named, ["a b/c.yaml (stack c)", "a_b/c.yaml (stack legacy-c)"]);
 }
 
 #[test]
