@@ -565,6 +565,7 @@ impl<'a> Model<'a> {
     pub fn describe(&self, obj: &Obj) -> String {
         match obj {
             Obj::Local { stack, id } => format!("{}/{id}", self.stack_name(*stack)),
+            Obj::External(id) if id.is_empty() => "(an empty value)".into(),
             Obj::External(id) => id.clone(),
             Obj::Parameter { stack, name } => format!("parameter {name} of {}", self.stack_name(*stack)),
             Obj::Unknown(what) => format!("({what})"),
@@ -750,11 +751,11 @@ impl Parts {
                 _ => {}
             }
             for target in network_targets(&res.resource_type) {
-                let named = match props_get(props, target.property) {
-                    None | Some(Value::Null) => continue,
-                    Some(Value::List(items)) => items.iter().collect(),
-                    Some(v) => vec![v],
-                };
+                let Some(value) = props_get(props, target.property) else { continue };
+                // Through Fn::If (the decided branch, or both) and lists; AWS::NoValue
+                // names nothing.
+                let mut named = Vec::new();
+                possible_values(r, stack, value, true, &mut named);
                 for v in named {
                     self.network_changes.push(NetworkChange {
                         at: loc("Properties"),
@@ -910,6 +911,29 @@ impl<'v> Found<'v> {
             Value::Ref(RefTarget::Pseudo(Pseudo::NoValue)) | Value::Null => {}
             _ => self.unread.push((path, v)),
         }
+    }
+}
+
+/// The values `v` may stand for: the branch of an `Fn::If` the parameters decide (both
+/// when they do not), each item of a list (where `lists`), nothing for `AWS::NoValue`.
+pub(crate) fn possible_values<'v>(
+    r: &Resolver<'_>,
+    stack: usize,
+    v: &'v Value,
+    lists: bool,
+    out: &mut Vec<&'v Value>,
+) {
+    match v {
+        Value::Null | Value::Ref(RefTarget::Pseudo(Pseudo::NoValue)) => {}
+        Value::List(items) if lists => items.iter().for_each(|i| possible_values(r, stack, i, false, out)),
+        Value::If(_, then, otherwise) => match r.decide(stack, v) {
+            Some(branch) => possible_values(r, stack, branch, lists, out),
+            None => {
+                possible_values(r, stack, then, lists, out);
+                possible_values(r, stack, otherwise, lists, out);
+            }
+        },
+        other => out.push(other),
     }
 }
 

@@ -586,6 +586,28 @@ impl<'a> Resolver<'a> {
                 None => Obj::Unknown("import of a computed name".into()),
             },
             Value::String(s) => Obj::External(s.clone()),
+            // An item of a list: of a list parameter (`List<AWS::EC2::SecurityGroup::Id>`,
+            // a CommaDelimitedList) with no value, the parameter; of a known list, the item.
+            Value::Select(i, list) => match list.as_ref() {
+                Value::List(items) => match items.get(*i as usize) {
+                    Some(item) => self.resolve_depth(stack, item, depth + 1),
+                    None => Obj::Unknown(format!("item {i} of a shorter list")),
+                },
+                Value::Split(d, text) if !d.is_empty() => match self.text_cow(stack, text) {
+                    Some(t) => match t.split(d.as_str()).nth(*i as usize) {
+                        Some(item) => Obj::External(item.trim().to_owned()),
+                        None => Obj::Unknown(format!("item {i} of a shorter list")),
+                    },
+                    None => self.resolve_depth(stack, text, depth + 1),
+                },
+                other => match self.resolve_depth(stack, other, depth + 1) {
+                    Obj::External(list) => match list.split(',').nth(*i as usize) {
+                        Some(item) => Obj::External(item.trim().to_owned()),
+                        None => Obj::Unknown(format!("item {i} of a shorter list")),
+                    },
+                    o => o,
+                },
+            },
             Value::Map(m) if weak_reference(m).is_some() => {
                 match weak_reference(m).map(|args| self.stack_output(stack, args)) {
                     Some(Ok((owner, value))) => self.resolve_depth(owner, value, depth + 1),

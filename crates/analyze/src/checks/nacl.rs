@@ -33,6 +33,9 @@ fn proto_covers(outer: Protocol, inner: Protocol) -> bool {
 fn cidr_covers(outer: &Option<ipnet::IpNet>, inner: &Option<ipnet::IpNet>) -> bool {
     match (outer, inner) {
         (Some(o), Some(i)) => o.contains(i),
+        // The whole of an address family covers a range known only at deployment (a
+        // parameter without a value), taken to be of that family.
+        (Some(o), None) => o.prefix_len() == 0,
         _ => false,
     }
 }

@@ -1,0 +1,128 @@
+//! False findings found by reading the audit of the public-template corpus by hand
+//! (issue 13), each reduced to a small template: the class, not the file, is fixed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use ringfence_analyze::{analyze, Suite};
+use ringfence_cfn::Template;
+
+fn suite_of(yaml: &str) -> Suite {
+    let mut suite = Suite::new();
+    suite.add("web", "web.yaml", Template::from_yaml(yaml).unwrap());
+    suite
+}
+
+fn messages(suite: &Suite, check: &str) -> Vec<(String, String)> {
+    analyze(suite).of(check).iter().map(|f| (f.logical_id.clone(), f.message.clone())).collect()
+}
+
+/// A VPC endpoint that adds routes to a table only when a condition holds
+/// (`!If [C, !Ref Table, !Ref AWS::NoValue]`, as the AWS VPC Quick Start writes it):
+/// `AWS::NoValue` is no route table.
+#[test]
+fn no_value_in_a_list_of_network_objects_names_nothing() {
+    let yaml = |default: &str| {
+        format!(
+            "
+Parameters:
+  Table: {{Type: String}}
+  Extra: {{Type: String, Default: '{default}'}}
+Conditions:
+  HasExtra: !Equals [!Ref Extra, 'yes']
+Resources:
+  Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: vpc-1
+      ServiceName: com.amazonaws.us-east-1.s3
+      RouteTableIds: [!If [HasExtra, !Ref Table, !Ref AWS::NoValue]]
+"
+        )
+    };
+    // Decided false: no table at all.
+    assert_eq!(messages(&suite_of(&yaml("no")), "RF102"), []);
+    // Decided true: the parameter's table, a foreign one.
+    let found = messages(&suite_of(&yaml("yes")), "RF102");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.contains("Table"), "{}", found[0].1);
+    assert!(!found[0].1.contains("NoValue"), "{}", found[0].1);
+}
+
+/// A rule on an item of a list parameter (`!Select [0, !Ref SecurityGroupIds]`) is on
+/// the group passed in, said as such, not as raw JSON that "cannot be resolved".
+#[test]
+fn an_item_of_a_list_parameter_is_that_parameter() {
+    let yaml = "
+Parameters:
+  SecurityGroupIds: {Type: 'List<AWS::EC2::SecurityGroup::Id>'}
+  Known: {Type: CommaDelimitedList, Default: 'sg-0aaa, sg-0bbb'}
+Resources:
+  Rule:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !Select [0, !Ref SecurityGroupIds]
+      IpProtocol: tcp
+      FromPort: 443
+      ToPort: 443
+      CidrIp: 10.0.0.0/8
+      Description: clients
+  Second:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !Select [1, !Ref Known]
+      IpProtocol: tcp
+      FromPort: 443
+      ToPort: 443
+      CidrIp: 10.0.0.0/8
+      Description: clients
+";
+    let found = messages(&suite_of(yaml), "RF101");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].1.contains("parameter `SecurityGroupIds`"), "{}", found[0].1);
+    assert!(found[1].1.contains("`sg-0bbb`, a group outside the suite"), "{}", found[1].1);
+    assert!(!found.iter().any(|f| f.1.contains("Fn::Select")), "{found:?}");
+}
+
+/// An egress entry to the whole Internet on the ephemeral ports answers an ingress entry
+/// whose range is a parameter without a value (the NIST Quick Start's management NACL).
+#[test]
+fn the_whole_internet_answers_a_range_known_only_at_deployment() {
+    let yaml = "
+Parameters:
+  AdminCidr: {Type: String}
+Resources:
+  Acl: {Type: AWS::EC2::NetworkAcl, Properties: {VpcId: vpc-1}}
+  SshIn:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 6, RuleAction: allow, Egress: false, CidrBlock: !Ref AdminCidr, PortRange: {From: 22, To: 22}}
+  RepliesOut:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 6, RuleAction: allow, Egress: true, CidrBlock: 0.0.0.0/0, PortRange: {From: 1024, To: 65535}}
+";
+    assert_eq!(messages(&suite_of(yaml), "RF501"), []);
+    // Without the egress entry, the missing return path is still found.
+    let without = yaml.split("  RepliesOut:").next().unwrap();
+    assert_eq!(messages(&suite_of(without), "RF501").len(), 1);
+}
+
+/// A group passed to a nested stack whose template is not in the suite is used there,
+/// as far as this template can tell (the drupal, moodle and NIST Quick Start layouts).
+#[test]
+fn a_group_passed_to_a_nested_stack_outside_the_suite_is_used() {
+    let yaml = "
+Resources:
+  Nat:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: NAT instances, VpcId: vpc-1}
+  Spare:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: spare, VpcId: vpc-1}
+  NatStack:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://example.s3.amazonaws.com/nat.yaml
+      Parameters: {NatGroup: !Ref Nat}
+";
+    let unused: Vec<String> = messages(&suite_of(yaml), "RF603").into_iter().map(|f| f.0).collect();
+    assert_eq!(unused, ["Spare"]);
+}
