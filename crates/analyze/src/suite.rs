@@ -302,6 +302,18 @@ impl<'a> Resolver<'a> {
         match &p.default {
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Number(n)) => Some(n.to_string()),
+            // YAML's `Default: true` is the text CloudFormation passes, `true`.
+            Some(Value::Bool(b)) => Some(b.to_string()),
+            // A list default of a list parameter is its items joined by commas.
+            Some(Value::List(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(|items| items.join(",")),
             _ => None,
         }
     }

@@ -126,3 +126,31 @@ Resources:
     let unused: Vec<String> = messages(&suite_of(yaml), "RF603").into_iter().map(|f| f.0).collect();
     assert_eq!(unused, ["Spare"]);
 }
+
+/// `Default: true` (a YAML boolean, the moodle reference architecture's switches) is the
+/// text `true` CloudFormation passes: conditions on it are decided.
+#[test]
+fn boolean_and_list_defaults_are_their_text() {
+    let yaml = "
+Parameters:
+  UseCache: {Type: String, Default: true, AllowedValues: [true, false]}
+  Groups: {Type: CommaDelimitedList, Default: [sg-0aaa, sg-0bbb]}
+Conditions:
+  WithCache: !Equals [true, !Ref UseCache]
+Resources:
+  Rule:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !Select [1, !Ref Groups]
+      IpProtocol: tcp
+      FromPort: 443
+      ToPort: 443
+      CidrIp: 10.0.0.0/8
+      Description: clients
+";
+    let suite = suite_of(yaml);
+    let r = ringfence_analyze::Resolver::new(&suite);
+    assert_eq!(r.condition(0, &ringfence_cfn::ConditionName::new("WithCache").unwrap()), Some(true));
+    let found = messages(&suite, "RF101");
+    assert!(found[0].1.contains("`sg-0bbb`, a group outside the suite"), "{found:?}");
+}
