@@ -154,3 +154,53 @@ Resources:
     let found = messages(&suite, "RF101");
     assert!(found[0].1.contains("`sg-0bbb`, a group outside the suite"), "{found:?}");
 }
+
+/// A nested stack's template is read from S3: the inline size quota (51,200 bytes) is
+/// not its to meet, only the 1 MB one (the AWS VPC Quick Start's children).
+#[test]
+fn a_nested_template_is_not_held_to_the_inline_size_quota() {
+    let mut big = String::from("Resources:\n");
+    let long = "x".repeat(200);
+    for i in 0..300 {
+        big.push_str(&format!(
+            "  Topic{i}:\n    Type: AWS::SNS::Topic\n    Properties: {{TopicName: {long}{i}}}\n"
+        ));
+    }
+    assert!(big.len() > 51_200);
+    let parent =
+        "Resources:\n  Child: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: child.yaml}}\n";
+    let read = |nested: bool| {
+        let mut suite = Suite::new();
+        suite.read("parent", "parent.yaml", parent).unwrap();
+        suite.read("child", "child.yaml", &big).unwrap();
+        if nested {
+            suite.nest(0, ringfence_cfn::LogicalId::new("Child").unwrap(), 1).unwrap();
+        }
+        analyze(&suite).of("RF403").iter().map(|f| f.template.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(read(false), ["child"]);
+    assert_eq!(read(true), Vec::<String>::new());
+}
+
+/// RF501 names the entry's ports as every other message does (`udp/53`), never as
+/// `-1-67`, and a range known only at deployment in words.
+#[test]
+fn missing_return_paths_name_ports_and_ranges_readably() {
+    let yaml = "
+Parameters:
+  Resolver: {Type: String}
+Resources:
+  Acl: {Type: AWS::EC2::NetworkAcl, Properties: {VpcId: vpc-1}}
+  DnsOut:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 17, RuleAction: allow, Egress: true, CidrBlock: !Ref Resolver, PortRange: {From: 53, To: 53}}
+";
+    let found = messages(&suite_of(yaml), "RF501");
+    assert_eq!(
+        found,
+        [(
+            "DnsOut".into(),
+            "allows out to a range known only at deployment on udp/53 but not the return traffic on ephemeral ports 1024-65535".into()
+        )]
+    );
+}

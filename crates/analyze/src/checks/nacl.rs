@@ -89,12 +89,12 @@ fn no_return<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         });
         if !ok {
             let dir = if e.direction == Direction::Ingress { "in from" } else { "out to" };
-            let cidr = e.cidr.map_or("?".into(), |c| c.to_string());
+            let cidr = e.cidr.map_or("a range known only at deployment".into(), |c| c.to_string());
             let (lo, hi) = EPHEMERAL;
             r.report(
                 &RF501,
                 &e.at,
-                format!("allows {dir} {cidr} on ports {from}-{to} but not the return traffic on ephemeral ports {lo}-{hi}"),
+                format!("allows {dir} {cidr} on {p} but not the return traffic on ephemeral ports {lo}-{hi}"),
                 "allow the return direction too (ringfence: nacl_allow_with_return)",
             );
         }

@@ -117,7 +117,9 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                 ),
                 "split the stack",
             );
-        } else if size > quota::INLINE_BYTES {
+        } else if size > quota::INLINE_BYTES && r.model.resolver.suite().parent(stack).is_none() {
+            // A nested stack's template is read from S3 (its TemplateURL): only the
+            // larger quota applies to it.
             r.report_template(
                 &RF403,
                 Severity::Warning,
