@@ -1007,7 +1007,10 @@ fn rule(r: &Resolver<'_>, stack: usize, site: Site, fields: &RuleFields<'_>) -> 
         Ok(PortRange::new(protocol, port(r, stack, fields.from_port)?, port(r, stack, fields.to_port)?))
     };
     let ports = read().ok();
+    let no_value = matches!(fields.peer.value(), Some(Value::Ref(RefTarget::Pseudo(Pseudo::NoValue))));
     let peer = match &fields.peer {
+        // `!If [C, 0.0.0.0/0, !Ref AWS::NoValue]` decided false: no peer of that kind.
+        _ if no_value => RulePeer::None,
         ec2::RulePeer::Ipv4(v) => match r.text_cow(stack, v) {
             Some(c) => c.parse().map_or(RulePeer::None, RulePeer::V4),
             None => RulePeer::Undecided(r.resolve(stack, v)),

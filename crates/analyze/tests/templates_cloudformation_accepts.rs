@@ -171,3 +171,26 @@ Resources:
     assert_eq!(read.notes.len(), 1);
     assert!(read.notes[0].message.contains("three items"), "{}", read.notes[0].message);
 }
+
+#[test]
+fn a_loop_over_a_mapping_chosen_by_a_parameter_expands() {
+    // cfn-lint's own example: the collection is a mapping's list for the environment.
+    let yaml = "
+Transform: AWS::LanguageExtensions
+Parameters:
+  Environment: {Type: String, Default: dev}
+Mappings:
+  Buckets:
+    dev: {Identifiers: [A, B]}
+    prod: {Identifiers: [A, B, C]}
+Resources:
+  Fn::ForEach::Buckets:
+    - Identifier
+    - !FindInMap [Buckets, !Ref Environment, Identifiers]
+    - S3Bucket${Identifier}:
+        Type: AWS::S3::Bucket
+";
+    let read = Template::read(yaml).unwrap();
+    assert_eq!(ids(&read.template), ["S3BucketA", "S3BucketB"]);
+    assert!(read.notes.is_empty(), "{:?}", read.notes);
+}

@@ -16,8 +16,9 @@
 //! characters that are not letters or digits), in `!Ref Name`, and in `!Sub` texts.
 //! Loops nest.
 //!
-//! The collection is a list of texts, or a `!Ref` to a parameter whose default is a
-//! list or a comma-separated text (a `CommaDelimitedList`). Anything else is known only
+//! The collection is a list of texts, a `!Ref` to a parameter whose default is a list or
+//! a comma-separated text (a `CommaDelimitedList`), or an `Fn::FindInMap` whose keys are
+//! texts or parameters with a default. Anything else is known only
 //! at deployment: the loop is left out of the template and the reader says so (a
 //! note), so the analysis never silently misses what the loop would have created.
 
@@ -58,9 +59,51 @@ pub(crate) fn expand(doc: &mut Value) -> Vec<Unexpanded> {
     if !declares_language_extensions(root) {
         return notes;
     }
-    let defaults = parameter_defaults(root);
-    walk(doc, &KeyPath::new(), &defaults, &mut notes);
+    let mappings = match root.get("Mappings") {
+        Some(Value::Map(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let known = Known { defaults: parameter_defaults(root), mappings };
+    walk(doc, &KeyPath::new(), &known, &mut notes);
     notes
+}
+
+/// What a loop's collection can be read from before deployment.
+struct Known {
+    /// Each parameter's default, as a collection.
+    defaults: Vec<(String, Vec<String>)>,
+    /// The template's `Mappings`.
+    mappings: Map,
+}
+
+impl Known {
+    /// The items of a collection: a list of texts, a parameter's default, or an
+    /// `Fn::FindInMap` whose keys are texts or parameters with a default.
+    fn items(&self, v: &Value) -> Option<Vec<String>> {
+        match v {
+            Value::List(items) => items.iter().map(text).collect(),
+            Value::Ref(RefTarget::Logical(p)) => {
+                self.defaults.iter().find(|(name, _)| name == p.as_str()).map(|(_, items)| items.clone())
+            }
+            Value::FindInMap(map, top, second) => {
+                let key = |k: &Value| match k {
+                    Value::String(s) => Some(s.clone()),
+                    other => match self.items(other)?.as_slice() {
+                        [one] => Some(one.clone()),
+                        _ => None,
+                    },
+                };
+                let Some(Value::Map(m)) = self.mappings.get(map.as_str()) else { return None };
+                let Some(Value::Map(m)) = m.get(&key(top)?) else { return None };
+                match m.get(&key(second)?)? {
+                    Value::List(items) => items.iter().map(text).collect(),
+                    Value::String(s) => Some(s.split(',').map(|i| i.trim().to_owned()).collect()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Each parameter's default, as a collection: a list's texts, or a text split at
@@ -91,7 +134,7 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
-fn walk(v: &mut Value, path: &KeyPath, defaults: &[(String, Vec<String>)], notes: &mut Vec<Unexpanded>) {
+fn walk(v: &mut Value, path: &KeyPath, known: &Known, notes: &mut Vec<Unexpanded>) {
     match v {
         Value::Map(m) => {
             if m.keys().any(|k| k.starts_with(LOOP)) {
@@ -99,7 +142,7 @@ fn walk(v: &mut Value, path: &KeyPath, defaults: &[(String, Vec<String>)], notes
                 let mut new = Map::with_capacity(old.len());
                 for (k, v) in old {
                     if k.starts_with(LOOP) {
-                        for (k, v) in expand_loop(&k, v, path, defaults, notes) {
+                        for (k, v) in expand_loop(&k, v, path, known, notes) {
                             new.insert(k, v);
                         }
                     } else {
@@ -109,12 +152,12 @@ fn walk(v: &mut Value, path: &KeyPath, defaults: &[(String, Vec<String>)], notes
                 *m = new;
             }
             for (k, child) in m.iter_mut() {
-                walk(child, &path.clone().key(k), defaults, notes);
+                walk(child, &path.clone().key(k), known, notes);
             }
         }
         Value::List(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                walk(item, &path.clone().index(i), defaults, notes);
+                walk(item, &path.clone().index(i), known, notes);
             }
         }
         _ => {}
@@ -127,7 +170,7 @@ fn expand_loop(
     key: &str,
     v: Value,
     path: &KeyPath,
-    defaults: &[(String, Vec<String>)],
+    known: &Known,
     notes: &mut Vec<Unexpanded>,
 ) -> Vec<(String, Value)> {
     let at = path.clone().key(key);
@@ -152,13 +195,7 @@ fn expand_loop(
         note(format!("`{key}` needs a text identifier and a map fragment; what it would create is not read"));
         return Vec::new();
     };
-    let items = match &collection {
-        Value::List(items) => items.iter().map(text).collect::<Option<Vec<_>>>(),
-        Value::Ref(RefTarget::Logical(p)) => {
-            defaults.iter().find(|(name, _)| name == p.as_str()).map(|(_, items)| items.clone())
-        }
-        _ => None,
-    };
+    let items = known.items(&collection);
     let Some(items) = items else {
         let what = match &collection {
             Value::Ref(RefTarget::Logical(p)) => format!("parameter {p}, which has no default list"),
@@ -179,7 +216,7 @@ fn expand_loop(
             substitute(&mut v, &identifier, item);
             let k = substitute_key(k, &identifier, item);
             if k.starts_with(LOOP) {
-                out.extend(expand_loop(&k, v, path, defaults, notes));
+                out.extend(expand_loop(&k, v, path, known, notes));
             } else {
                 out.push((k, v));
             }
