@@ -867,10 +867,7 @@ pub fn plan(
             code.push(format!("{sv}.share(&own)?; // for callers that restrict their egress"));
         }
         code.push(if external {
-            format!(
-                "let tasks = {sv}.group_set(\"tasks\", [GroupRef::from(&own), GroupRef::from(&{})])?;",
-                g.var
-            )
+            format!("let tasks = {sv}.group_set(\"tasks\", ringfence::groups![&own, &{}])?;", g.var)
         } else {
             format!("let tasks = {sv}.group_set(\"tasks\", [&own, &{}])?;", g.var)
         });

@@ -161,6 +161,33 @@ impl From<&GroupRef> for GroupRef {
     }
 }
 
+/// A list of security groups of any kind for [`Stack::group_set`](crate::Stack::group_set):
+/// this app's ([`SecurityGroup`]) and external ones ([`ExternalGroup`]) mixed. An array
+/// holds one type, so `[&own, &external]` does not compile ("expected `&SecurityGroup`,
+/// found `&ExternalGroup`"); `groups![&own, &external]` does: each item becomes a
+/// [`GroupRef`].
+///
+/// ```
+/// use ringfence::{groups, App, ExternalGroup, VpcSpec};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let app = App::new("shop");
+/// let mut net = app.stack("network")?;
+/// let vpc = net.vpc("main", VpcSpec::new("10.0.0.0/16")?)?;
+/// let mut web = app.stack("web")?;
+/// let own = web.security_group(&vpc, "web", "Web servers")?;
+/// let legacy = ExternalGroup::from_id("sg-0123456789abcdef0")?;
+/// let tasks = web.group_set("tasks", groups![&own, &legacy])?;
+/// # let _ = tasks;
+/// # Ok(())
+/// # }
+/// ```
+#[macro_export]
+macro_rules! groups {
+    ($($group:expr),+ $(,)?) => {
+        [$($crate::GroupRef::from($group)),+]
+    };
+}
+
 /// The security groups that a stack's workloads join, for a `SecurityGroupIds` property
 /// (given to [`Props::set`](crate::Props::set)).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -226,6 +226,8 @@ impl Stack {
     /// A set of security groups for this stack's workloads (this stack's own group plus
     /// shared role groups, typically), to put in a `SecurityGroupIds`-like property
     /// through [`Props::set`]. At most [`MAX_GROUPS_PER_INTERFACE`] groups, no repeats.
+    /// To mix this app's groups with external ones, write
+    /// [`groups![&own, &external]`](crate::groups!) (an array holds one type).
     pub fn group_set<I>(&mut self, id: &str, groups: I) -> Result<GroupSet, Error>
     where
         I: IntoIterator,
