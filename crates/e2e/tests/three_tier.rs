@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod support;
-#[path = "../examples/three_tier.rs"]
+#[path = "../../../examples/three_tier.rs"]
 mod three_tier;
 
 use std::collections::BTreeSet;

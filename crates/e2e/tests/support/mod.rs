@@ -270,12 +270,12 @@ pub fn synthesized<E: std::fmt::Debug>(app: Result<ringfence::App, E>) -> Assemb
 ///
 /// A macro, not a function: insta resolves `snapshot_path` from the file that invokes
 /// its macros and records that file as the snapshot's `source`, so both stay the test
-/// file's own (`../snapshots/…` from `tests/`).
+/// file's own (`../../../snapshots/…` from `crates/e2e/tests/`: the repository's `snapshots/`).
 #[allow(unused_macros)] // each test file uses a part
 macro_rules! with_snapshots_in {
     ($folder:literal, $body:block) => {
         insta::with_settings!({
-            snapshot_path => concat!("../snapshots/", $folder),
+            snapshot_path => concat!("../../../snapshots/", $folder),
             prepend_module_to_snapshot => false,
             omit_expression => true
         }, $body)
@@ -292,7 +292,7 @@ macro_rules! assert_assembly_snapshots {
     ($folder:literal, $assembly:expr) => {
         ringfence::assert_assembly_snapshots!(
             $assembly,
-            concat!("../snapshots/", $folder),
+            concat!("../../../snapshots/", $folder),
             manifest = "production.manifest.json"
         )
     };

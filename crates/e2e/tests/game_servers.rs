@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-#[path = "../examples/game_servers.rs"]
+#[path = "../../../examples/game_servers.rs"]
 mod game_servers;
 mod support;
 

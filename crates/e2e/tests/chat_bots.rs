@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-#[path = "../examples/chat_bots.rs"]
+#[path = "../../../examples/chat_bots.rs"]
 mod chat_bots;
 mod support;
 

@@ -39,8 +39,8 @@ fn templates() {
 /// The header insta writes before each snapshot's text: the test file, no expression.
 const HEADER: &str = "---\nsource: tests/templates.rs\n---\n";
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// Writes the user's crate into `dir`, afresh (only the shared target folder is kept).

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-#[path = "../examples/chat_bots.rs"]
+#[path = "../../../examples/chat_bots.rs"]
 #[allow(dead_code)]
 mod chat_bots;
 

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-#[path = "../examples/peers_and_ports.rs"]
+#[path = "../../../examples/peers_and_ports.rs"]
 mod peers_and_ports;
 mod support;
 

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-#[path = "../examples/scale.rs"]
+#[path = "../../../examples/scale.rs"]
 #[allow(dead_code)]
 mod scale;
 mod support;

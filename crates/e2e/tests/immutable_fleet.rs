@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-#[path = "../examples/immutable_fleet.rs"]
+#[path = "../../../examples/immutable_fleet.rs"]
 mod immutable_fleet;
 mod support;
 

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod support;
-#[path = "../examples/web_server.rs"]
+#[path = "../../../examples/web_server.rs"]
 mod web_server;
 
 use std::collections::BTreeSet;

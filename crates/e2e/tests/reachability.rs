@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 #[allow(dead_code)] // only the builders are used here
-#[path = "../examples/chat_bots.rs"]
+#[path = "../../../examples/chat_bots.rs"]
 mod chat_bots;
 #[allow(dead_code)]
-#[path = "../examples/three_tier.rs"]
+#[path = "../../../examples/three_tier.rs"]
 mod three_tier;
 
 use std::net::IpAddr;

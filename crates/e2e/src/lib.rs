@@ -1,0 +1,1 @@
+//! No library: the end-to-end tests live in `tests/`.
