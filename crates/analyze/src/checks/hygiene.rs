@@ -44,30 +44,36 @@ pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 /// a lower-case letter and an upper-case one (`AllowHttps`), before the last capital of
 /// a run followed by lower case (`SGAllTraffic`: `sg`, `all`, `traffic`), and between
 /// letters and digits (`web8443`).
-fn words(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
+fn words(name: &str) -> Vec<&str> {
+    // Bytes: every boundary is between ASCII characters (a byte of a multi-byte
+    // character is no letter or digit, so it separates).
+    let b = name.as_bytes();
     let mut words = Vec::new();
-    let mut word = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+    let mut start = None;
+    for i in 0..b.len() {
+        let c = b[i];
         if !c.is_ascii_alphanumeric() {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
+            if let Some(s) = start.take() {
+                words.push(&name[s..i]);
             }
             continue;
         }
-        if let Some(&prev) = i.checked_sub(1).and_then(|p| chars.get(p)) {
-            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+        if let Some(s) = start {
+            let prev = b[i - 1];
+            let next_lower = b.get(i + 1).is_some_and(u8::is_ascii_lowercase);
             let boundary = (prev.is_ascii_lowercase() && c.is_ascii_uppercase())
                 || (prev.is_ascii_uppercase() && c.is_ascii_uppercase() && next_lower)
-                || (prev.is_ascii_digit() != c.is_ascii_digit() && prev.is_ascii_alphanumeric());
-            if boundary && !word.is_empty() {
-                words.push(std::mem::take(&mut word));
+                || prev.is_ascii_digit() != c.is_ascii_digit();
+            if boundary {
+                words.push(&name[s..i]);
+                start = Some(i);
             }
+        } else {
+            start = Some(i);
         }
-        word.push(c.to_ascii_lowercase());
     }
-    if !word.is_empty() {
-        words.push(word);
+    if let Some(s) = start {
+        words.push(&name[s..]);
     }
     words
 }
@@ -96,13 +102,13 @@ fn names<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
         // A group without a GroupName or Name tag is known by its logical id.
         let id = (g.name.is_none() && g.tag_name.is_none()).then(|| g.at.id.to_string());
         for name in [&g.name, &g.tag_name, &id].into_iter().flatten() {
-            let words = words(name);
-            let tokens: Vec<&str> = words.iter().map(String::as_str).collect();
+            let tokens = words(name);
+            let is = |t: &str, w: &str| t.eq_ignore_ascii_case(w);
             let word = tokens.iter().enumerate().find_map(|(i, t)| {
                 let product = PRODUCTS.iter().any(|(first, rest)| {
-                    t == first && tokens.get(i + 1).is_some_and(|next| rest.contains(next))
+                    is(t, first) && tokens.get(i + 1).is_some_and(|next| rest.iter().any(|r| is(next, r)))
                 });
-                (RULE_WORDS.contains(t) && !product).then_some(t)
+                (RULE_WORDS.iter().any(|w| is(t, w)) && !product).then(|| t.to_ascii_lowercase())
             });
             let port = tokens.iter().find(|t| {
                 t.chars().all(|c| c.is_ascii_digit())
@@ -278,26 +284,33 @@ fn unused<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             used.insert(o);
         }
     }
+    let suite = m.resolver.suite();
     for g in &m.groups {
         let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
-        let template = &m.resolver.suite().templates()[g.at.stack].template;
-        let exported = template
-            .outputs
-            .values()
-            .any(|o| o.export.is_some() && o.value.references().iter().any(|id| **id == g.at.id));
+        if used.contains(&me) {
+            continue;
+        }
+        let template = &suite.templates()[g.at.stack].template;
+        let exported = || {
+            template
+                .outputs
+                .values()
+                .any(|o| o.export.is_some() && o.value.references().iter().any(|id| **id == g.at.id))
+        };
         // Passed to a nested stack: its template uses it (read through the link when the
         // child is in the suite; assumed when it is not).
-        let suite = m.resolver.suite();
-        let passed = template
-            .resources
-            .iter()
-            .filter(|(id, r)| r.resource_type == NESTED_STACK && suite.child(g.at.stack, id).is_none())
-            .any(|(_, r)| {
-                r.properties
-                    .get("Parameters")
-                    .is_some_and(|p| p.references().iter().any(|id| **id == g.at.id))
-            });
-        if !used.contains(&me) && !exported && !passed {
+        let passed = || {
+            template
+                .resources
+                .iter()
+                .filter(|(id, r)| r.resource_type == NESTED_STACK && suite.child(g.at.stack, id).is_none())
+                .any(|(_, r)| {
+                    r.properties
+                        .get("Parameters")
+                        .is_some_and(|p| p.references().iter().any(|id| **id == g.at.id))
+                })
+        };
+        if !exported() && !passed() {
             r.report(
                 &RF603,
                 &g.at,

@@ -31,8 +31,13 @@ fn computed_rule_lists<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             .filter(|(_, res)| res.resource_type == ec2::SECURITY_GROUP && resolver.creates(stack, res))
         {
             for direction in [Direction::Ingress, Direction::Egress] {
-                let (_, unread) =
-                    inline_rules(resolver, stack, direction, res.properties.get(direction.inline_key()));
+                let list = res.properties.get(direction.inline_key());
+                // The common case, a literal list of rules: nothing unread.
+                let literal = |l: &Value| matches!(l, Value::List(items) if items.iter().all(|i| matches!(i, Value::Map(_))));
+                if list.is_none_or(literal) {
+                    continue;
+                }
+                let (_, unread) = inline_rules(resolver, stack, direction, list);
                 for (path, v) in unread {
                     let what = match v {
                         Value::Ref(_) => "a reference",
@@ -110,8 +115,24 @@ fn undecided_peers<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
 /// admits no traffic, and CloudFormation rejects it.
 fn peers<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
     let resolver = &m.resolver;
+    // The resources that declare a rule the model read with no peer: only their rules
+    // are read again, to say why.
+    let without: rustc_hash::FxHashSet<(usize, &ringfence_cfn::LogicalId)> = m
+        .rules
+        .iter()
+        .filter(|rule| rule.peer == RulePeer::None)
+        .map(|rule| (rule.at.stack, &rule.at.id))
+        .collect();
+    if without.is_empty() {
+        return;
+    }
     for (stack, t) in resolver.suite().templates().iter().enumerate() {
-        for (id, res) in t.template.resources.iter().filter(|(_, res)| resolver.creates(stack, res)) {
+        for (id, res) in t
+            .template
+            .resources
+            .iter()
+            .filter(|(id, res)| without.contains(&(stack, *id)) && resolver.creates(stack, res))
+        {
             let mut check = |path: Cow<'static, str>, fields: &RuleFields<'_>, direction: Direction| {
                 let at = || Location { stack, id: id.clone(), path: path.clone() };
                 let (key, v) = match fields.peer {
