@@ -11,12 +11,14 @@
 //!   id; a workload that names no group is left out (EC2 puts it in its VPC's default
 //!   group, which no template holds);
 //! - a **group of the suite that no workload joins**, so that its rules are not
-//!   invisible: it stands for whatever will join it. A group that workloads join is
-//!   *not* an endpoint: its flows are its members' flows, which is what makes renaming
-//!   or splitting it invisible when its members reach the same peers;
+//!   invisible: it stands for whatever will join it (in that group alone). A group of
+//!   the suite that workloads join is *not* an endpoint: its flows are its members'
+//!   flows, which is what makes renaming or splitting it invisible when its members
+//!   reach the same peers;
 //! - **outside peers**: an IPv4 or IPv6 range (the Internet is `0.0.0.0/0` and `::/0`),
 //!   a managed prefix list, a group the suite does not create (a literal `sg-…`, a
-//!   parameter without a value, an import no template exports), and a peer known only
+//!   parameter without a value, an import no template exports: its members outside the
+//!   suite, whether or not workloads of the suite join it too), and a peer known only
 //!   at deployment (a rule's `CidrIp` or group written as a parameter without a value or
 //!   an `Fn::If` the parameters do not decide).
 //!
@@ -25,8 +27,9 @@
 //! As AWS decides it, and as [`reach`](crate::reach::reach) does at its first two
 //! layers: traffic of protocol *p* to port *n* goes from A to B when
 //!
-//! 1. **it may leave A**: some group of A has no inline `SecurityGroupEgress` (EC2's
-//!    allow-all egress, to every endpoint, both address families included), or has an
+//! 1. **it may leave A**: some group of A that the suite creates has no inline
+//!    `SecurityGroupEgress` (EC2's allow-all egress, to every endpoint, both address
+//!    families included; the inline egress of an outside group is not known), or has an
 //!    egress rule that covers *p*/*n* and whose peer is a group B joins (B a workload or
 //!    a memberless group), the group B is (an outside group), B's prefix list or peer
 //!    known at deployment, or a range holding B's addresses (B a range); and
@@ -49,10 +52,10 @@
 //! ports CloudFormation rejects (`ports: None`) or that names no peer allows nothing, as
 //! for [`reach`](crate::reach::reach) (RF001 reports it), and so does the placeholder
 //! that keeps EC2 from adding its allow-all egress
-//! ([`no_egress`](ringfence_cfn::ec2::no_egress), which matches no packet). A rule whose peer is known only
-//! at deployment ([`RulePeer::Undecided`]) allows traffic to or from that peer, an
-//! endpoint of its own, and never to a workload (`reach` says the same). ICMP is read by
-//! type, every code, as `reach` does.
+//! ([`no_egress`](ringfence_cfn::ec2::no_egress), which matches no packet). A rule
+//! whose peer is known only at deployment ([`RulePeer::Undecided`]) allows traffic to or
+//! from that peer, an endpoint of its own, and never to a workload (`reach` says the
+//! same). ICMP is read by type, every code, as `reach` does.
 //!
 //! # Tables and differences
 //!
@@ -60,8 +63,8 @@
 //! and closed between two: the set difference of allowed (from, to, protocol, port),
 //! folded back into maximal ranges. Opened flows name the new suite's rules, closed ones
 //! the old suite's. Both are computed per set of groups (workloads that join the same
-//! groups share every flow), then spread over the workloads, so a suite of a thousand
-//! stacks diffs in milliseconds.
+//! groups share every flow; sets whose rules allow the same traffic share it), then
+//! spread over the workloads, so a suite of a thousand stacks diffs in milliseconds.
 //!
 //! ```
 //! use ringfence_analyze::flows::{diff_flows, Endpoint, Ports};

@@ -41,10 +41,14 @@ fn write_spans(
 ) {
     for &span in spans {
         for ports in Ports::pieces(span) {
-            let rules = rules(ports.span());
+            let mut rules = rules(ports.span());
+            let mut left = froms.len() * tos.len();
             for &from in froms {
                 for &to in tos {
-                    out.push(Flow { from: from.clone(), to: to.clone(), ports, rules: rules.clone() });
+                    left -= 1;
+                    // The last flow takes the list, the others a copy.
+                    let rules = if left == 0 { std::mem::take(&mut rules) } else { rules.clone() };
+                    out.push(Flow { from: from.clone(), to: to.clone(), ports, rules });
                 }
             }
         }

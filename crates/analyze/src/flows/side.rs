@@ -4,9 +4,9 @@
 //! classes) and spread over the class's members only when written out.
 //!
 //! ```text
-//! rules ──► groups (numbered) ──► classes (sets of groups) ──► pairs of classes
-//!                                   ▲ workloads, memberless groups     │ traffic
-//!                                   └────────── members ◄──────────────┘ spread at the end
+//! rules ──► groups (numbered) ──► classes (sets of groups) ──► signatures ──► traffic per pair
+//!                                   ▲ workloads, memberless groups                │
+//!                                   └─────────────── members ◄────────────────────┘ spread at the end
 //! ```
 //!
 //! Classes are compressed once more for traffic between them: as a source, a class is
@@ -95,7 +95,7 @@ struct GroupFacts {
 }
 
 /// What allows traffic: a rule, or EC2's allow-all egress of a group.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Cause {
     Rule(usize),
     DefaultEgress(usize),
@@ -444,9 +444,13 @@ impl<'s, 'm> Side<'s, 'm> {
             .map(|&r| Cause::Rule(r))
     }
 
-    /// What a reviewer is shown for some causes: sorted, each once.
+    /// What a reviewer is shown for some causes: sorted, each once (readings of one
+    /// rule are one place).
     fn refs(&self, causes: impl Iterator<Item = Cause>) -> Vec<RuleRef> {
-        let mut refs: Vec<RuleRef> = causes.map(|c| self.rule_ref(c)).collect();
+        let mut causes: Vec<Cause> = causes.collect();
+        causes.sort_unstable();
+        causes.dedup();
+        let mut refs: Vec<RuleRef> = causes.into_iter().map(|c| self.rule_ref(c)).collect();
         refs.sort_unstable();
         refs.dedup();
         refs
