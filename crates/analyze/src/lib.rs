@@ -49,6 +49,7 @@
 pub mod checks;
 pub mod diagram;
 mod finding;
+pub mod flows;
 mod members;
 mod model;
 pub mod reach;
