@@ -51,6 +51,7 @@
 //! What removing a stack does to the others (`ringfence impact --remove`) is the CLI's
 //! `impact`, called on the old model for each of [`StackChanges::removed`].
 
+mod create_only;
 mod fail;
 mod names;
 mod order;
@@ -202,6 +203,12 @@ pub struct Replacement {
     /// Whether the update that replaces it fails (a fixed `GroupName`, an export in
     /// use, a rule EC2 already holds).
     pub fails: bool,
+    /// Why, when it fails: [`FailureKind::ReplacementFails`] (a custom name that
+    /// stays), [`FailureKind::DuplicateRule`] (a rule EC2 already holds) or
+    /// [`FailureKind::ExportInUse`] (its new id changes an export another stack imports
+    /// before and after the change); [`failures`] reports the first two, and the third
+    /// as the export's.
+    pub failure: Option<FailureKind>,
     /// What CloudFormation does, in words.
     pub message: String,
     /// For a security group: the rules and workloads (in any stack) that name it.
@@ -209,11 +216,30 @@ pub struct Replacement {
 }
 
 /// The resources of stacks in both models that the change replaces, sorted by stack and
-/// logical id: security groups and standalone rules whose create-only properties
-/// change, or name a replaced resource of their template.
+/// logical id: resources of the network layer ([`create_only_properties`]) whose
+/// create-only properties change, or name a replaced resource of their template. A
+/// security group's replacement lists the rules and workloads that name the group.
 pub fn replacements(old: &Model<'_>, new: &Model<'_>) -> Vec<Replacement> {
     replace::replacements(&names::Side::new(old), &names::Side::new(new))
 }
+
+/// The create-only properties of a resource type of the network layer (every
+/// `AWS::EC2::*` type, and every type that attaches to a network object or joins
+/// security groups), from CloudFormation's resource provider schemas: paths below
+/// `/properties/`, `*` for every item of a list. `None` for another type.
+///
+/// ```
+/// use ringfence_analyze::changes::create_only_properties;
+/// assert_eq!(create_only_properties("AWS::EC2::SecurityGroup"), Some(&["GroupDescription", "GroupName", "VpcId"][..]));
+/// assert!(!create_only_properties("AWS::EC2::SecurityGroupIngress").unwrap().contains(&"Description"));
+/// ```
+pub fn create_only_properties(resource_type: &str) -> Option<&'static [&'static str]> {
+    replace::create_only(resource_type)
+}
+
+/// Where [`create_only_properties`] comes from: the release of cfn-lint whose bundled
+/// schemas (us-east-1) `scripts/gen_create_only.py` read.
+pub const CREATE_ONLY_SOURCE: &str = create_only::SOURCE;
 
 /// Which kind of failure a [`Failure`] predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -161,6 +161,7 @@ fn a_group_replaced_without_a_fixed_name_takes_the_rules_and_workloads_that_name
     assert_eq!(r[0].resource_type, "AWS::EC2::SecurityGroupIngress");
     assert!(r[0].message.contains("without a gap"), "{}", r[0].message);
     let web = &r[1];
+    assert_eq!(web.failure, Some(FailureKind::ExportInUse));
     assert_eq!(web.changes[0].property, "GroupDescription");
     assert_eq!(web.changes[0].old.as_deref(), Some("`web servers`"));
     let along: Vec<(&str, &str, &str, Carried)> = web
@@ -177,7 +178,11 @@ fn a_group_replaced_without_a_fixed_name_takes_the_rules_and_workloads_that_name
             ("weak-bot", "ToWeb", "AWS::EC2::SecurityGroupEgress", Carried::Stale),
         ]
     );
-    assert!(web.message.contains("imported by import-bot/WebFromBot"), "{}", web.message);
+    assert!(
+        web.message.ends_with("\"Export network-web cannot be updated as it is in use by import-bot\", so the update of network fails and rolls back"),
+        "{}",
+        web.message
+    );
 
     // The export of the group's id cannot change while import-bot imports it; the weak
     // reader keeps the old id.
@@ -214,6 +219,7 @@ fn a_group_replaced_with_its_fixed_name_fails_and_a_renamed_one_does_not() {
         c.replacements.iter().map(|r| (r.resource.as_str(), r.fails)).collect::<Vec<_>>(),
         [("Db", true)]
     );
+    assert_eq!(c.replacements[0].failure, Some(FailureKind::ReplacementFails));
     assert_eq!(kinds(&c.failures), [("network", "Db", "replacement-fails")]);
     assert!(
         c.failures[0].message.contains("GroupName `chat-db` stays the same"),
@@ -254,7 +260,10 @@ fn a_standalone_rule_replaced_by_the_rule_ec2_holds_is_a_duplicate() {
     let protocol = network_with("GroupId: !Ref Db, IpProtocol: tcp", "GroupId: !Ref Db, IpProtocol: '6'");
     let c = compare(&old, &suite(&[("network", &protocol)]));
     assert_eq!(c.replacements[0].reason, "IpProtocol: `tcp` → `6`");
-    assert!(c.replacements[0].fails);
+    assert_eq!(
+        (c.replacements[0].fails, c.replacements[0].failure),
+        (true, Some(FailureKind::DuplicateRule))
+    );
     assert_eq!(kinds(&c.failures), [("network", "DbFromWeb", "duplicate-rule")]);
     assert!(c.failures[0].message.contains("InvalidPermission.Duplicate"), "{}", c.failures[0].message);
 
@@ -524,4 +533,51 @@ fn the_chat_platform_against_itself_and_with_its_database_group_described_anew()
             "Export network-DatabaseSG cannot be updated as it is in use by chat-history-db"
         ]
     );
+}
+
+#[test]
+fn a_vpc_replaced_takes_its_groups_and_their_rules_and_every_export_of_them() {
+    let old = suite(&[("network", NETWORK), ("import-bot", IMPORT_BOT)]);
+    let new_network = network_with("CidrBlock: 10.0.0.0/16", "CidrBlock: 10.1.0.0/16");
+    let c = compare(&old, &suite(&[("network", &new_network), ("import-bot", IMPORT_BOT)]));
+    let found: Vec<(&str, &str, bool)> =
+        c.replacements.iter().map(|r| (r.resource.as_str(), r.reason.as_str(), r.fails)).collect();
+    assert_eq!(
+        found,
+        [
+            ("Db", "VpcId: names Vpc, which is replaced", false),
+            (
+                "DbFromWeb",
+                "GroupId: names Db, which is replaced; SourceSecurityGroupId: names Web, which is replaced",
+                false
+            ),
+            // Both export their ids, and import-bot imports them before and after.
+            ("Vpc", "CidrBlock: `10.0.0.0/16` → `10.1.0.0/16`", true),
+            ("Web", "VpcId: names Vpc, which is replaced", true),
+        ]
+    );
+    // The instance's SecurityGroupIds is no create-only property: it moves, in place.
+    assert!(!c.replacements.iter().any(|r| r.resource == "WebServer"));
+    assert_eq!(
+        kinds(&c.failures),
+        [("network", "VpcId", "export-in-use"), ("network", "WebId", "export-in-use")]
+    );
+    assert!(c.failures[0].message.contains("its value is network/Vpc, which this change replaces"));
+}
+
+#[test]
+fn nested_create_only_properties_are_compared_where_the_schema_points() {
+    // VPCEndpoint: `DnsOptions/PrivateDnsPreference` is create-only, `DnsOptions/DnsRecordIpType` is not.
+    let endpoint = |preference: &str, record: &str| {
+        format!("Resources:\n  Api:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      VpcId: vpc-0123\n      ServiceName: com.amazonaws.us-east-1.execute-api\n      VpcEndpointType: Interface\n      DnsOptions: {{PrivateDnsPreference: {preference}, DnsRecordIpType: {record}}}\n")
+    };
+    let old = suite(&[("endpoints", &endpoint("ALL_DOMAINS", "ipv4"))]);
+    let record = compare(&old, &suite(&[("endpoints", &endpoint("ALL_DOMAINS", "dualstack"))]));
+    assert_eq!((record.stacks.changed.len(), record.replacements.len()), (1, 0));
+    let preference = compare(&old, &suite(&[("endpoints", &endpoint("VERIFIED_DOMAINS_ONLY", "ipv4"))]));
+    assert_eq!(
+        preference.replacements.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>(),
+        ["DnsOptions/PrivateDnsPreference: `ALL_DOMAINS` → `VERIFIED_DOMAINS_ONLY`"]
+    );
+    assert_eq!(changes::CREATE_ONLY_SOURCE, "cfn-lint 1.58.0");
 }

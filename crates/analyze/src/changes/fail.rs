@@ -3,11 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ringfence_cfn::ec2;
-
 use super::names::{differs, Import, Key, ResourceKey, RuleKey, Side};
 use super::order::{sccs, Constraint};
-use super::{replace, stack_changes, Carried, Failure, FailureKind};
+use super::{replace, stack_changes, Failure, FailureKind};
 
 /// The failures, sorted, and the order constraints found on the way.
 pub(super) fn failures(o: &Side<'_, '_>, n: &Side<'_, '_>) -> (Vec<Failure>, Vec<Constraint>) {
@@ -58,17 +56,16 @@ impl Found {
 /// standalone rule replaced by one EC2 holds already. (A group whose export is in use
 /// is an `export-in-use`, found with the exports.)
 fn replacements(o: &Side<'_, '_>, n: &Side<'_, '_>, f: &mut Found) {
-    for r in replace::replacements(o, n).into_iter().filter(|r| r.fails) {
-        let blocked = r.takes_along.iter().any(|t| t.how == Carried::Blocks);
-        match r.resource_type.as_str() {
-            ec2::SECURITY_GROUP if !blocked => f.fail(
+    for r in replace::replacements(o, n) {
+        match r.failure {
+            Some(FailureKind::ReplacementFails) => f.fail(
                 &r.stack,
                 &r.resource,
                 FailureKind::ReplacementFails,
                 format!("{} ({}) is replaced ({}): {}", r.resource, r.resource_type, r.reason, r.message),
                 "change GroupName in the same update (or remove it, and CloudFormation names the group), so the replacement can be created beside the old group".into(),
             ),
-            ec2::SECURITY_GROUP_INGRESS | ec2::SECURITY_GROUP_EGRESS => f.fail(
+            Some(FailureKind::DuplicateRule) => f.fail(
                 &r.stack,
                 &r.resource,
                 FailureKind::DuplicateRule,

@@ -253,21 +253,75 @@ fn stack_output_args(v: &Value) -> Option<&Map> {
     }
 }
 
-/// The value at `path` (`Key` or `Key/Sub/…`, as a schema's `createOnlyProperties` names
-/// it below `/properties/`) of a resource's properties; `AWS::NoValue` and null are no
-/// value.
+/// No value: absent, null or `AWS::NoValue`.
+fn some(v: Option<&Value>) -> Option<&Value> {
+    v.filter(|v| !matches!(v, Value::Null | Value::Ref(RefTarget::Pseudo(Pseudo::NoValue))))
+}
+
+/// The value at `path` (`Key`, `Key/Sub/…`, as a schema's `createOnlyProperties` names
+/// it below `/properties/`) of a resource's properties, up to the first `*` (a list,
+/// shown whole).
 pub(super) fn property<'v>(props: &'v Map, path: &str) -> Option<&'v Value> {
-    let mut parts = path.split('/');
-    let mut v = props.get(parts.next()?)?;
+    let mut parts = path.split('/').take_while(|p| *p != "*");
+    let mut v = some(props.get(parts.next()?))?;
     for part in parts {
         v = match v {
-            Value::Map(m) => m.get(part)?,
+            Value::Map(m) => some(m.get(part))?,
             _ => return None,
         };
     }
-    match v {
-        Value::Null | Value::Ref(RefTarget::Pseudo(Pseudo::NoValue)) => None,
-        v => Some(v),
+    Some(v)
+}
+
+/// Whether the values at `path` of two resources' properties may differ (see
+/// [`differs`]): `Key/Sub` walks into maps, `*` pairs the items of two lists (lists of
+/// other lengths differ); where a value on the way is computed (an `Fn::If`, …), the
+/// two are compared whole from there.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn path_differs(
+    old: &Side<'_, '_>,
+    os: usize,
+    ov: &Map,
+    new: &Side<'_, '_>,
+    ns: usize,
+    nv: &Map,
+    path: &str,
+    replaced: &BTreeSet<ResourceKey>,
+) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let Some((first, rest)) = parts.split_first() else { return false };
+    let at = |a: Option<&Value>, b: Option<&Value>| walk(old, os, a, new, ns, b, rest, replaced);
+    at(ov.get(first), nv.get(first))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    old: &Side<'_, '_>,
+    os: usize,
+    ov: Option<&Value>,
+    new: &Side<'_, '_>,
+    ns: usize,
+    nv: Option<&Value>,
+    rest: &[&str],
+    replaced: &BTreeSet<ResourceKey>,
+) -> bool {
+    let (ov, nv) = match (some(ov), some(nv)) {
+        (None, None) => return false,
+        (Some(a), Some(b)) => (a, b),
+        _ => return true,
+    };
+    let Some((part, rest)) = rest.split_first() else { return differs(old, os, ov, new, ns, nv, replaced) };
+    match (ov, nv) {
+        (Value::List(a), Value::List(b)) if *part == "*" => {
+            a.len() != b.len()
+                || a.iter().zip(b).any(|(a, b)| walk(old, os, Some(a), new, ns, Some(b), rest, replaced))
+        }
+        (Value::Map(a), Value::Map(b))
+            if *part != "*" && stack_output_args(ov).is_none() && stack_output_args(nv).is_none() =>
+        {
+            walk(old, os, a.get(part), new, ns, b.get(part), rest, replaced)
+        }
+        _ => differs(old, os, ov, new, ns, nv, replaced),
     }
 }
 
