@@ -579,5 +579,11 @@ fn nested_create_only_properties_are_compared_where_the_schema_points() {
         preference.replacements.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>(),
         ["DnsOptions/PrivateDnsPreference: `ALL_DOMAINS` → `VERIFIED_DOMAINS_ONLY`"]
     );
+    // DnsOptions added with no create-only key: nothing create-only changes.
+    let without = endpoint("X", "ipv4")
+        .replace("      DnsOptions: {PrivateDnsPreference: X, DnsRecordIpType: ipv4}\n", "");
+    let added = endpoint("X", "ipv4").replace("PrivateDnsPreference: X, ", "");
+    let c = compare(&suite(&[("endpoints", &without)]), &suite(&[("endpoints", &added)]));
+    assert_eq!((c.stacks.changed.len(), c.replacements.len()), (1, 0));
     assert_eq!(changes::CREATE_ONLY_SOURCE, "cfn-lint 1.58.0");
 }

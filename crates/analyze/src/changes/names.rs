@@ -290,8 +290,7 @@ pub(super) fn path_differs(
 ) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     let Some((first, rest)) = parts.split_first() else { return false };
-    let at = |a: Option<&Value>, b: Option<&Value>| walk(old, os, a, new, ns, b, rest, replaced);
-    at(ov.get(first), nv.get(first))
+    walk(old, os, ov.get(first), new, ns, nv.get(first), rest, replaced)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -305,23 +304,35 @@ fn walk(
     rest: &[&str],
     replaced: &BTreeSet<ResourceKey>,
 ) -> bool {
-    let (ov, nv) = match (some(ov), some(nv)) {
-        (None, None) => return false,
-        (Some(a), Some(b)) => (a, b),
-        _ => return true,
-    };
-    let Some((part, rest)) = rest.split_first() else { return differs(old, os, ov, new, ns, nv, replaced) };
+    let (ov, nv) = (some(ov), some(nv));
+    if let Some((part, rest)) = rest.split_first() {
+        // A key of a map (of no map: no value); `Err` for a value computed otherwise.
+        fn child<'v>(v: Option<&'v Value>, part: &str) -> Result<Option<&'v Value>, ()> {
+            match v {
+                None => Ok(None),
+                Some(m @ Value::Map(map)) if stack_output_args(m).is_none() => Ok(map.get(part)),
+                Some(_) => Err(()),
+            }
+        }
+        match (ov, nv) {
+            (Some(Value::List(a)), Some(Value::List(b))) if *part == "*" => {
+                return a.len() != b.len()
+                    || a.iter()
+                        .zip(b)
+                        .any(|(a, b)| walk(old, os, Some(a), new, ns, Some(b), rest, replaced));
+            }
+            _ if *part != "*" => {
+                if let (Ok(a), Ok(b)) = (child(ov, part), child(nv, part)) {
+                    return walk(old, os, a, new, ns, b, rest, replaced);
+                }
+            }
+            _ => {}
+        }
+    }
     match (ov, nv) {
-        (Value::List(a), Value::List(b)) if *part == "*" => {
-            a.len() != b.len()
-                || a.iter().zip(b).any(|(a, b)| walk(old, os, Some(a), new, ns, Some(b), rest, replaced))
-        }
-        (Value::Map(a), Value::Map(b))
-            if *part != "*" && stack_output_args(ov).is_none() && stack_output_args(nv).is_none() =>
-        {
-            walk(old, os, a.get(part), new, ns, b.get(part), rest, replaced)
-        }
-        _ => differs(old, os, ov, new, ns, nv, replaced),
+        (None, None) => false,
+        (Some(a), Some(b)) => differs(old, os, a, new, ns, b, replaced),
+        _ => true,
     }
 }
 

@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ringfence_cfn::ec2::{self, group_keys};
-use ringfence_cfn::Value;
+use ringfence_cfn::{LogicalId, Value};
 
 use super::create_only::TABLE;
 use super::names::{path_differs, property, refers_to, Export, Import, Key, ResourceKey, Side};
@@ -250,6 +250,9 @@ fn rule(old: &Side<'_, '_>, new: &Side<'_, '_>, key: &ResourceKey, r: &mut Repla
 /// rules), each with how the replacement reaches it.
 pub(super) fn takes_along(new: &Side<'_, '_>, gk: &Key) -> Vec<TakenAlong> {
     let Key::Local(owner, gid) = gk else { return Vec::new() };
+    // The group as the new model's objects name it (compared without a copy per rule).
+    let (Some(stack), Ok(id)) = (new.index(owner), LogicalId::new(gid.as_str())) else { return Vec::new() };
+    let target = Obj::Local { stack, id };
     let mut out: Vec<TakenAlong> = Vec::new();
     let mut push = |t: TakenAlong| {
         if !out.iter().any(|o| o.stack == t.stack && o.resource == t.resource) {
@@ -261,8 +264,8 @@ pub(super) fn takes_along(new: &Side<'_, '_>, gk: &Key) -> Vec<TakenAlong> {
         if rule.inline && stack == owner && rule.at.id.as_str() == gid {
             continue;
         }
-        let on = new.key(&rule.group) == *gk;
-        let names = matches!(&rule.peer, RulePeer::Group(p) if new.key(p) == *gk);
+        let on = rule.group == target;
+        let names = matches!(&rule.peer, RulePeer::Group(p) if *p == target);
         if !on && !names {
             continue;
         }
@@ -292,7 +295,7 @@ pub(super) fn takes_along(new: &Side<'_, '_>, gk: &Key) -> Vec<TakenAlong> {
         });
     }
     for w in &new.m.workloads {
-        if !w.groups.iter().any(|g| new.key(g) == *gk) {
+        if !w.groups.contains(&target) {
             continue;
         }
         let stack = new.name(w.at.stack);
