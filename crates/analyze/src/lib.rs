@@ -46,6 +46,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod changes;
 pub mod checks;
 pub mod diagram;
 mod finding;
