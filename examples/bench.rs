@@ -380,6 +380,22 @@ fn main() {
     drop(model);
     drop(suite);
 
+    // `ringfence diff` of two assemblies, 1,001 and 1,002 stacks (one bot added): both
+    // suites modelled, flows, replacements, failures and the order.
+    let before = scale::build(1000).expect("builds").synth().expect("synthesizes");
+    let after = scale::build(1001).expect("builds").synth().expect("synthesizes");
+    let mut opened = 0;
+    let diff_time = best(args.runs, || {
+        let t = Instant::now();
+        let d = before.diff(&after);
+        let took = t.elapsed();
+        opened = d.flows.opened.len();
+        took
+    });
+    say!("diff of 1001 and 1002 stacks (one bot added): {:.1} ms ({opened} flows opened)", ms(diff_time));
+    drop(before);
+    drop(after);
+
     // The audit of one large template: linear when ms per 1,000 groups stays flat.
     say!(
         "{:>8} {:>7} {:>8} {:>9} {:>8} {:>9} {:>14} {:>9}",

@@ -332,7 +332,20 @@ pub struct DeploymentChanges {
 /// Compares two suites: the models are built once for all four answers.
 pub fn compare(old: &Suite, new: &Suite) -> DeploymentChanges {
     let (om, nm) = (Model::build(old), Model::build(new));
-    let (o, n) = (names::Side::new(&om), names::Side::new(&nm));
+    compare_models(old, new, &om, &nm)
+}
+
+/// [`compare`] with the models of both suites already built (`old_model` of `old`,
+/// `new_model` of `new`), for a caller that reads them for more (the flows of
+/// [`diff`](crate::diff::diff)).
+pub fn compare_models(
+    old: &Suite,
+    new: &Suite,
+    old_model: &Model<'_>,
+    new_model: &Model<'_>,
+) -> DeploymentChanges {
+    let (om, nm) = (old_model, new_model);
+    let (o, n) = (names::Side::new(om), names::Side::new(nm));
     let stacks = stack_changes(old, new);
     let replacements = replace::replacements(&o, &n);
     let (failures, constraints) = fail::failures(&o, &n);

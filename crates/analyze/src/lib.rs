@@ -49,6 +49,7 @@
 pub mod changes;
 pub mod checks;
 pub mod diagram;
+pub mod diff;
 mod finding;
 pub mod flows;
 mod members;

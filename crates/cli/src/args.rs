@@ -8,8 +8,10 @@ use ringfence_analyze::{PortRange, Protocol};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  clean (audit: no finding at or above --fail-on; other commands: answer computed)
-  1  audit found findings at or above --fail-on (default: error)
+  0  clean (audit: no finding at or above --fail-on; diff: no --fail-on gate holds;
+     other commands: answer computed)
+  1  audit found findings at or above --fail-on (default: error); diff: a --fail-on gate
+     holds (default: a deployment predicted to fail)
   2  usage or I/O error (unknown option, stack or group; unreadable path)";
 
 const MAIN_HELP: &str = "\
@@ -19,11 +21,14 @@ Examples:
   ringfence audit --plan legacy/
   ringfence reach --from bot-trivia-production,bots-production --to chat-db-production --port tcp/5432 cdk.out
   ringfence impact --remove chat-network-production cdk.out
+  ringfence diff old/cdk.out cdk.out --format markdown
   ringfence graph cdk.out --format mermaid
 
 Exit codes:
-  0  clean (audit: no finding at or above --fail-on; other commands: answer computed)
-  1  audit found findings at or above --fail-on (default: error)
+  0  clean (audit: no finding at or above --fail-on; diff: no --fail-on gate holds;
+     other commands: answer computed)
+  1  audit found findings at or above --fail-on (default: error); diff: a --fail-on gate
+     holds (default: a deployment predicted to fail)
   2  usage or I/O error (unknown option, stack or group; unreadable path)";
 
 const AUDIT_HELP: &str = "\
@@ -59,6 +64,19 @@ Lists, for every other stack, the rules it declares or relies on that change whe
 is deleted or rolled back: identical rules (EC2 keeps one copy), rules on or naming
 STACK's groups, workloads in STACK's groups, imports of STACK's exports.";
 
+const DIFF_HELP: &str = "\
+Examples:
+  ringfence diff old/cdk.out cdk.out
+  ringfence diff main-templates/ templates/ --format markdown > diff.md
+  ringfence diff before.yaml after.yaml --format json --fail-on failure --fail-on internet
+
+Each side is a cloud assembly, a folder of templates or one template file. Reports the
+stacks added, removed and changed; the flows opened and closed between workloads, the
+groups nothing joins and outside peers (by the reachability rules, not the rule text);
+the resources replaced and what they take along; the deployments predicted to fail, each
+with how to avoid it; an order to deploy in; and, for each removed stack, what removing
+it does to the others. Exit code 1 when a --fail-on gate holds (default: failure).";
+
 const GRAPH_HELP: &str = "\
 Examples:
   ringfence graph cdk.out --format mermaid > groups.mmd
@@ -86,6 +104,9 @@ pub enum Command {
     /// What deleting or rolling back one stack does to every other stack.
     #[command(after_help = format!("{IMPACT_HELP}\n\n{EXIT_CODES}"))]
     Impact(ImpactArgs),
+    /// What a change does to traffic and to the deployment, before it ships.
+    #[command(after_help = format!("{DIFF_HELP}\n\n{EXIT_CODES}"))]
+    Diff(DiffArgs),
     /// Diagram of the security groups and their rules (Graphviz DOT or Mermaid).
     #[command(after_help = format!("{GRAPH_HELP}\n\n{EXIT_CODES}"))]
     Graph(GraphArgs),
@@ -289,6 +310,56 @@ pub struct ImpactArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,
+}
+
+/// Output of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DiffFormat {
+    /// For a terminal.
+    #[default]
+    Text,
+    /// For a pull-request comment.
+    Markdown,
+    /// `{"stacks", "flows", "replacements", "failures", "order", "removed_stacks"}`.
+    Json,
+}
+
+/// What fails `diff` (exit code 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffGate {
+    /// A deployment predicted to fail (the default).
+    Failure,
+    /// A flow opened from the Internet (0.0.0.0/0 or ::/0).
+    Internet,
+    /// A resource replaced.
+    Replacement,
+    /// Any flow opened.
+    Opened,
+    /// Any change of stacks, flows, replacements or failures.
+    Change,
+    /// Nothing: exit 0 once the comparison ran.
+    Never,
+}
+
+/// `ringfence diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The suite before the change: a cloud assembly, a folder of templates or a file.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The suite after the change.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// A parameter value for one deployment, on both sides: STACK.NAME=VALUE, or
+    /// *.NAME=VALUE for every template that declares NAME. Repeatable.
+    #[arg(long = "param", value_name = "STACK.NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<Param>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: DiffFormat,
+    /// Exit 1 when this holds (repeatable; default: failure).
+    #[arg(long, value_enum)]
+    pub fail_on: Vec<DiffGate>,
 }
 
 /// Output of `graph`.

@@ -19,6 +19,7 @@
 
 mod args;
 mod audit;
+mod diff_cmd;
 mod graph;
 mod impact;
 mod load;
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         args::Command::Audit(a) => audit::run(a, &mut out),
         args::Command::Reach(a) => reach_cmd::run(a).map(|o| write(&mut out, o)),
         args::Command::Impact(a) => impact::run(a).map(|o| write(&mut out, o)),
+        args::Command::Diff(a) => diff_cmd::run(a).map(|o| write(&mut out, o)),
         args::Command::Graph(a) => graph::run(a).map(|o| write(&mut out, o)),
     };
     match result {

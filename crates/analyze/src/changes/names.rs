@@ -46,6 +46,7 @@ pub(super) struct RuleKey {
 }
 
 /// An export of one side: its name, the stack and output that declare it, its value.
+#[derive(Clone)]
 pub(super) struct Export<'a> {
     pub stack: usize,
     pub output: String,
@@ -74,6 +75,10 @@ pub(super) struct WeakRead {
 pub(super) struct Side<'a, 'm> {
     pub m: &'a Model<'m>,
     by_name: HashMap<&'a str, usize>,
+    // Read once per side, however many questions ask for them.
+    exports: std::cell::OnceCell<BTreeMap<String, Export<'a>>>,
+    imports: std::cell::OnceCell<Vec<Import>>,
+    weak_reads: std::cell::OnceCell<Vec<WeakRead>>,
 }
 
 impl<'a, 'm> Side<'a, 'm> {
@@ -82,7 +87,13 @@ impl<'a, 'm> Side<'a, 'm> {
         for (i, t) in m.resolver.suite().templates().iter().enumerate() {
             by_name.entry(t.stack.as_str()).or_insert(i);
         }
-        Side { m, by_name }
+        Side {
+            m,
+            by_name,
+            exports: std::cell::OnceCell::new(),
+            imports: std::cell::OnceCell::new(),
+            weak_reads: std::cell::OnceCell::new(),
+        }
     }
 
     pub fn r(&self) -> &'a Resolver<'m> {
@@ -103,7 +114,7 @@ impl<'a, 'm> Side<'a, 'm> {
     }
 
     /// Every stack, by index, each name once (the first template of a name).
-    pub fn stacks(&self) -> impl Iterator<Item = usize> + '_ {
+    pub fn stacks(&self) -> impl Iterator<Item = usize> + use<'_, 'a, 'm> {
         let n = self.m.resolver.suite().templates().len();
         (0..n).filter(move |&i| self.index(self.name(i)) == Some(i))
     }
@@ -145,6 +156,10 @@ impl<'a, 'm> Side<'a, 'm> {
     /// Every export, by name (the first declaration of a name, as the resolver does),
     /// unless its output's condition is decided false.
     pub fn exports(&self) -> BTreeMap<String, Export<'a>> {
+        self.exports.get_or_init(|| self.read_exports()).clone()
+    }
+
+    fn read_exports(&self) -> BTreeMap<String, Export<'a>> {
         let mut out = BTreeMap::new();
         for stack in self.stacks() {
             for (id, o) in &self.template(stack).outputs {
@@ -178,6 +193,10 @@ impl<'a, 'm> Side<'a, 'm> {
     /// Every `Fn::ImportValue` of a name known before deployment, once per resource or
     /// output and export, sorted.
     pub fn imports(&self) -> Vec<Import> {
+        self.imports.get_or_init(|| self.read_imports()).clone()
+    }
+
+    fn read_imports(&self) -> Vec<Import> {
         let mut out = BTreeSet::new();
         for stack in self.stacks() {
             for (holder, v) in self.deployed_values(stack) {
@@ -200,6 +219,10 @@ impl<'a, 'm> Side<'a, 'm> {
     /// Every `Fn::GetStackOutput` of this account and Region whose stack and output are
     /// known before deployment, once per resource or output, sorted.
     pub fn weak_reads(&self) -> Vec<WeakRead> {
+        self.weak_reads.get_or_init(|| self.read_weak_reads()).clone()
+    }
+
+    fn read_weak_reads(&self) -> Vec<WeakRead> {
         let mut out = BTreeSet::new();
         for stack in self.stacks() {
             for (holder, v) in self.deployed_values(stack) {

@@ -171,6 +171,33 @@ impl Assembly {
         suite
     }
 
+    /// What changing from this assembly to `new` does (`ringfence diff` in a test of
+    /// your own): stacks added, removed and changed, flows opened and closed between
+    /// workloads and outside peers, resources replaced, deployments predicted to fail,
+    /// an order to deploy in ([`ringfence_analyze::diff::SuiteDiff`]).
+    ///
+    /// ```
+    /// use ringfence::{App, Peer, Port, VpcSpec};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = |port: Port| -> Result<ringfence::Assembly, Box<dyn std::error::Error>> {
+    ///     let app = App::new("shop");
+    ///     let mut net = app.stack("network")?;
+    ///     let vpc = net.vpc("main", VpcSpec::new("10.0.0.0/16")?)?;
+    ///     let web = net.security_group(&vpc, "web", "Web servers")?;
+    ///     net.allow_ingress(&web, Peer::any_ipv4(), port, "Public site")?;
+    ///     Ok(app.synth()?)
+    /// };
+    /// let (before, after) = (app(Port::HTTPS)?, app(Port::HTTP)?);
+    /// let d = before.diff(&after);
+    /// assert_eq!(d.stacks.changed, ["shop-network"]);
+    /// assert!(before.diff(&before).is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn diff(&self, new: &Assembly) -> ringfence_analyze::diff::SuiteDiff {
+        ringfence_analyze::diff::diff(&self.suite(), &new.suite())
+    }
+
     /// Stack names in deployment order.
     pub fn deployment_order(&self) -> Vec<&str> {
         self.stacks.iter().map(|s| s.name.as_str()).collect()
