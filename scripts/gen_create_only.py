@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates crates/analyze/src/changes/create_only.rs from CloudFormation's resource schemas.
+"""Generates crates/cfn/src/schema/create_only.rs from CloudFormation's resource schemas.
 
 The table answers one question for the resource types of the network layer: which
 properties are create-only (`createOnlyProperties`), so that changing, adding or removing
@@ -26,7 +26,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
-OUT = os.path.join(ROOT, "crates", "analyze", "src", "changes", "create_only.rs")
+OUT = os.path.join(ROOT, "crates", "cfn", "src", "schema", "create_only.rs")
 TABLES = [
     os.path.join(ROOT, "crates", "cfn", "src", "schema", "network_targets.rs"),
     os.path.join(ROOT, "crates", "cfn", "src", "schema", "group_members.rs"),

@@ -51,7 +51,6 @@
 //! What removing a stack does to the others (`ringfence impact --remove`) is the CLI's
 //! `impact`, called on the old model for each of [`StackChanges::removed`].
 
-mod create_only;
 mod fail;
 mod names;
 mod order;
@@ -239,7 +238,7 @@ pub fn create_only_properties(resource_type: &str) -> Option<&'static [&'static 
 
 /// Where [`create_only_properties`] comes from: the release of cfn-lint whose bundled
 /// schemas (us-east-1) `scripts/gen_create_only.py` read.
-pub const CREATE_ONLY_SOURCE: &str = create_only::SOURCE;
+pub const CREATE_ONLY_SOURCE: &str = ringfence_cfn::schema::CREATE_ONLY_SOURCE;
 
 /// Which kind of failure a [`Failure`] predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

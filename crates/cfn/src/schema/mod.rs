@@ -36,6 +36,7 @@
 //! assert!(group_members("AWS::EC2::SecurityGroupIngress").is_none());
 //! ```
 
+mod create_only;
 mod group_members;
 mod network_targets;
 
@@ -152,6 +153,30 @@ pub fn group_members(resource_type: &str) -> Option<&'static GroupMembers> {
 pub fn all_group_members() -> impl Iterator<Item = (&'static str, &'static GroupMembers)> {
     group_members::TABLE.iter().map(|(t, m)| (*t, m))
 }
+
+/// The create-only properties of `resource_type` (changing one replaces the resource),
+/// as paths below `/properties/` (`Key/Sub`; `*` for every item of a list), for every
+/// `AWS::EC2::*` type and every type of the network tables; `None` for another type.
+/// Generated from CloudFormation's resource schemas by `scripts/gen_create_only.py`
+/// ([`CREATE_ONLY_SOURCE`]).
+///
+/// ```
+/// use ringfence_cfn::schema::create_only_properties;
+/// assert_eq!(
+///     create_only_properties("AWS::EC2::SecurityGroup"),
+///     Some(&["GroupDescription", "GroupName", "VpcId"][..])
+/// );
+/// ```
+pub fn create_only_properties(resource_type: &str) -> Option<&'static [&'static str]> {
+    create_only::TABLE
+        .binary_search_by(|(t, _)| (*t).cmp(resource_type))
+        .ok()
+        .map(|i| create_only::TABLE[i].1)
+}
+
+/// The release of cfn-lint whose bundled schemas (us-east-1) [`create_only_properties`]
+/// was generated from.
+pub const CREATE_ONLY_SOURCE: &str = create_only::SOURCE;
 
 #[cfg(test)]
 mod tests {
