@@ -284,39 +284,36 @@ fn unused<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             used.insert(o);
         }
     }
+    // What a template exports, and passes to nested stacks outside the suite (whose
+    // templates use it: read through the link when the child is in the suite), by
+    // (template, logical id): read once, not once per group.
     let suite = m.resolver.suite();
+    let mut kept: HashSet<(usize, &ringfence_cfn::LogicalId)> = HashSet::default();
+    for (stack, t) in suite.templates().iter().enumerate() {
+        for o in t.template.outputs.values().filter(|o| o.export.is_some()) {
+            kept.extend(o.value.references().into_iter().map(|id| (stack, id)));
+        }
+        let unlinked = t
+            .template
+            .resources
+            .iter()
+            .filter(|(id, r)| r.resource_type == NESTED_STACK && suite.child(stack, id).is_none());
+        for (_, r) in unlinked {
+            if let Some(p) = r.properties.get("Parameters") {
+                kept.extend(p.references().into_iter().map(|id| (stack, id)));
+            }
+        }
+    }
     for g in &m.groups {
         let me = Obj::Local { stack: g.at.stack, id: g.at.id.clone() };
-        if used.contains(&me) {
+        if used.contains(&me) || kept.contains(&(g.at.stack, &g.at.id)) {
             continue;
         }
-        let template = &suite.templates()[g.at.stack].template;
-        let exported = || {
-            template
-                .outputs
-                .values()
-                .any(|o| o.export.is_some() && o.value.references().iter().any(|id| **id == g.at.id))
-        };
-        // Passed to a nested stack: its template uses it (read through the link when the
-        // child is in the suite; assumed when it is not).
-        let passed = || {
-            template
-                .resources
-                .iter()
-                .filter(|(id, r)| r.resource_type == NESTED_STACK && suite.child(g.at.stack, id).is_none())
-                .any(|(_, r)| {
-                    r.properties
-                        .get("Parameters")
-                        .is_some_and(|p| p.references().iter().any(|id| **id == g.at.id))
-                })
-        };
-        if !exported() && !passed() {
-            r.report(
-                &RF603,
-                &g.at,
-                "no workload joins this group and no rule names it".into(),
-                "delete it, or attach it to the workload it was made for",
-            );
-        }
+        r.report(
+            &RF603,
+            &g.at,
+            "no workload joins this group and no rule names it".into(),
+            "delete it, or attach it to the workload it was made for",
+        );
     }
 }
