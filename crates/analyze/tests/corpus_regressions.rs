@@ -204,3 +204,39 @@ Resources:
         )]
     );
 }
+
+/// A group passed to a nested stack whose template is in the suite is used when the
+/// child uses it, and unused when it does not: the link is read, nothing is assumed.
+#[test]
+fn a_group_passed_to_a_linked_child_is_used_only_if_the_child_uses_it() {
+    let parent = "
+Resources:
+  Nat:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: NAT instances, VpcId: vpc-1}
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: web servers, VpcId: vpc-1}
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: child.yaml
+      Parameters: {NatGroup: !Ref Nat, WebGroup: !Ref Web}
+";
+    // The child joins the NAT group only; it declares WebGroup and never reads it.
+    let child = "
+Parameters:
+  NatGroup: {Type: String}
+  WebGroup: {Type: String}
+Resources:
+  Eni:
+    Type: AWS::EC2::NetworkInterface
+    Properties: {SubnetId: subnet-1, GroupSet: [!Ref NatGroup]}
+";
+    let mut suite = Suite::new();
+    suite.read("parent", "parent.yaml", parent).unwrap();
+    suite.read("child", "child.yaml", child).unwrap();
+    suite.nest(0, ringfence_cfn::LogicalId::new("Child").unwrap(), 1).unwrap();
+    let unused: Vec<String> = messages(&suite, "RF603").into_iter().map(|f| f.0).collect();
+    assert_eq!(unused, ["Web"]);
+}
