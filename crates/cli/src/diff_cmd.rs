@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use ringfence_analyze::changes::{Action, Failure, Replacement};
+use ringfence_analyze::changes::{Failure, Replacement};
 use ringfence_analyze::diff::{diff, SuiteDiff};
 use ringfence_analyze::flows::{Endpoint, Flow, RuleRef};
 use ringfence_analyze::{Model, Suite};
@@ -207,10 +207,6 @@ fn flow_line(f: &Flow) -> String {
     )
 }
 
-fn action(a: Action) -> &'static str {
-    a.as_str()
-}
-
 fn text(d: &SuiteDiff, removed: &Removed) -> String {
     let mut out = String::new();
     let s = &d.stacks;
@@ -266,7 +262,7 @@ fn text(d: &SuiteDiff, removed: &Removed) -> String {
         Ok(steps) if !steps.is_empty() => {
             let _ = writeln!(out, "\nDeploy in this order:");
             for (i, st) in steps.iter().enumerate() {
-                let _ = writeln!(out, "  {}. {} {}", i + 1, action(st.action), st.stack);
+                let _ = writeln!(out, "  {}. {} {}", i + 1, st.action.as_str(), st.stack);
             }
         }
         Ok(_) => {}
@@ -367,7 +363,7 @@ fn markdown(d: &SuiteDiff, removed: &Removed) -> String {
         if !steps.is_empty() {
             let _ = writeln!(out, "\n### Deploy in this order\n");
             for (i, st) in steps.iter().enumerate() {
-                let _ = writeln!(out, "{}. {} `{}`", i + 1, action(st.action), st.stack);
+                let _ = writeln!(out, "{}. {} `{}`", i + 1, st.action.as_str(), st.stack);
             }
         }
     }
