@@ -836,7 +836,7 @@ pub(crate) fn inline_rules<'v>(
     if let Value::List(items) = list {
         // The common case: paths shared with every group.
         for (i, item) in items.iter().enumerate() {
-            if matches!(item, Value::Map(_)) {
+            if is_rule_map(item) {
                 found.rules.push(InlineRule { path: inline_path(direction, i), item, when: Vec::new() });
             } else {
                 let path = format!("Properties.{}[{i}]", direction.inline_key());
@@ -848,6 +848,15 @@ pub(crate) fn inline_rules<'v>(
         found.possible_items(r, stack, list, path, true, &mut Vec::new());
     }
     (found.rules, found.unread)
+}
+
+/// Whether a value is a rule's map of properties, not a function the reader keeps as a
+/// one-key `Fn::…` map (`Fn::ToJsonString`, a macro's function).
+pub(crate) fn is_rule_map(v: &Value) -> bool {
+    match v {
+        Value::Map(m) => !(m.len() == 1 && m.keys().all(|k| k.starts_with("Fn::"))),
+        _ => false,
+    }
 }
 
 /// What [`inline_rules`] finds.
@@ -869,7 +878,7 @@ impl<'v> Found<'v> {
         when: &mut Vec<(ConditionName, bool)>,
     ) {
         match v {
-            Value::Map(_) => {
+            Value::Map(_) if is_rule_map(v) => {
                 self.rules.push(InlineRule { path: Cow::Owned(path), item: v, when: when.clone() })
             }
             Value::List(items) if list_allowed => {

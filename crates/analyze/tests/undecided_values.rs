@@ -310,3 +310,52 @@ fn rule_words_are_found_in_camel_case_names_and_in_logical_ids_of_unnamed_groups
         ]
     );
 }
+
+#[test]
+fn every_kind_of_computed_rule_list_is_named_and_only_groups_created_are_read() {
+    let yaml = "
+Parameters:
+  Rules: {Type: String}
+  Env: {Type: String, Default: dev}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  ByRef:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: a, SecurityGroupIngress: !Ref Rules}
+  ByImport:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: b, SecurityGroupEgress: !ImportValue shared-rules}
+  ByFunction:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: c, SecurityGroupIngress: {'Fn::ToJsonString': [a]}}
+  ByText:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: d, SecurityGroupIngress: every port}
+  NotCreated:
+    Type: AWS::EC2::SecurityGroup
+    Condition: IsProd
+    Properties: {GroupDescription: e, SecurityGroupIngress: !Ref Rules}
+  NotAGroup:
+    Type: Custom::Firewall
+    Properties: {ServiceToken: arn:aws:lambda:us-east-1:1:function:f, SecurityGroupIngress: !Ref Rules}
+";
+    let suite = suite_of(yaml);
+    let rf002: Vec<(String, String)> =
+        findings(&suite, "RF002").into_iter().map(|(id, _, message)| (id, message)).collect();
+    let said = |list: &str, what: &str, dir: &str| {
+        format!("{list} is {what}, known only at deployment: its {dir} rules are not checked")
+    };
+    assert_eq!(
+        rf002,
+        [
+            ("ByFunction".to_string(), said("SecurityGroupIngress", "a function", "ingress")),
+            ("ByImport".to_string(), said("SecurityGroupEgress", "an import", "egress")),
+            ("ByRef".to_string(), said("SecurityGroupIngress", "a reference", "ingress")),
+            (
+                "ByText".to_string(),
+                said("SecurityGroupIngress", "neither a rule nor a list of rules", "ingress")
+            ),
+        ]
+    );
+}

@@ -10,7 +10,7 @@ use ringfence_cfn::Value;
 
 use super::{hygiene, RF001, RF002};
 use crate::finding::Reporter;
-use crate::model::{inline_rules, Location, Model, Rule, RulePeer};
+use crate::model::{inline_rules, is_rule_map, Location, Model, Rule, RulePeer};
 use crate::suite::Obj;
 
 pub(super) fn run<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
@@ -33,7 +33,7 @@ fn computed_rule_lists<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
             for direction in [Direction::Ingress, Direction::Egress] {
                 let list = res.properties.get(direction.inline_key());
                 // The common case, a literal list of rules: nothing unread.
-                let literal = |l: &Value| matches!(l, Value::List(items) if items.iter().all(|i| matches!(i, Value::Map(_))));
+                let literal = |l: &Value| matches!(l, Value::List(items) if items.iter().all(is_rule_map));
                 if list.is_none_or(literal) {
                     continue;
                 }
