@@ -43,9 +43,8 @@ fn computed_rule_lists<'m>(m: &'m Model<'m>, r: &mut Reporter<'m>) {
                         Value::Ref(_) => "a reference",
                         Value::FindInMap(..) => "an Fn::FindInMap",
                         Value::ImportValue(_) => "an import",
-                        Value::Map(m) if m.len() == 1 && m.keys().all(|k| k.starts_with("Fn::")) => {
-                            "a function"
-                        }
+                        // A map that is no rule is a one-key `Fn::…` the reader does not model.
+                        Value::Map(_) => "a function",
                         _ => "neither a rule nor a list of rules",
                     };
                     let at = Location { stack, id: id.clone(), path: Cow::Owned(path) };
