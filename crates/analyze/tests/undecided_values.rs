@@ -359,3 +359,32 @@ Resources:
         ]
     );
 }
+
+#[test]
+fn rules_without_a_peer_are_found_standalone_and_inline_and_valid_ipv6_is_no_such_rule() {
+    let yaml = "
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, Description: no peer}
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIpv6: '2001:db8::/32', Description: v6}
+  Api:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: api}
+  Loose:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties: {GroupId: !Ref Api, IpProtocol: tcp, FromPort: 443, ToPort: 443, Description: nowhere}
+";
+    let found: Vec<(String, String)> =
+        findings(&suite_of(yaml), "RF001").into_iter().map(|(id, path, _)| (id, path)).collect();
+    assert_eq!(
+        found,
+        [
+            ("Loose".to_string(), "Properties".to_string()),
+            ("Web".to_string(), "Properties.SecurityGroupIngress[0]".to_string())
+        ]
+    );
+}
