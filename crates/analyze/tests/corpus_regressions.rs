@@ -240,3 +240,32 @@ Resources:
     let unused: Vec<String> = messages(&suite, "RF603").into_iter().map(|f| f.0).collect();
     assert_eq!(unused, ["Web"]);
 }
+
+/// A TCP entry written with ports -1 to -1 matches every port (as an entry of every
+/// protocol does): it is the return path of a flow on any port, and no RF501 is due.
+#[test]
+fn a_nacl_entry_of_ports_minus_one_to_minus_one_is_every_port() {
+    let yaml = |ports: &str| {
+        format!(
+            "
+Resources:
+  Acl: {{Type: AWS::EC2::NetworkAcl, Properties: {{VpcId: vpc-1}}}}
+  HttpsIn:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {{NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 6, RuleAction: allow, Egress: false, CidrBlock: 10.0.0.0/8, PortRange: {{From: 443, To: 443}}}}
+  RepliesOut:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {{NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 6, RuleAction: allow, Egress: true, CidrBlock: 10.0.0.0/8, PortRange: {ports}}}
+"
+        )
+    };
+    // Whether HttpsIn lacks its return path (RepliesOut itself lacks one either way: it
+    // lets traffic out, and nothing admits the replies).
+    let https_lacks_return =
+        |ports: &str| messages(&suite_of(&yaml(ports)), "RF501").iter().any(|(id, _)| id == "HttpsIn");
+    assert!(!https_lacks_return("{From: -1, To: -1}"));
+    // Not every port: the replies on the ephemeral ports are missing.
+    assert!(https_lacks_return("{From: 443, To: 443}"));
+    assert!(https_lacks_return("{From: -1, To: 443}"));
+    assert!(https_lacks_return("{From: 443, To: -1}"));
+}
